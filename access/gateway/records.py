@@ -1,0 +1,178 @@
+"""The child's record: who the child is, who cares for them and who works with them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db import transaction
+from django.utils import timezone
+
+from audit.models import AccessEvent
+from audit.writer import Actor, access_event_record
+from directory.models import Carer, Child, Involvement
+
+from .errors import ChildNotFound
+from .gate import ensure_may_read
+from .scope import child_scope_q, visible_involvements_q
+
+
+@dataclass(frozen=True)
+class CarerContact:
+    name: str
+    relationship: str
+    parental_responsibility: bool
+    phone: str
+    email: str
+    address: str
+
+
+@dataclass(frozen=True)
+class ServiceContact:
+    """An organisation working with the child and, where named, its practitioner."""
+
+    organisation: str
+    organisation_kind: str
+    role: str
+    practitioner: str
+    job_title: str
+    phone: str
+    email: str
+    organisation_phone: str
+    organisation_email: str
+    started_on: date
+    own_organisation: bool
+
+
+@dataclass(frozen=True)
+class ChildRecord:
+    """What the record page shows. For a shielded child only the identity fields are filled
+    and contact goes through ``local_authority`` (the authority's management team)."""
+
+    public_id: str
+    given_name: str
+    family_name: str
+    preferred_name: str
+    date_of_birth: date
+    gender: str
+    shielded: bool
+    local_authority: str
+    former_names: list[str] = field(default_factory=list)
+    address: list[str] = field(default_factory=list)
+    carers: list[CarerContact] = field(default_factory=list)
+    services: list[ServiceContact] = field(default_factory=list)
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+
+def child_get_for_user(
+    *, user, public_id: str, purpose: str, actor: Actor, today: date | None = None
+) -> ChildRecord:
+    """Return the record of the child ``public_id`` if ``user`` may see it.
+
+    Rule (scope): out of scope and non-existent raise the same ``ChildNotFound`` after the
+    same query and the same audit insert, so neither the answer nor its timing tells them
+    apart. Rule (audit before data): the view event is in the transaction of the read.
+    """
+    today = today or timezone.localdate()
+    ensure_may_read(
+        user=user, actor=actor, today=today, purpose=purpose,
+        criteria={"public_id": public_id},
+    )
+    organisation = user.organisation
+    with transaction.atomic():
+        child = (
+            Child.objects.filter(
+                child_scope_q(organisation=organisation, today=today),
+                public_id=public_id,
+                status=Child.Status.ACTIVE,
+            )
+            .select_related("local_authority")
+            .first()
+        )
+        record = _record(child, organisation=organisation, today=today) if child else None
+        access_event_record(
+            actor=actor,
+            action=AccessEvent.Action.VIEW,
+            outcome=AccessEvent.Outcome.SHOWN if record else AccessEvent.Outcome.NOT_FOUND,
+            purpose=purpose,
+            child_public_id=public_id,
+        )
+    if record is None:
+        raise ChildNotFound(public_id)
+    return record
+
+
+def _record(child: Child, *, organisation, today: date) -> ChildRecord:
+    identity = dict(
+        public_id=child.public_id,
+        given_name=child.given_name,
+        family_name=child.family_name,
+        preferred_name=child.preferred_name,
+        date_of_birth=child.date_of_birth,
+        gender=child.get_gender_display(),
+        shielded=child.shielded,
+        local_authority=child.local_authority.name,
+    )
+    if child.shielded:
+        # Rule (shielding): only name, gender, date of birth and ID; no address, carers or
+        # services, since any of them could locate the child.
+        return ChildRecord(**identity)
+    return ChildRecord(
+        **identity,
+        former_names=list(child.former_names),
+        address=[
+            line
+            for line in (child.address_line_1, child.address_line_2, child.town, child.postcode)
+            if line
+        ],
+        carers=_carers(child),
+        services=_services(child, organisation=organisation, today=today),
+    )
+
+
+def _carers(child: Child) -> list[CarerContact]:
+    return [
+        CarerContact(
+            name=f"{carer.given_name} {carer.family_name}",
+            relationship=carer.relationship,
+            parental_responsibility=carer.parental_responsibility,
+            phone=carer.phone,
+            email=carer.email,
+            address=carer.address,
+        )
+        for carer in Carer.objects.filter(child=child).order_by(
+            "-parental_responsibility", "family_name", "given_name"
+        )
+    ]
+
+
+def _services(child: Child, *, organisation, today: date) -> list[ServiceContact]:
+    involvements = (
+        Involvement.objects.filter(
+            visible_involvements_q(organisation=organisation, today=today), child=child
+        )
+        .select_related("organisation", "practitioner")
+        .order_by("role", "organisation__name")
+    )
+    return [_service(inv, organisation=organisation) for inv in involvements]
+
+
+def _service(involvement: Involvement, *, organisation) -> ServiceContact:
+    practitioner = involvement.practitioner
+    org = involvement.organisation
+    return ServiceContact(
+        organisation=org.name,
+        organisation_kind=org.get_kind_display(),
+        role=involvement.get_role_display(),
+        practitioner=practitioner.name if practitioner else "",
+        job_title=practitioner.job_title if practitioner else "",
+        phone=practitioner.phone if practitioner else "",
+        email=practitioner.email if practitioner else "",
+        organisation_phone=org.phone,
+        organisation_email=org.email,
+        started_on=involvement.started_on,
+        own_organisation=org.pk == organisation.pk,
+    )

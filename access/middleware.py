@@ -1,0 +1,73 @@
+"""Request-wide protections: second factor on every path, session lifetimes, no-store."""
+
+import time
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.shortcuts import redirect
+from django.urls import reverse
+
+# Paths a session may reach before its second factor is verified. Everything else — every
+# page with child data and every admin page — needs a verified second factor.
+_OPEN_PREFIXES = ("/accounts/", "/static/", "/healthz")
+_SESSION_STARTED = "cp_session_started_at"
+
+
+class RequireTwoFactorMiddleware:
+    """Rule: no page beyond login is reachable without a verified second factor.
+
+    Applied to every path, so a new view cannot forget it; the login steps under
+    ``/accounts/`` decide for themselves what a half-logged-in session may do.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not request.path.startswith(_OPEN_PREFIXES):
+            user = request.user
+            if not user.is_authenticated:
+                return redirect(f"{reverse('access:login')}")
+            if not user.is_verified():
+                return redirect(reverse("access:second_factor"))
+        return self.get_response(request)
+
+
+class SessionTimeoutMiddleware:
+    """Ends a session after its absolute lifetime (12 hours by default).
+
+    The idle timeout is the session cookie age, renewed on every request; this adds the
+    absolute limit, so a session kept alive by activity still ends.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated:
+            started = request.session.get(_SESSION_STARTED)
+            now = int(time.time())
+            if started is None:
+                request.session[_SESSION_STARTED] = now
+            elif now - started > settings.SESSION_ABSOLUTE_SECONDS:
+                logout(request)
+                return redirect(reverse("access:login"))
+        return self.get_response(request)
+
+
+class NoStoreMiddleware:
+    """Marks every response ``Cache-Control: no-store`` except static files.
+
+    Pages here are either child data or about a signed-in user; neither belongs in a browser
+    or proxy cache on a shared computer.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if not request.path.startswith("/static/"):
+            response["Cache-Control"] = "no-store"
+            response["Pragma"] = "no-cache"
+        return response

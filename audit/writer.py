@@ -1,0 +1,87 @@
+"""The one writer of the lookup log.
+
+Nobody creates ``AccessEvent`` rows by hand: every event goes through ``access_event_record``
+so that each carries the same facts (who, from where, when, why) and so that the log has one
+definition of what an event is. This module depends on nothing else in the project.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from .models import AccessEvent
+
+_USER_AGENT_MAX = 300
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who did something, copied as plain values so the log outlives the user row."""
+
+    user_id: int | None
+    username: str
+    role: str
+    organisation_id: int | None
+    ip_address: str | None
+    user_agent: str
+
+    @classmethod
+    def from_request(cls, request: Any, user: Any = None) -> Actor:
+        user = user if user is not None else getattr(request, "user", None)
+        authenticated = bool(user is not None and user.is_authenticated)
+        return cls(
+            user_id=user.pk if authenticated else None,
+            username=user.get_username() if authenticated else "",
+            role=getattr(user, "role", "") if authenticated else "",
+            organisation_id=getattr(user, "organisation_id", None) if authenticated else None,
+            ip_address=request.META.get("REMOTE_ADDR") or None,
+            user_agent=(request.META.get("HTTP_USER_AGENT") or "")[:_USER_AGENT_MAX],
+        )
+
+
+def access_event_record(
+    *,
+    actor: Actor,
+    action: str,
+    outcome: str,
+    purpose: str = "",
+    criteria: dict[str, Any] | None = None,
+    result_ids: list[str] | None = None,
+    child_public_id: str = "",
+    reason: str = "",
+) -> AccessEvent:
+    """Append one event to the log inside the caller's transaction.
+
+    Rule (audit before data): callers that read child data call this inside the same
+    ``transaction.atomic`` block as the read, before returning anything; if this insert fails
+    the transaction rolls back and no data leaves the server.
+    """
+    if not connection.in_atomic_block:
+        raise RuntimeError("Audit events are written inside the transaction of the read.")
+    return AccessEvent.objects.create(
+        occurred_at=timezone.now(),
+        actor_id=actor.user_id,
+        actor_username=actor.username,
+        actor_role=actor.role,
+        organisation_id=actor.organisation_id,
+        action=action,
+        outcome=outcome,
+        purpose=purpose,
+        criteria=criteria or {},
+        result_ids=result_ids or [],
+        child_public_id=child_public_id,
+        reason=reason[:300],
+        ip_address=actor.ip_address,
+        user_agent=actor.user_agent,
+    )
+
+
+def access_event_record_now(**kwargs: Any) -> AccessEvent:
+    """Record an event in a transaction of its own, for events with no read attached (logins,
+    refusals), so the event survives whatever the request does afterwards."""
+    with transaction.atomic():
+        return access_event_record(**kwargs)

@@ -1,0 +1,1 @@
+"""Settings are split: base (shared), production (strict, from the environment), test."""

@@ -1,0 +1,11 @@
+"""Settings for `make run` on a developer's machine: embedded services, console e-mail.
+
+DEBUG stays off by default even here: a debug page would print child data from a traceback.
+"""
+
+from .base import *  # noqa: F403
+from .base import BASE_DIR, DATA_DIR, env
+
+SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="") or (DATA_DIR / "secret_key").read_text()
+EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+STATICFILES_DIRS = [BASE_DIR / "static"]

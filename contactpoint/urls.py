@@ -1,0 +1,22 @@
+"""Top-level URLs. Every path except ``/accounts/`` and static files needs a verified second
+factor (``access.middleware.RequireTwoFactorMiddleware``)."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from directory import views as directory_views
+
+admin.site.site_header = "ContactPoint administration"
+admin.site.site_title = "ContactPoint admin"
+
+urlpatterns = [
+    path("", directory_views.home, name="home"),
+    path("accounts/", include("access.urls")),
+    path("", include("directory.urls")),
+    path("audit/", include("audit.urls")),
+    path("admin/", admin.site.urls),
+    path("healthz", directory_views.healthz, name="healthz"),
+]
+
+handler404 = "directory.views.not_found"
+handler500 = "directory.views.server_error"

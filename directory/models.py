@@ -1,0 +1,236 @@
+"""The directory: who a child is, where they live, who cares for them and who works with them.
+
+Contact details only; no case notes. Child data is read through ``directory.gateway`` alone
+(a test fails if any other module queries these models).
+"""
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.db import models
+from django.db.models import F, Func, Q
+
+from .public_ids import new_public_id
+
+
+class NameKey(Func):
+    """``cp_name_key(text)``: lower case, accents removed, letters only (an immutable SQL
+    function created in migration 0001, so it can back generated columns and indexes)."""
+
+    function = "cp_name_key"
+    output_field = models.TextField()
+
+
+class DoubleMetaphone(Func):
+    """fuzzystrmatch's ``dmetaphone``: a phonetic key, so Smyth finds Smith."""
+
+    function = "dmetaphone"
+    output_field = models.TextField()
+
+
+class LocalAuthority(models.Model):
+    """One of England's local authorities, identified by its ONS code (e.g. E09000033)."""
+
+    code = models.CharField(primary_key=True, max_length=9)
+    name = models.CharField(max_length=120, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "local authorities"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Organisation(models.Model):
+    """A school, GP practice, health or council service whose staff use ContactPoint."""
+
+    class Kind(models.TextChoices):
+        SCHOOL = "school", "School"
+        GP_PRACTICE = "gp_practice", "GP practice"
+        HEALTH_SERVICE = "health_service", "Health service"
+        LA_CHILDRENS_SERVICES = "la_childrens_services", "Local-authority children's services"
+        POLICE = "police", "Police"
+        YOUTH_OFFENDING = "youth_offending", "Youth offending team"
+        VOLUNTARY = "voluntary", "Voluntary organisation"
+
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    official_code = models.CharField(
+        max_length=20, unique=True, help_text="URN for schools, ODS code for health, LA code."
+    )
+    local_authority = models.ForeignKey(LocalAuthority, on_delete=models.PROTECT)
+    accredited = models.BooleanField(
+        default=False, help_text="Only staff of accredited organisations may search."
+    )
+    sensitive_service = models.BooleanField(
+        default=False,
+        help_text="Sexual health, mental health, substance misuse…: involvements are cloaked.",
+    )
+    phone = models.CharField(max_length=30, blank=True)
+    email = models.EmailField(blank=True)
+    address = models.CharField(max_length=300, blank=True)
+    postcode = models.CharField(max_length=8, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_local_authority(self) -> bool:
+        return self.kind == self.Kind.LA_CHILDRENS_SERVICES
+
+
+class Child(models.Model):
+    """A child in England. ``public_id`` is the only identifier that leaves the server."""
+
+    class Gender(models.TextChoices):
+        FEMALE = "female", "Female"
+        MALE = "male", "Male"
+        OTHER = "other", "Other"
+        NOT_KNOWN = "not_known", "Not known"
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        ARCHIVED = "archived", "Archived"
+
+    public_id = models.CharField(max_length=32, unique=True, default=new_public_id, editable=False)
+    given_name = models.CharField(max_length=100)
+    family_name = models.CharField(max_length=100)
+    preferred_name = models.CharField(max_length=100, blank=True)
+    former_names = ArrayField(
+        models.CharField(max_length=200), default=list, blank=True,
+        help_text="Former names and aliases, full names as written.",
+    )
+    date_of_birth = models.DateField()
+    gender = models.CharField(max_length=16, choices=Gender.choices)
+    address_line_1 = models.CharField(max_length=200, blank=True)
+    address_line_2 = models.CharField(max_length=200, blank=True)
+    town = models.CharField(max_length=100, blank=True)
+    postcode = models.CharField(max_length=8, blank=True, help_text="Normalised: 'SW1A 1AA'.")
+    local_authority = models.ForeignKey(LocalAuthority, on_delete=models.PROTECT)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    shielded = models.BooleanField(
+        default=False, help_text="At risk if located: only name, gender, date of birth and ID show."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    family_key = models.GeneratedField(
+        expression=NameKey(F("family_name")), output_field=models.TextField(), db_persist=True
+    )
+    given_key = models.GeneratedField(
+        expression=NameKey(F("given_name")), output_field=models.TextField(), db_persist=True
+    )
+    family_phonetic = models.GeneratedField(
+        expression=DoubleMetaphone(NameKey(F("family_name"))),
+        output_field=models.TextField(),
+        db_persist=True,
+    )
+
+    class Meta:
+        verbose_name_plural = "children"
+        indexes = [
+            GinIndex(name="child_family_trgm", fields=["family_key"], opclasses=["gin_trgm_ops"]),
+            models.Index(name="child_dob_family", fields=["date_of_birth", "family_key"]),
+            models.Index(name="child_family_phonetic", fields=["family_phonetic"]),
+            models.Index(name="child_postcode", fields=["postcode"]),
+            models.Index(name="child_la", fields=["local_authority"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"Child {self.public_id}"
+
+
+class Carer(models.Model):
+    """A parent or carer, with how to reach them."""
+
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="carers")
+    given_name = models.CharField(max_length=100)
+    family_name = models.CharField(max_length=100)
+    relationship = models.CharField(max_length=60, help_text="Mother, father, foster carer…")
+    parental_responsibility = models.BooleanField(default=False)
+    phone = models.CharField(max_length=30, blank=True)
+    email = models.EmailField(blank=True)
+    address = models.CharField(max_length=300, blank=True, help_text="Blank: lives with the child.")
+
+    def __str__(self) -> str:
+        return f"Carer {self.pk}"
+
+
+class Practitioner(models.Model):
+    """Someone who works with children and can be contacted; may or may not be a user."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="practitioners"
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="practitioner",
+    )
+    name = models.CharField(max_length=200)
+    job_title = models.CharField(max_length=100)
+    phone = models.CharField(max_length=30, blank=True)
+    email = models.EmailField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.job_title})"
+
+
+class Involvement(models.Model):
+    """An organisation (and optionally a named practitioner) working with a child.
+
+    An active involvement is what puts a child in an organisation's scope; a cloaked one is
+    hidden from every enquirer outside that organisation.
+    """
+
+    class Role(models.TextChoices):
+        SCHOOL = "school", "School"
+        GP = "gp", "GP"
+        HEALTH_VISITOR = "health_visitor", "Health visitor"
+        SCHOOL_NURSE = "school_nurse", "School nurse"
+        SOCIAL_WORKER = "social_worker", "Social worker"
+        LEAD_PROFESSIONAL = "lead_professional", "Lead professional"
+        YOUTH_OFFENDING = "youth_offending", "Youth offending officer"
+        SEXUAL_HEALTH = "sexual_health", "Sexual health service"
+        MENTAL_HEALTH = "mental_health", "Mental health service"
+        OTHER = "other", "Other"
+
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="involvements")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="involvements"
+    )
+    practitioner = models.ForeignKey(
+        Practitioner, null=True, blank=True, on_delete=models.SET_NULL, related_name="involvements"
+    )
+    role = models.CharField(max_length=32, choices=Role.choices)
+    started_on = models.DateField()
+    ended_on = models.DateField(null=True, blank=True)
+    cloaked = models.BooleanField(
+        null=True, blank=True,
+        help_text="Hidden from enquirers outside this organisation. Blank: the organisation's "
+        "sensitive-service flag decides.",
+    )
+
+    class Meta:
+        indexes = [
+            models.Index(
+                name="involvement_scope",
+                fields=["organisation", "child"],
+                condition=Q(ended_on__isnull=True),
+            ),
+            models.Index(name="involvement_child", fields=["child"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"Involvement {self.pk}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.cloaked is None:
+            self.cloaked = self.organisation.sensitive_service
+        super().save(*args, **kwargs)

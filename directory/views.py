@@ -1,0 +1,91 @@
+"""Search and record pages. Thin: parse input, call the gateway, render.
+
+Child data reaches these views only from ``access.gateway``; every response here is
+``Cache-Control: no-store`` (``access.middleware.NoStoreMiddleware``).
+"""
+
+import re
+
+from django.db import DatabaseError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET
+
+from access.gateway import ChildNotFound, SearchRefused, child_get_for_user, child_search
+from access.purposes import Purpose
+from audit.writer import Actor
+
+from .forms import ChildSearchForm, PurposeForm
+
+_PURPOSE_KEY = "cp_purpose"
+_PUBLIC_ID = re.compile(r"^[a-z2-7]{26}$")
+_SEARCH_FIELDS = ("family_name", "given_name", "date_of_birth", "postcode", "purpose")
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return redirect("directory:search")
+
+
+@require_GET
+def search(request: HttpRequest) -> HttpResponse:
+    if not any(request.GET.get(name) for name in _SEARCH_FIELDS):
+        initial = {"purpose": request.session.get(_PURPOSE_KEY)}
+        return render(request, "directory/search.html", {"form": ChildSearchForm(initial=initial)})
+    form = ChildSearchForm(request.GET)
+    if not form.is_valid():
+        return render(request, "directory/search.html", {"form": form}, status=400)
+    criteria = form.criteria()
+    request.session[_PURPOSE_KEY] = criteria.purpose
+    try:
+        result = child_search(
+            user=request.user, criteria=criteria, actor=Actor.from_request(request)
+        )
+    except SearchRefused as refusal:
+        return render(request, "directory/refused.html", {"reasons": refusal.reasons}, status=403)
+    except DatabaseError:
+        return audit_unavailable(request)
+    return render(
+        request, "directory/search.html",
+        {"form": form, "result": result, "searched": True},
+    )
+
+
+@require_GET
+def record(request: HttpRequest, public_id: str) -> HttpResponse:
+    purpose = request.GET.get("purpose") or request.session.get(_PURPOSE_KEY)
+    if purpose not in Purpose.values:
+        return render(request, "directory/purpose.html", {"form": PurposeForm()})
+    request.session[_PURPOSE_KEY] = purpose
+    # Malformed ids go through the same lookup and audit as well-formed ones, so a probe
+    # cannot tell the cases apart; only their stored length is bounded.
+    lookup_id = public_id if _PUBLIC_ID.match(public_id) else public_id[:32]
+    try:
+        child = child_get_for_user(
+            user=request.user, public_id=lookup_id, purpose=purpose,
+            actor=Actor.from_request(request),
+        )
+    except SearchRefused as refusal:
+        return render(request, "directory/refused.html", {"reasons": refusal.reasons}, status=403)
+    except ChildNotFound:
+        return not_found(request, None)
+    except DatabaseError:
+        return audit_unavailable(request)
+    return render(request, "directory/record.html", {"child": child, "purpose": Purpose(purpose)})
+
+
+def not_found(request: HttpRequest, exception: Exception | None) -> HttpResponse:
+    """One 404 page for everything: missing, out of scope and hidden look the same."""
+    return render(request, "404.html", status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    return render(request, "500.html", status=500)
+
+
+def audit_unavailable(request: HttpRequest) -> HttpResponse:
+    """Rule (audit before data): when the lookup cannot be recorded, nothing is shown."""
+    return render(request, "directory/audit_unavailable.html", status=503)
+
+
+def healthz(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("ok", content_type="text/plain")
