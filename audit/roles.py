@@ -1,0 +1,38 @@
+"""Database privileges of the application's role, re-applied after every migration.
+
+Rule (audit): the role the web app and workers connect as may read and append to the audit
+log but never change it. Default privileges are per database (a test database would miss
+them), so the grants are stated here explicitly and re-run after each ``migrate``.
+"""
+
+from django.conf import settings
+from django.db import connection
+
+APPEND_ONLY_TABLES = ("audit_accessevent",)
+
+
+def app_role_exists(cursor, role: str) -> bool:
+    cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role])
+    return cursor.fetchone() is not None
+
+
+def app_role_privileges_apply(**kwargs) -> None:
+    """Grant the app role ordinary access to every table, then take back UPDATE, DELETE and
+    TRUNCATE on the append-only tables. Does nothing where no separate app role exists."""
+    role = settings.DATABASE_APP_ROLE
+    with connection.cursor() as cursor:
+        if not app_role_exists(cursor, role) or _connected_as(cursor, role):
+            return
+        quoted = connection.ops.quote_name(role)
+        cursor.execute(f"GRANT USAGE ON SCHEMA public TO {quoted}")
+        cursor.execute(
+            f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {quoted}"
+        )
+        cursor.execute(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {quoted}")
+        for table in APPEND_ONLY_TABLES:
+            cursor.execute(f"REVOKE UPDATE, DELETE, TRUNCATE ON {table} FROM {quoted}")
+
+
+def _connected_as(cursor, role: str) -> bool:
+    cursor.execute("SELECT current_user = %s", [role])
+    return cursor.fetchone()[0]

@@ -1,0 +1,115 @@
+"""factory_boy factories for the directory and access models (tests only)."""
+
+from datetime import date, timedelta
+
+import factory
+from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from access.models import Role, User
+from directory.models import (
+    Carer,
+    Child,
+    Involvement,
+    LocalAuthority,
+    Organisation,
+    Practitioner,
+)
+
+
+class LocalAuthorityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = LocalAuthority
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"E0{n:07d}")
+    name = factory.Sequence(lambda n: f"Authority {n}")
+
+
+class OrganisationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organisation
+
+    name = factory.Sequence(lambda n: f"Organisation {n}")
+    kind = Organisation.Kind.SCHOOL
+    official_code = factory.Sequence(lambda n: f"ORG{n:06d}")
+    local_authority = factory.SubFactory(LocalAuthorityFactory)
+    accredited = True
+    sensitive_service = False
+    phone = "0113 496 0000"
+    email = factory.Sequence(lambda n: f"office{n}@example.org")
+
+
+def _recent() -> date:
+    return timezone.localdate() - timedelta(days=30)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
+    organisation = factory.SubFactory(OrganisationFactory)
+    role = Role.PRACTITIONER
+    job_title = "Class teacher"
+    phone = "0113 496 0001"
+    dbs_checked_on = factory.LazyFunction(_recent)
+    training_completed_on = factory.LazyFunction(_recent)
+    agreement_signed_on = factory.LazyFunction(_recent)
+    password = factory.django.Password("correct horse battery staple")
+
+    @factory.post_generation
+    def totp(self, create, extracted, **kwargs):
+        if create:
+            TOTPDevice.objects.create(user=self, name="Authenticator app", confirmed=True)
+
+
+class ChildFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Child
+
+    given_name = factory.Faker("first_name")
+    family_name = factory.Faker("last_name")
+    date_of_birth = date(2015, 3, 27)
+    gender = Child.Gender.FEMALE
+    address_line_1 = "1 High Street"
+    town = "Leeds"
+    postcode = "LS1 4AP"
+    local_authority = factory.SubFactory(LocalAuthorityFactory)
+
+
+class CarerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Carer
+
+    child = factory.SubFactory(ChildFactory)
+    given_name = factory.Faker("first_name")
+    family_name = factory.SelfAttribute("child.family_name")
+    relationship = "Mother"
+    parental_responsibility = True
+    phone = "07700 900001"
+
+
+class PractitionerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Practitioner
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    name = factory.Faker("name")
+    job_title = "Class teacher"
+    phone = "0113 496 0100"
+    email = factory.Sequence(lambda n: f"practitioner{n}@example.org")
+
+
+class InvolvementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Involvement
+
+    child = factory.SubFactory(ChildFactory)
+    organisation = factory.SubFactory(OrganisationFactory)
+    role = Involvement.Role.SCHOOL
+    started_on = date(2020, 9, 1)
