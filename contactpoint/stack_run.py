@@ -1,0 +1,175 @@
+"""`python -m contactpoint.stack run`: prepare the database, then supervise the web server,
+a Celery worker and Celery beat until Ctrl-C.
+
+Children run in their own process group, so Ctrl-C reaches only this supervisor, which then
+stops them in a fixed order and waits for them: no worker is left behind holding the broker.
+"""
+
+# ruff: noqa: S603 - starting servers is this module's job; every command is a fixed argument
+# list built here (no shell, no user input).
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+
+from .stack_common import DATA, ROOT, StackError, port_is_free, relative, say
+
+SETTINGS = "contactpoint.settings.development"
+DEMO_LOGINS = DATA / "demo-logins.json"
+# The access log must not carry query strings: search criteria (names, dates of birth,
+# postcodes) travel as GET parameters. %(U)s is the path alone.
+ACCESS_LOG_FORMAT = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
+STOP_SECONDS = 15
+
+
+def child_environment(stack_env: dict[str, str]) -> dict[str, str]:
+    """The environment for every child: the real environment wins over `.data/stack.env`,
+    exactly as settings read it, and development settings are used throughout."""
+    environment = {**stack_env, **os.environ}
+    environment["DJANGO_SETTINGS_MODULE"] = SETTINGS
+    environment["PYTHONUNBUFFERED"] = "1"
+    return environment
+
+
+def owner_environment(environment: dict[str, str]) -> dict[str, str]:
+    """Migrations and the demo load run as the owner role: tables must belong to the owner,
+    never to the application role whose privileges they restrict."""
+    owner_url = environment.get("DATABASE_OWNER_URL") or environment.get("DATABASE_URL", "")
+    return {**environment, "DATABASE_URL": owner_url}
+
+
+def manage(args: list[str], environment: dict[str, str]) -> None:
+    """Run one manage.py command in the foreground; stop everything if it fails."""
+    say("manage.py " + " ".join(args))
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), *args], cwd=ROOT, env=environment, check=False
+    )
+    if result.returncode != 0:
+        raise StackError(f"manage.py {args[0]} failed with exit code {result.returncode}")
+
+
+def prepare(environment: dict[str, str]) -> None:
+    """Schema, static files and the demo world, each a no-op when already done."""
+    owner = owner_environment(environment)
+    manage(["migrate", "--noinput"], owner)
+    manage(["collectstatic", "--noinput", "--verbosity", "0"], environment)
+    manage(
+        [
+            "seed_demo", "--if-empty", "--children", "5000", "--seed", "1",
+            "--credentials", relative(DEMO_LOGINS),
+        ],
+        owner,
+    )  # fmt: skip
+
+
+def commands(port: int) -> dict[str, list[str]]:
+    """What `make run` serves: gunicorn with the production WSGI path (not runserver), so the
+    code path developers see is the one that ships."""
+    python = sys.executable
+    return {
+        "web": [
+            python, "-m", "gunicorn", "contactpoint.wsgi",
+            "--bind", f"127.0.0.1:{port}", "--workers", "2",
+            "--graceful-timeout", "10",
+            "--access-logfile", "-", "--access-logformat", ACCESS_LOG_FORMAT,
+        ],
+        "worker": [
+            python, "-m", "celery", "-A", "contactpoint", "worker",
+            "-l", "info", "--concurrency", "2",
+        ],
+        "beat": [
+            python, "-m", "celery", "-A", "contactpoint", "beat",
+            "-l", "info", "-s", str(DATA / "celerybeat-schedule"),
+        ],
+    }  # fmt: skip
+
+
+@dataclass
+class Supervisor:
+    """Starts the children, watches them, and stops them all when one dies or on a signal."""
+
+    environment: dict[str, str]
+    children: dict[str, subprocess.Popen] = field(default_factory=dict)
+    stopping: threading.Event = field(default_factory=threading.Event)
+
+    def start(self, name: str, command: list[str]) -> None:
+        """Start one child in a new process group (so terminal Ctrl-C goes to us alone)."""
+        say(f"starting {name}")
+        self.children[name] = subprocess.Popen(
+            command, cwd=ROOT, env=self.environment, stdin=subprocess.DEVNULL, process_group=0
+        )
+
+    def exited(self) -> tuple[str, int] | None:
+        """The first child that has exited, with its exit code."""
+        for name, child in self.children.items():
+            code = child.poll()
+            if code is not None:
+                return name, code
+        return None
+
+    def wait_for_port(self, port: int, seconds: float = 60) -> None:
+        """Announce the URL only once the web server accepts connections."""
+        deadline = time.monotonic() + seconds
+        while port_is_free(port):
+            if self.exited() or self.stopping.is_set():
+                return
+            if time.monotonic() > deadline:
+                raise StackError(f"the web server did not listen on port {port} in {seconds}s")
+            time.sleep(0.2)
+
+    def watch(self) -> int:
+        """Block until a signal or a child's death; return the exit status for `run`."""
+        while not self.stopping.wait(0.5):
+            gone = self.exited()
+            if gone:
+                name, code = gone
+                say(f"{name} exited with status {code}; stopping the others")
+                # Killed by a signal (negative code) maps to the shell's 128 + signal number.
+                return 128 - code if code < 0 else code or 1
+        say("stopping")
+        return 0
+
+    def stop(self) -> None:
+        """SIGTERM each child (beat first, web last: no new tasks while the worker drains),
+        then SIGKILL the process group of any that outlive STOP_SECONDS."""
+        for child in reversed(self.children.values()):
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + STOP_SECONDS
+        for name, child in self.children.items():
+            try:
+                child.wait(max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                say(f"{name} did not stop in {STOP_SECONDS}s; killing it")
+                os.killpg(child.pid, signal.SIGKILL)
+                child.wait()
+
+
+def serve(environment: dict[str, str]) -> int:
+    """Run web, worker and beat until Ctrl-C, SIGTERM or the death of one of them."""
+    port = int(environment.get("PORT") or 8000)
+    if not port_is_free(port):
+        raise StackError(f"port {port} is in use; set PORT to another port")
+    supervisor = Supervisor(environment)
+
+    def request_stop(signum, _frame) -> None:
+        supervisor.stopping.set()
+
+    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        for name, command in commands(port).items():
+            supervisor.start(name, command)
+        supervisor.wait_for_port(port)
+        if not supervisor.exited() and not supervisor.stopping.is_set():
+            say(f"ContactPoint is running: http://127.0.0.1:{port}/accounts/login/")
+            say(f"demo logins (username, password, TOTP secret): {relative(DEMO_LOGINS)}")
+            say("press Ctrl-C to stop")
+        return supervisor.watch()
+    finally:
+        supervisor.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
