@@ -1,9 +1,18 @@
 """Writes about users and their sessions."""
 
+from django.contrib.auth.forms import PasswordResetForm
+from django.contrib.auth.tokens import default_token_generator
 from django.contrib.sessions.models import Session
 from django.db import transaction
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from guardian.shortcuts import assign_perm, remove_perm
 
-from .models import User, UserSession
+from directory.models import Organisation
+
+from . import two_factor
+from .admin_permissions import ADMIN_SITE_ROLES, MANAGE_USERS, organisations_granted_to
+from .models import Role, User, UserSession
 
 
 def user_sessions_end(*, user: User) -> int:
@@ -13,3 +22,98 @@ def user_sessions_end(*, user: User) -> int:
         Session.objects.filter(session_key__in=keys).delete()
         UserSession.objects.filter(user=user).delete()
     return len(keys)
+
+
+def org_admin_grant(*, user: User, organisation: Organisation) -> None:
+    """Let organisation admin ``user`` manage ``organisation``'s users.
+
+    Rule: organisation admins are scoped by one guardian row per (admin, organisation), never
+    one row per user or child; assigning twice is harmless.
+    """
+    assign_perm(MANAGE_USERS, user, organisation)
+
+
+def org_admin_revoke(*, user: User, organisation: Organisation) -> None:
+    remove_perm(MANAGE_USERS, user, organisation)
+
+
+def org_admin_grants_sync(*, user: User, previous_organisation_id: int | None) -> None:
+    """Keep ``user``'s ``manage_users`` grants in step with their role and organisation.
+
+    Rule: an admin moved to another organisation, or out of the admin role, stops managing
+    the old one at once. Grants for further organisations given on purpose (a trust's shared
+    IT admin) are kept while the user stays an organisation admin.
+    """
+    if user.role != Role.ORG_ADMIN:
+        for organisation in organisations_granted_to(user):
+            org_admin_revoke(user=user, organisation=organisation)
+        return
+    if previous_organisation_id not in (None, user.organisation_id):
+        previous = Organisation.objects.filter(pk=previous_organisation_id).first()
+        if previous is not None:
+            org_admin_revoke(user=user, organisation=previous)
+    if user.organisation is not None:
+        org_admin_grant(user=user, organisation=user.organisation)
+
+
+def user_save_by_admin(
+    *, user: User, created: bool, previous_organisation_id: int | None = None
+) -> None:
+    """Save a user edited in admin.
+
+    Rules: admins never set a password, so a new user gets an unusable one and chooses their
+    own through a reset link; ``is_staff`` follows the role (admins and auditors only), so
+    nobody grants admin access by ticking a box.
+    """
+    with transaction.atomic():
+        if created:
+            user.set_unusable_password()
+        user.is_staff = user.role in ADMIN_SITE_ROLES
+        user.save()
+        org_admin_grants_sync(user=user, previous_organisation_id=previous_organisation_id)
+
+
+def user_deactivate(*, user: User) -> None:
+    """Rule: deactivation ends every session at once. Saving the user (not a bulk update)
+    fires the post_save handler that ends the sessions and the history entry that records
+    who did it."""
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+
+
+def user_second_factor_reset(*, user: User) -> None:
+    """Remove ``user``'s authenticator so they enrol again at next login, and end their
+    sessions: a session verified with the old device must not carry over to the new one."""
+    with transaction.atomic():
+        two_factor.device_reset(user=user)
+        user_sessions_end(user=user)
+
+
+def password_reset_link_send(*, user: User, domain: str, use_https: bool) -> bool:
+    """E-mail ``user`` a one-time link to choose their own password; False if there is no
+    active user or address to send it to.
+
+    Rule: admins start a reset but never set or see a password. Django's reset token is void
+    once the password changes or the timeout passes, and the password chosen on the link's
+    page must pass the validators. Unlike ``PasswordResetForm.save`` this also reaches users
+    created in admin, whose password is unusable until they choose one.
+    """
+    if not (user.is_active and user.email):
+        return False
+    context = {
+        "user": user,
+        "email": user.email,
+        "domain": domain,
+        "site_name": "ContactPoint",
+        "protocol": "https" if use_https else "http",
+        "uid": urlsafe_base64_encode(force_bytes(user.pk)),
+        "token": default_token_generator.make_token(user),
+    }
+    PasswordResetForm().send_mail(
+        "access/password_reset_subject.txt",
+        "access/password_reset_email.txt",
+        context,
+        None,
+        user.email,
+    )
+    return True

@@ -1,4 +1,5 @@
-from django.urls import path
+from django.contrib.auth import views as auth_views
+from django.urls import path, reverse_lazy
 
 from . import views
 
@@ -9,4 +10,21 @@ urlpatterns = [
     path("second-factor/", views.second_factor, name="second_factor"),
     path("enrol/", views.enrol, name="enrol"),
     path("logout/", views.logout_view, name="logout"),
+    # Reset links sent from admin ("Send password reset link"): the owner chooses a password
+    # that must pass AUTH_PASSWORD_VALIDATORS; no admin ever sets one.
+    path(
+        "password-reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(
+            template_name="access/password_reset_confirm.html",
+            success_url=reverse_lazy("access:password_reset_complete"),
+        ),
+        name="password_reset_confirm",
+    ),
+    path(
+        "password-reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(
+            template_name="access/password_reset_complete.html"
+        ),
+        name="password_reset_complete",
+    ),
 ]

@@ -47,7 +47,7 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1"])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "access.admin_apps.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -222,6 +222,8 @@ USE_I18N = True
 USE_TZ = True
 
 GUARDIAN_RAISE_403 = True
+# No anonymous user row: nobody unauthenticated holds any permission here.
+ANONYMOUS_USER_NAME = None
 AUDITLOG_INCLUDE_ALL_MODELS = False
 
 REST_FRAMEWORK = {

@@ -1,0 +1,196 @@
+"""Users in Django admin: create, set role and supervisor, vetting dates, deactivate, reset the
+second factor, send a password reset link.
+
+Who may do what comes from ``access.admin_permissions`` (role plus one guardian row per
+organisation), never from Django's model permissions. Admins never set or see a password:
+there is no password field and no change-password page here.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from . import two_factor
+from .admin_permissions import (
+    is_auditor,
+    is_org_admin,
+    is_system_admin,
+    organisations_managed_by,
+    roles_grantable_by,
+    user_change_allowed,
+    users_managed_by,
+    users_visible_to,
+)
+from .models import User
+from .services import (
+    password_reset_link_send,
+    user_deactivate,
+    user_save_by_admin,
+    user_second_factor_reset,
+)
+
+# Device admins would show each authenticator's shared secret, and an admin who can read a
+# second factor can impersonate its owner; devices are reset through the user action below.
+for _device_model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_device_model):
+        admin.site.unregister(_device_model)
+
+
+class UserAdminForm(forms.ModelForm):
+    """E-mail is required: the reset link sent there is the only way to a first password."""
+
+    class Meta:
+        model = User
+        fields = [
+            "username",
+            "first_name",
+            "last_name",
+            "email",
+            "job_title",
+            "phone",
+            "organisation",
+            "role",
+            "supervisor",
+            "is_active",
+            "dbs_checked_on",
+            "training_completed_on",
+            "agreement_signed_on",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "email" in self.fields:
+            self.fields["email"].required = True
+
+
+@admin.register(User)
+class UserAdmin(admin.ModelAdmin):
+    form = UserAdminForm
+    fieldsets = [
+        (None, {"fields": ["username", "first_name", "last_name", "email", "job_title", "phone"]}),
+        ("Role", {"fields": ["organisation", "role", "supervisor", "is_active"]}),
+        ("Vetting", {"fields": ["dbs_checked_on", "training_completed_on", "agreement_signed_on"]}),
+        ("Sign-in", {"fields": ["second_factor", "last_login", "date_joined"]}),
+    ]
+    readonly_fields = ["second_factor", "last_login", "date_joined"]
+    list_display = ["username", "full_name", "organisation", "role", "is_active"]
+    list_filter = ["role", "is_active", ("organisation", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["organisation"]
+    search_fields = ["username", "first_name", "last_name", "email"]
+    autocomplete_fields = ["organisation", "supervisor"]
+    ordering = ["username"]
+    show_full_result_count = False
+    actions = ["send_password_reset", "reset_second_factor", "deactivate"]
+
+    @admin.display(description="Name", ordering="last_name")
+    def full_name(self, obj: User) -> str:
+        return obj.get_full_name()
+
+    @admin.display(description="Authenticator app")
+    def second_factor(self, obj: User) -> str:
+        if obj.pk and two_factor.confirmed_device(user=obj) is not None:
+            return "Set up"
+        return "Not set up: the user sets one up at their next sign-in"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
+        """Rule: an organisation admin cannot see another organisation's users, so opening
+        one answers as for a user that does not exist."""
+        return users_visible_to(request.user).select_related("organisation")
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self.has_view_permission(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
+        if obj is not None:
+            return users_visible_to(request.user).filter(pk=obj.pk).exists()
+        return is_auditor(request.user) or self.has_add_permission(request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        user = request.user
+        return is_system_admin(user) or (
+            is_org_admin(user) and organisations_managed_by(user).exists()
+        )
+
+    def has_change_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
+        if obj is None:
+            return self.has_add_permission(request)
+        return user_change_allowed(request.user, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
+        """Users are deactivated, never deleted: the history must keep naming who did what."""
+        return False
+
+    def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
+        """Rule: an organisation admin creates and moves users only within their own
+        organisations, and picks supervisors from them."""
+        if db_field.name == "organisation":
+            kwargs["queryset"] = organisations_managed_by(request.user)
+            kwargs["required"] = not is_system_admin(request.user)
+        elif db_field.name == "supervisor":
+            kwargs["queryset"] = users_managed_by(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_choice_field(self, db_field, request: HttpRequest, **kwargs):
+        """Rule: nobody grants a role above their own."""
+        if db_field.name == "role":
+            grantable = roles_grantable_by(request.user)
+            kwargs["choices"] = [(role.value, role.label) for role in grantable]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
+
+    def save_model(self, request: HttpRequest, obj: User, form, change: bool) -> None:
+        user_save_by_admin(
+            user=obj,
+            created=not change,
+            previous_organisation_id=form.initial.get("organisation") if change else None,
+        )
+
+    def _changeable(self, request: HttpRequest, queryset: QuerySet[User]) -> list[User]:
+        """The selected users this admin may change; the rest are left alone and counted."""
+        users = list(queryset)
+        allowed = [user for user in users if user_change_allowed(request.user, user)]
+        if len(allowed) < len(users):
+            self.message_user(
+                request,
+                f"{len(users) - len(allowed)} selected user(s) are above your level and were "
+                "left unchanged.",
+                messages.WARNING,
+            )
+        return allowed
+
+    @admin.action(description="Send password reset link", permissions=["change"])
+    def send_password_reset(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        sent, skipped = 0, 0
+        for user in self._changeable(request, queryset):
+            if password_reset_link_send(
+                user=user, domain=request.get_host(), use_https=request.is_secure()
+            ):
+                sent += 1
+            else:
+                skipped += 1
+        self.message_user(request, f"Password reset link sent to {sent} user(s).")
+        if skipped:
+            self.message_user(
+                request,
+                f"{skipped} user(s) are inactive or have no e-mail address; no link was sent.",
+                messages.WARNING,
+            )
+
+    @admin.action(
+        description="Reset authenticator app (user sets up a new one at next sign-in)",
+        permissions=["change"],
+    )
+    def reset_second_factor(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        users = self._changeable(request, queryset)
+        for user in users:
+            user_second_factor_reset(user=user)
+        self.message_user(request, f"Authenticator app reset for {len(users)} user(s).")
+
+    @admin.action(description="Deactivate (ends their sessions now)", permissions=["change"])
+    def deactivate(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        users = [user for user in self._changeable(request, queryset) if user.is_active]
+        for user in users:
+            user_deactivate(user=user)
+        self.message_user(request, f"Deactivated {len(users)} user(s).")

@@ -1,0 +1,37 @@
+"""The admin site: one login page, and entry only for verified admins and auditors.
+
+``access.admin_apps.AdminConfig`` installs it as ``admin.site``.
+"""
+
+from django.contrib import admin
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from .admin_permissions import admin_site_allowed
+
+
+class ContactPointAdminSite(admin.AdminSite):
+    site_header = "ContactPoint administration"
+    site_title = "ContactPoint admin"
+    index_title = "Organisations, users and history"
+
+    def has_permission(self, request: HttpRequest) -> bool:
+        """Rule: admin needs a verified second factor and an admin or auditor role, checked
+        here as well as by ``RequireTwoFactorMiddleware`` so that neither alone is load
+        bearing."""
+        return admin_site_allowed(request.user)
+
+    def login(self, request: HttpRequest, extra_context=None) -> HttpResponse:
+        """There is one login page (password, then second factor): send people to it, keeping
+        where they were going."""
+        next_url = request.GET.get("next", "")
+        if not url_has_allowed_host_and_scheme(
+            next_url, {request.get_host()}, require_https=request.is_secure()
+        ):
+            next_url = reverse("admin:index", current_app=self.name)
+        if self.has_permission(request):
+            return redirect(next_url)
+        return redirect_to_login(next_url, reverse("access:login"))
