@@ -39,7 +39,10 @@ class User(AbstractUser):
     """A person who signs in. Passwords are only ever set by their owner (via reset)."""
 
     organisation = models.ForeignKey(
-        "directory.Organisation", null=True, blank=True, on_delete=models.PROTECT,
+        "directory.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="users",
     )
     role = models.CharField(max_length=40, choices=Role.choices, default=Role.PRACTITIONER)
@@ -89,3 +92,6 @@ class UserSession(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sessions")
     session_key = models.CharField(max_length=40, unique=True)
     started_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Session of user {self.user_id} since {self.started_at:%Y-%m-%d %H:%M}"

@@ -32,16 +32,17 @@ def device_secret_base32(device: TOTPDevice) -> str:
 def device_qr_svg(device: TOTPDevice) -> str:
     """An inline SVG QR code of the ``otpauth://`` URI (served with the page, never stored)."""
     qr = segno.make(device.config_url, error="m")
-    return qr.svg_inline(scale=5, dark="#0b0c0c", light="#ffffff", title="QR code for your authenticator app")
+    return qr.svg_inline(
+        scale=5, dark="#0b0c0c", light="#ffffff", title="QR code for your authenticator app"
+    )
 
 
 def token_verify(*, device: TOTPDevice, token: str) -> bool:
     """Check ``token`` against ``device`` under django-otp's throttling (a malformed token
     counts as a failure, like a wrong one)."""
-    token = "".join(token.split())
-    if not (token.isdigit() and len(token) == 6):
-        token = "invalid"
-    return device.verify_token(token)
+    compact = "".join(token.split())
+    well_formed = compact.isdigit() and len(compact) == 6
+    return device.verify_token(compact if well_formed else "not-a-code")
 
 
 def device_reset(*, user: User) -> None:

@@ -87,7 +87,9 @@ def second_factor(request: HttpRequest) -> HttpResponse:
             return _after_login(request)
         _record_code_failure(request)
         form.add_error("otp_token", _BAD_CODE)
-    return render(request, "access/second_factor.html", {"form": form}, status=400 if form.errors else 200)
+    return render(
+        request, "access/second_factor.html", {"form": form}, status=400 if form.errors else 200
+    )
 
 
 @csrf_protect

@@ -11,5 +11,7 @@ from .models import Child, Involvement, LocalAuthority, Organisation, Practition
 auditlog.register(Organisation)
 auditlog.register(LocalAuthority)
 auditlog.register(Practitioner)
-auditlog.register(Involvement, include_fields=["organisation", "role", "started_on", "ended_on", "cloaked"])
+auditlog.register(
+    Involvement, include_fields=["organisation", "role", "started_on", "ended_on", "cloaked"]
+)
 auditlog.register(Child, include_fields=["status", "shielded", "local_authority"])

@@ -18,23 +18,29 @@ _NAME = re.compile(r"^[^\W\d_]+(?:[ '\-.][^\W\d_]+)*\.?$")
 def _clean_name(value: str, label: str) -> str:
     value = " ".join(value.split())
     if value and not _NAME.match(value):
-        raise forms.ValidationError(f"{label} must only include letters, spaces, hyphens and apostrophes")
+        raise forms.ValidationError(
+            f"{label} must only include letters, spaces, hyphens and apostrophes"
+        )
     return value
 
 
 class ChildSearchForm(forms.Form):
     family_name = forms.CharField(
-        label="Family name", max_length=100,
+        label="Family name",
+        max_length=100,
         error_messages={"required": "Enter the child's family name"},
     )
     given_name = forms.CharField(label="Given name", max_length=100, required=False)
     date_of_birth = forms.DateField(
-        label="Date of birth", required=False, input_formats=["%Y-%m-%d"],
+        label="Date of birth",
+        required=False,
+        input_formats=["%Y-%m-%d"],
         error_messages={"invalid": "Date of birth must be a real date, like 2015-03-27"},
     )
     postcode = forms.CharField(label="Postcode", max_length=10, required=False)
     purpose = forms.ChoiceField(
-        label="Why are you searching?", choices=Purpose.choices,
+        label="Why are you searching?",
+        choices=Purpose.choices,
         error_messages={"required": "Select why you are searching"},
     )
 
@@ -83,6 +89,7 @@ class PurposeForm(forms.Form):
     """Asked before a record opens when the session has no stated purpose."""
 
     purpose = forms.ChoiceField(
-        label="Why are you looking at this record?", choices=Purpose.choices,
+        label="Why are you looking at this record?",
+        choices=Purpose.choices,
         error_messages={"required": "Select why you are looking at this record"},
     )

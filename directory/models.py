@@ -102,7 +102,9 @@ class Child(models.Model):
     family_name = models.CharField(max_length=100)
     preferred_name = models.CharField(max_length=100, blank=True)
     former_names = ArrayField(
-        models.CharField(max_length=200), default=list, blank=True,
+        models.CharField(max_length=200),
+        default=list,
+        blank=True,
         help_text="Former names and aliases, full names as written.",
     )
     date_of_birth = models.DateField()
@@ -168,7 +170,10 @@ class Practitioner(models.Model):
         Organisation, on_delete=models.PROTECT, related_name="practitioners"
     )
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="practitioner",
     )
     name = models.CharField(max_length=200)
@@ -213,7 +218,8 @@ class Involvement(models.Model):
     started_on = models.DateField()
     ended_on = models.DateField(null=True, blank=True)
     cloaked = models.BooleanField(
-        null=True, blank=True,
+        null=True,
+        blank=True,
         help_text="Hidden from enquirers outside this organisation. Blank: the organisation's "
         "sensitive-service flag decides.",
     )

@@ -45,7 +45,8 @@ def search(request: HttpRequest) -> HttpResponse:
     except DatabaseError:
         return audit_unavailable(request)
     return render(
-        request, "directory/search.html",
+        request,
+        "directory/search.html",
         {"form": form, "result": result, "searched": True},
     )
 
@@ -61,7 +62,9 @@ def record(request: HttpRequest, public_id: str) -> HttpResponse:
     lookup_id = public_id if _PUBLIC_ID.match(public_id) else public_id[:32]
     try:
         child = child_get_for_user(
-            user=request.user, public_id=lookup_id, purpose=purpose,
+            user=request.user,
+            public_id=lookup_id,
+            purpose=purpose,
             actor=Actor.from_request(request),
         )
     except SearchRefused as refusal:

@@ -36,7 +36,8 @@ def world(db):
     school_a = OrganisationFactory(name="Hillside Primary School", local_authority=leeds)
     school_b = OrganisationFactory(name="Riverside Academy", local_authority=leeds)
     council = OrganisationFactory(
-        name="Leeds Children's Services", kind=Organisation.Kind.LA_CHILDRENS_SERVICES,
+        name="Leeds Children's Services",
+        kind=Organisation.Kind.LA_CHILDRENS_SERVICES,
         local_authority=leeds,
     )
     sam = UserFactory(username="sam", organisation=school_a, role=Role.SUPERVISOR)
@@ -44,19 +45,30 @@ def world(db):
     bob = UserFactory(username="bob", organisation=school_a, supervisor=sam)
     charlie = UserFactory(username="charlie", organisation=school_b)
     dora = UserFactory(username="dora", organisation=council, job_title="Social worker")
-    ada = UserFactory(
-        username="ada", organisation=None, role=Role.SYSTEM_ADMIN, is_staff=True
-    )
+    ada = UserFactory(username="ada", organisation=None, role=Role.SYSTEM_ADMIN, is_staff=True)
     maya = ChildFactory(given_name="Maya", family_name="Thompson", local_authority=leeds)
     InvolvementFactory(child=maya, organisation=school_a)
     kent_child = ChildFactory(
-        given_name="Oliver", family_name="Thompson", local_authority=kent, town="Maidstone",
+        given_name="Oliver",
+        family_name="Thompson",
+        local_authority=kent,
+        town="Maidstone",
         postcode="ME14 1XX",
     )
     return SimpleNamespace(
-        leeds=leeds, kent=kent, school_a=school_a, school_b=school_b, council=council,
-        alice=alice, bob=bob, charlie=charlie, dora=dora, sam=sam, ada=ada,
-        maya=maya, kent_child=kent_child,
+        leeds=leeds,
+        kent=kent,
+        school_a=school_a,
+        school_b=school_b,
+        council=council,
+        alice=alice,
+        bob=bob,
+        charlie=charlie,
+        dora=dora,
+        sam=sam,
+        ada=ada,
+        maya=maya,
+        kent_child=kent_child,
     )
 
 

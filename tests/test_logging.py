@@ -7,8 +7,13 @@ from contactpoint.logfilters import StripQueryString
 
 def test_it_strips_query_strings_from_request_log_lines():
     record = logging.LogRecord(
-        "django.server", logging.INFO, __file__, 1,
-        '"GET /search/?family_name=Thompson&date_of_birth=2015-03-27 HTTP/1.1" %s', (200,), None,
+        "django.server",
+        logging.INFO,
+        __file__,
+        1,
+        '"GET /search/?family_name=Thompson&date_of_birth=2015-03-27 HTTP/1.1" %s',
+        (200,),
+        None,
     )
     StripQueryString().filter(record)
     assert "Thompson" not in record.getMessage()

@@ -78,7 +78,10 @@ def child_get_for_user(
     """
     today = today or timezone.localdate()
     ensure_may_read(
-        user=user, actor=actor, today=today, purpose=purpose,
+        user=user,
+        actor=actor,
+        today=today,
+        purpose=purpose,
         criteria={"public_id": public_id},
     )
     organisation = user.organisation

@@ -75,7 +75,10 @@ def child_search(
     """
     today = today or timezone.localdate()
     ensure_may_read(
-        user=user, actor=actor, today=today, purpose=criteria.purpose,
+        user=user,
+        actor=actor,
+        today=today,
+        purpose=criteria.purpose,
         criteria=criteria.for_audit(),
     )
     cap = settings.SEARCH_RESULT_CAP

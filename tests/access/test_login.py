@@ -125,9 +125,10 @@ def test_it_does_not_offer_enrolment_to_a_user_who_has_a_device(world):
 def test_it_records_logins_and_logouts(world, as_user):
     client = Client()
     _password_step(client, "alice")
-    client.post("/accounts/second-factor/", {
-        "otp_token": _totp_now(TOTPDevice.objects.get(user=world.alice))
-    })
+    client.post(
+        "/accounts/second-factor/",
+        {"otp_token": _totp_now(TOTPDevice.objects.get(user=world.alice))},
+    )
     client.post("/accounts/logout/")
     actions = list(
         AccessEvent.objects.filter(actor_id=world.alice.pk).values_list("action", flat=True)

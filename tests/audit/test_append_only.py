@@ -9,8 +9,12 @@ from audit.roles import app_role_exists, app_role_privileges_apply
 from audit.writer import Actor, access_event_record
 
 ACTOR = Actor(
-    user_id=1, username="alice", role="practitioner", organisation_id=1,
-    ip_address="127.0.0.1", user_agent="pytest",
+    user_id=1,
+    username="alice",
+    role="practitioner",
+    organisation_id=1,
+    ip_address="127.0.0.1",
+    user_agent="pytest",
 )
 
 

@@ -22,9 +22,7 @@ def break_audit() -> None:
 def test_it_shows_no_search_results_when_the_audit_write_fails(world, as_user):
     client = as_user(world.alice)
     break_audit()
-    response = client.get(
-        "/search/", {"family_name": "Thompson", "purpose": "referral"}
-    )
+    response = client.get("/search/", {"family_name": "Thompson", "purpose": "referral"})
     assert response.status_code == 503
     assert b"Maya" not in response.content
     assert b"could not be recorded" in response.content

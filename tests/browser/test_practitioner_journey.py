@@ -17,9 +17,7 @@ AXE = Axe()
 
 def _assert_accessible(page) -> None:
     results = AXE.run(page)
-    serious = [
-        v for v in results.response["violations"] if v["impact"] in ("serious", "critical")
-    ]
+    serious = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
     assert serious == [], results.generate_report()
 
 

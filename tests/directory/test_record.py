@@ -61,8 +61,10 @@ def test_it_answers_an_archived_child_like_a_missing_one(world, as_user):
 
 def test_it_hides_a_cloaked_involvement_from_other_organisations(world, as_user):
     clinic = OrganisationFactory(
-        name="Sexual Health Leeds", kind=Organisation.Kind.HEALTH_SERVICE,
-        local_authority=world.leeds, sensitive_service=True,
+        name="Sexual Health Leeds",
+        kind=Organisation.Kind.HEALTH_SERVICE,
+        local_authority=world.leeds,
+        sensitive_service=True,
     )
     InvolvementFactory(child=world.maya, organisation=clinic, role="sexual_health")
     response = as_user(world.alice).get(_url(world.maya))
@@ -104,7 +106,9 @@ def test_it_shows_only_identity_for_a_shielded_child(world, as_user):
 def test_it_omits_ended_involvements(world, as_user):
     old_school = OrganisationFactory(name="Old Mill Infants", local_authority=world.leeds)
     InvolvementFactory(
-        child=world.maya, organisation=old_school, ended_on=date(2020, 7, 20),
+        child=world.maya,
+        organisation=old_school,
+        ended_on=date(2020, 7, 20),
         started_on=date(2019, 9, 1),
     )
     assert b"Old Mill Infants" not in as_user(world.alice).get(_url(world.maya)).content
@@ -114,7 +118,9 @@ def test_it_writes_one_view_event_for_a_shown_record(world, as_user):
     as_user(world.alice).get(_url(world.maya, purpose="referral"))
     event = AccessEvent.objects.get(action=AccessEvent.Action.VIEW)
     assert (event.child_public_id, event.outcome, event.purpose) == (
-        world.maya.public_id, "shown", "referral",
+        world.maya.public_id,
+        "shown",
+        "referral",
     )
 
 

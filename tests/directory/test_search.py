@@ -73,7 +73,9 @@ def test_it_matches_accented_names_typed_without_accents(world, as_user):
 
 def test_it_narrows_by_date_of_birth(world, as_user):
     twin = ChildFactory(
-        given_name="Mia", family_name="Thompson", date_of_birth=date(2016, 1, 2),
+        given_name="Mia",
+        family_name="Thompson",
+        date_of_birth=date(2016, 1, 2),
         local_authority=world.leeds,
     )
     InvolvementFactory(child=twin, organisation=world.school_a)
