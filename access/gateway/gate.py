@@ -7,12 +7,14 @@ from audit.models import AccessEvent
 from audit.writer import Actor, access_event_record_now
 
 from .errors import SearchRefused
+from .rate import lookup_allowance_take, rate_limited_message
 
 NOT_A_READER = "Your role does not give access to children's records."
 
 
 def ensure_may_read(*, user, actor: Actor, today: date, purpose: str, criteria: dict) -> None:
-    """Refuse (and audit the refusal) unless ``user`` holds a reading role and is vetted.
+    """Refuse (and audit the refusal) unless ``user`` holds a reading role, is vetted and has
+    lookups left in the current rate window.
 
     Rule (vetting): searching needs an accredited organisation and a current DBS check,
     training and user agreement. The refusal does not depend on any child, so it cannot leak
@@ -21,6 +23,8 @@ def ensure_may_read(*, user, actor: Actor, today: date, purpose: str, criteria: 
     reasons = [] if user.reads_child_data else [NOT_A_READER]
     if not reasons:
         reasons = vetting_problems(user, today=today)
+    if not reasons and not lookup_allowance_take(user_id=user.pk):
+        reasons = [rate_limited_message()]
     if reasons:
         access_event_record_now(
             actor=actor,

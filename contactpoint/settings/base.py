@@ -193,6 +193,9 @@ VETTING_AGREEMENT_VALID_DAYS = env.int("VETTING_AGREEMENT_VALID_DAYS", default=3
 # --- Search -------------------------------------------------------------------------------
 SEARCH_RESULT_CAP = env.int("SEARCH_RESULT_CAP", default=20)
 SEARCH_TRIGRAM_THRESHOLD = env.float("SEARCH_TRIGRAM_THRESHOLD", default=0.4)
+# Searches and record views together, per user, per window (no bulk export).
+LOOKUP_RATE_LIMIT = env.int("LOOKUP_RATE_LIMIT", default=120)
+LOOKUP_RATE_WINDOW_SECONDS = env.int("LOOKUP_RATE_WINDOW_SECONDS", default=15 * 60)
 
 # --- Security headers ---------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -53,3 +53,20 @@ def test_it_audits_the_refusal_with_its_reason(world, as_user):
     event = AccessEvent.objects.get(action="refused")
     assert "training" in event.reason
     assert event.criteria == {"family_name": "Thompson"}
+
+
+def test_it_refuses_lookups_past_the_rate_limit(world, as_user, settings):
+    settings.LOOKUP_RATE_LIMIT = 3
+    client = as_user(world.alice)
+    for _ in range(3):
+        assert client.get("/search/", SEARCH).status_code == 200
+    response = client.get("/search/", SEARCH)
+    assert response.status_code == 403
+    assert b"more children in a short time" in response.content
+    assert AccessEvent.objects.filter(action="refused", actor_id=world.alice.pk).exists()
+
+
+def test_it_counts_the_limit_per_user(world, as_user, settings):
+    settings.LOOKUP_RATE_LIMIT = 1
+    as_user(world.alice).get("/search/", SEARCH)
+    assert as_user(world.bob).get("/search/", SEARCH).status_code == 200
