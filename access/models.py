@@ -4,6 +4,7 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
 
@@ -95,3 +96,134 @@ class UserSession(models.Model):
 
     def __str__(self) -> str:
         return f"Session of user {self.user_id} since {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class AccessRequest(models.Model):
+    """A request to see one child outside the user's scope.
+
+    Emergency (break-glass): access at once after a fresh second factor, judged by the
+    supervisor afterwards. Planned: waits for the supervisor's approval before any child data
+    is shown. Either way, a granted request is a live grant on one child until ``expires_at``
+    and puts that child in the requester's scope (``access.gateway.scope``) — for this user
+    only, never for their organisation.
+    """
+
+    class Kind(models.TextChoices):
+        EMERGENCY = "emergency", "Emergency (break-glass)"
+        PLANNED = "planned", "Request for access"
+
+    class Reason(models.TextChoices):
+        IMMEDIATE_RISK = "immediate_risk", "A child is at immediate risk of harm"
+        MEDICAL_EMERGENCY = "medical_emergency", "Medical emergency"
+        MISSING_CHILD = "missing_child", "Missing or runaway child"
+        OUT_OF_HOURS = "out_of_hours", "Out-of-hours safeguarding referral"
+        NEW_INVOLVEMENT = "new_involvement", "Starting to work with the child"
+        OTHER = "other", "Other"
+
+    class Status(models.TextChoices):
+        INVOKED = "invoked", "Invoked, no child chosen yet"
+        AWAITING_APPROVAL = "awaiting_approval", "Waiting for the supervisor"
+        APPROVED = "approved", "Approved, no child chosen yet"
+        DECLINED = "declined", "Declined by the supervisor"
+        GRANTED = "granted", "Access granted"
+        LAPSED = "lapsed", "Lapsed without a child chosen"
+
+    class Judgement(models.TextChoices):
+        PENDING = "pending", "Waiting for the supervisor"
+        ENDORSED = "endorsed", "Endorsed"
+        REJECTED = "rejected", "Rejected"
+        ESCALATED = "escalated", "Escalated to an auditor"
+        NOT_NEEDED = "not_needed", "No judgement needed"
+
+    requester = models.ForeignKey(User, on_delete=models.PROTECT, related_name="access_requests")
+    supervisor = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        related_name="requests_to_judge",
+        help_text="The requester's supervisor when the request was made: the one who judges.",
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    reason = models.CharField(max_length=32, choices=Reason.choices)
+    justification = models.TextField()
+    criteria = models.JSONField(default=dict, blank=True)
+    offered_ids = ArrayField(models.CharField(max_length=32), default=list, blank=True)
+    child = models.ForeignKey(
+        "directory.Child",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="access_requests",
+    )
+    status = models.CharField(max_length=20, choices=Status.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+    approved_at = models.DateTimeField(null=True, blank=True)
+    granted_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    judgement = models.CharField(
+        max_length=16, choices=Judgement.choices, default=Judgement.NOT_NEEDED
+    )
+    judged_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="judgements"
+    )
+    judged_at = models.DateTimeField(null=True, blank=True)
+    judgement_note = models.TextField(blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    expiry_recorded = models.BooleanField(
+        default=False, help_text="The grant's expiry has been written to the audit log."
+    )
+
+    class Meta:
+        indexes = [
+            models.Index(
+                name="live_grant",
+                fields=["requester", "child", "expires_at"],
+                condition=models.Q(status="granted"),
+            ),
+            models.Index(name="request_supervisor", fields=["supervisor", "judgement"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk} by user {self.requester_id}"
+
+
+class Notification(models.Model):
+    """A message to one user, shown in their inbox and e-mailed by a Celery task.
+
+    Written in the same transaction as the event that causes it, so it exists exactly when
+    that event does; e-mail delivery is retried until ``emailed_at`` is set. ``dedupe_key``
+    folds repeats (the same enquirer viewing the same child in a short window) into one.
+    """
+
+    class Kind(models.TextChoices):
+        BREAK_GLASS = "break_glass", "Break-glass by your team"
+        ACCESS_REQUEST = "access_request", "Request for access"
+        REQUEST_DECIDED = "request_decided", "Your request was decided"
+        CLOAKED_ENQUIRY = "cloaked_enquiry", "Someone looked up a child you work with"
+        CONTACT_REQUEST = "contact_request", "Request to contact a shielded child"
+        SHIELD_OVERRIDE = "shield_override", "Shield overridden"
+        ESCALATION = "escalation", "Escalated for review"
+
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    link = models.CharField(max_length=200, blank=True)
+    dedupe_key = models.CharField(max_length=200, null=True, blank=True, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    email_attempts = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(name="notification_unread", fields=["recipient", "read_at"]),
+            models.Index(
+                name="notification_unsent",
+                fields=["created_at"],
+                condition=models.Q(emailed_at__isnull=True),
+            ),
+        ]
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Notification #{self.pk} to user {self.recipient_id}"

@@ -15,3 +15,22 @@ def expired_sessions_clear(self) -> int:
     expired.delete()
     UserSession.objects.filter(session_key__in=keys).delete()
     return len(keys)
+
+
+@shared_task(bind=True, max_retries=None, retry_backoff=True, retry_backoff_max=600)
+def notification_email_send(self, notification_id: int) -> bool:
+    """E-mail one notification; idempotent (a sent one is skipped), retried until sent."""
+    from .notification_mail import notification_email_deliver
+
+    try:
+        return notification_email_deliver(notification_id=notification_id)
+    except Exception as error:
+        raise self.retry(exc=error) from error
+
+
+@shared_task
+def notifications_unsent_sweep() -> int:
+    """Re-queue notifications whose e-mail is still unsent after a few minutes."""
+    from .notification_mail import notifications_unsent_requeue
+
+    return notifications_unsent_requeue()

@@ -10,6 +10,7 @@ urlpatterns = [
     path("second-factor/", views.second_factor, name="second_factor"),
     path("enrol/", views.enrol, name="enrol"),
     path("logout/", views.logout_view, name="logout"),
+    path("step-up/", views.step_up, name="step_up"),
     # Reset links sent from admin ("Send password reset link"): the owner chooses a password
     # that must pass AUTH_PASSWORD_VALIDATORS; no admin ever sets one.
     path(

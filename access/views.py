@@ -20,6 +20,7 @@ from audit.writer import Actor, access_event_record_now
 
 from . import throttle, two_factor
 from .forms import PasswordForm, TokenForm
+from .step_up import step_up_record
 
 _NEXT = "cp_next"
 _BAD_LOGIN = "Enter a correct username and password"
@@ -124,6 +125,27 @@ def enrol(request: HttpRequest) -> HttpResponse:
         "secret": two_factor.device_secret_base32(device),
     }
     return render(request, "access/enrol.html", context, status=400 if form.errors else 200)
+
+
+@csrf_protect
+@never_cache
+@require_http_methods(["GET", "POST"])
+def step_up(request: HttpRequest) -> HttpResponse:
+    """Re-enter a code before a dangerous action; only for a fully signed-in session."""
+    user = request.user
+    if not (user.is_authenticated and user.is_verified()):
+        return redirect("access:login")
+    device = two_factor.confirmed_device(user=user)
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if two_factor.token_verify(device=device, token=form.cleaned_data["otp_token"]):
+            step_up_record(request)
+            return redirect(_safe_next(request) or "directory:search")
+        _record_code_failure(request)
+        form.add_error("otp_token", _BAD_CODE)
+    context = {"form": form, "next": _safe_next(request) or ""}
+    status = 400 if form.errors else 200
+    return render(request, "access/step_up.html", context, status=status)
 
 
 @csrf_protect

@@ -76,7 +76,8 @@ def child_get_for_user(
     same query and the same audit insert, so neither the answer nor its timing tells them
     apart. Rule (audit before data): the view event is in the transaction of the read.
     """
-    today = today or timezone.localdate()
+    now = timezone.now()
+    today = today or timezone.localdate(now)
     ensure_may_read(
         user=user,
         actor=actor,
@@ -88,7 +89,7 @@ def child_get_for_user(
     with transaction.atomic():
         child = (
             Child.objects.filter(
-                child_scope_q(organisation=organisation, today=today),
+                child_scope_q(user=user, now=now, today=today),
                 public_id=public_id,
                 status=Child.Status.ACTIVE,
             )

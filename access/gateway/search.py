@@ -83,9 +83,9 @@ def child_search(
     )
     cap = settings.SEARCH_RESULT_CAP
     with transaction.atomic():
-        _tune_search_session()
+        search_session_tune()
         rows = list(_matching_children(user=user, criteria=criteria, today=today)[: cap + 1])
-        children = [_summary(child) for child in rows[:cap]]
+        children = [child_summary(child) for child in rows[:cap]]
         access_event_record(
             actor=actor,
             action=AccessEvent.Action.SEARCH,
@@ -97,7 +97,7 @@ def child_search(
     return SearchResult(children=children, more_than_cap=len(rows) > cap)
 
 
-def _tune_search_session() -> None:
+def search_session_tune() -> None:
     """Per-transaction planner settings for search.
 
     The trigram threshold decides what counts as a typo; a parallel worker costs more than it
@@ -112,15 +112,21 @@ def _tune_search_session() -> None:
 
 
 def _matching_children(*, user, criteria: SearchCriteria, today: date) -> QuerySet[Child]:
+    in_scope = Child.objects.filter(child_scope_q(user=user, now=timezone.now(), today=today))
+    return children_matching(criteria=criteria, among=in_scope)
+
+
+def children_matching(*, criteria: SearchCriteria, among: QuerySet[Child]) -> QuerySet[Child]:
+    """Active children in ``among`` whose names (and the other criteria) match, best first.
+
+    Typos and variants: trigram similarity on the normalised family name or an equal double
+    metaphone key; a given name matches by similarity, prefix or sound.
+    """
     family_key = NameKey(Value(criteria.family_name))
     name_matches = Q(family_key__trigram_similar=family_key) | Q(
         family_phonetic=DoubleMetaphone(family_key)
     )
-    queryset = Child.objects.filter(
-        child_scope_q(organisation=user.organisation, today=today),
-        name_matches,
-        status=Child.Status.ACTIVE,
-    )
+    queryset = among.filter(name_matches, status=Child.Status.ACTIVE)
     score = Similarity(F("family_key"), family_key)
     if criteria.date_of_birth:
         queryset = queryset.filter(date_of_birth=criteria.date_of_birth)
@@ -144,7 +150,7 @@ def _matching_children(*, user, criteria: SearchCriteria, today: date) -> QueryS
     )
 
 
-def _summary(child: Child) -> ChildSummary:
+def child_summary(child: Child) -> ChildSummary:
     return ChildSummary(
         public_id=child.public_id,
         given_name=child.given_name,

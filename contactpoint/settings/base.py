@@ -130,6 +130,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "access.tasks.expired_sessions_clear",
         "schedule": timedelta(minutes=15),
     },
+    "resend-unsent-notifications": {
+        "task": "access.tasks.notifications_unsent_sweep",
+        "schedule": timedelta(minutes=5),
+    },
+    "escalate-unjudged-break-glass": {
+        "task": "access.tasks.break_glass_escalate_overdue",
+        "schedule": timedelta(minutes=30),
+    },
 }
 
 CACHES = {
@@ -189,6 +197,14 @@ AXES_IPWARE_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 VETTING_DBS_VALID_DAYS = env.int("VETTING_DBS_VALID_DAYS", default=3 * 365)
 VETTING_TRAINING_VALID_DAYS = env.int("VETTING_TRAINING_VALID_DAYS", default=365)
 VETTING_AGREEMENT_VALID_DAYS = env.int("VETTING_AGREEMENT_VALID_DAYS", default=365)
+
+# --- Break-glass and access requests ---------------------------------------------------------
+STEP_UP_SECONDS = env.int("STEP_UP_SECONDS", default=5 * 60)
+GRANT_MINUTES = env.int("GRANT_MINUTES", default=60)
+GRANT_CHOOSE_WITHIN_MINUTES = env.int("GRANT_CHOOSE_WITHIN_MINUTES", default=30)
+JUSTIFICATION_MIN_LENGTH = env.int("JUSTIFICATION_MIN_LENGTH", default=40)
+JUDGEMENT_WORKING_DAYS = env.int("JUDGEMENT_WORKING_DAYS", default=2)
+DIRECTORY_SEARCH_CAP = env.int("DIRECTORY_SEARCH_CAP", default=10)
 
 # --- Search -------------------------------------------------------------------------------
 SEARCH_RESULT_CAP = env.int("SEARCH_RESULT_CAP", default=20)

@@ -1,0 +1,53 @@
+"""Notifications: written in the caller's transaction, e-mailed by Celery afterwards.
+
+Rule: a notification exists exactly when the event that caused it does (same transaction),
+and a broker outage delays its e-mail but never loses it: the task is queued after commit,
+and a periodic sweep re-queues any notification still unsent.
+"""
+
+import logging
+
+from django.db import IntegrityError, transaction
+
+from .models import Notification, User
+
+logger = logging.getLogger(__name__)
+
+
+def notification_create(
+    *,
+    recipient: User,
+    kind: str,
+    subject: str,
+    body: str,
+    link: str = "",
+    dedupe_key: str | None = None,
+) -> Notification | None:
+    """Create a notification inside the current transaction; None when ``dedupe_key`` says an
+    equivalent one already exists (repeats fold into the first)."""
+    try:
+        with transaction.atomic():
+            notification = Notification.objects.create(
+                recipient=recipient,
+                kind=kind,
+                subject=subject,
+                body=body,
+                link=link,
+                dedupe_key=dedupe_key,
+            )
+    except IntegrityError:
+        if dedupe_key is None:
+            raise
+        return None
+    transaction.on_commit(lambda: notification_email_queue(notification_id=notification.pk))
+    return notification
+
+
+def notification_email_queue(*, notification_id: int) -> None:
+    """Queue the e-mail; if the broker is down, leave it for the sweep."""
+    from .tasks import notification_email_send
+
+    try:
+        notification_email_send.delay(notification_id)
+    except Exception:  # the broker being unreachable must not fail the request
+        logger.warning("notification %s not queued; the sweep will retry", notification_id)
