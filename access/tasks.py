@@ -34,3 +34,14 @@ def notifications_unsent_sweep() -> int:
     from .notification_mail import notifications_unsent_requeue
 
     return notifications_unsent_requeue()
+
+
+@shared_task
+def break_glass_escalate_overdue() -> int:
+    """Escalate unjudged emergencies and record expired grants (idempotent)."""
+    from .gateway.break_glass import grants_expired_record, requests_unchosen_lapse
+    from .gateway.supervision import break_glass_escalate_overdue as escalate
+
+    grants_expired_record()
+    requests_unchosen_lapse()
+    return escalate()

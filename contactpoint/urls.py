@@ -13,6 +13,7 @@ urlpatterns = [
     path("", directory_views.home, name="home"),
     path("accounts/", include("access.urls")),
     path("", include("directory.urls")),
+    path("", include("access.urls_break_glass")),
     path("audit/", include("audit.urls")),
     path("admin/", admin.site.urls),
     path("healthz", directory_views.healthz, name="healthz"),

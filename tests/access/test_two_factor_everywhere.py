@@ -5,7 +5,13 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 OPEN_PREFIXES = ("accounts/", "static/", "healthz")
-SAMPLE_ARGS = {"public_id": "a" * 26, "object_id": "1", "app_label": "access", "pk": "1"}
+SAMPLE_ARGS = {
+    "public_id": "a" * 26,
+    "object_id": "1",
+    "app_label": "access",
+    "pk": "1",
+    "request_id": "1",
+}
 
 
 def _paths(resolver: URLResolver, prefix: str = "") -> list[str]:

@@ -1,0 +1,179 @@
+"""Pages for break-glass, access requests and supervisors' decisions. Thin: parse, call the
+gateway, render. Every child read here goes through ``access.gateway``."""
+
+from django.db import DatabaseError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from access.models import AccessRequest
+from audit.writer import Actor
+from directory.views import audit_unavailable, not_found
+
+from .break_glass_forms import DecisionForm, DirectorySearchForm, EmergencyForm, RequestForm
+from .gateway import SearchRefused
+from .gateway.break_glass import (
+    BreakGlassRefused,
+    RequestNotFound,
+    access_grant,
+    access_request_for_requester,
+    access_request_open,
+    access_requests_for_requester,
+    directory_search,
+)
+from .gateway.supervision import (
+    access_request_judge,
+    escalations_for_auditor,
+    supervision_item,
+    supervision_queue,
+)
+from .step_up import require_step_up
+
+
+def _open_request(request: HttpRequest, *, kind: str, form_class, template: str):
+    form = form_class(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            access_request = access_request_open(
+                user=request.user,
+                kind=kind,
+                reason=form.cleaned_data["reason"],
+                justification=form.cleaned_data["justification"],
+                actor=Actor.from_request(request),
+            )
+        except (BreakGlassRefused, SearchRefused) as refusal:
+            for reason in refusal.reasons:
+                form.add_error(None, reason)
+        else:
+            if kind == AccessRequest.Kind.EMERGENCY:
+                return redirect("break_glass:directory_search", request_id=access_request.pk)
+            return redirect("break_glass:my_requests")
+    status = 400 if form.errors else 200
+    return render(request, template, {"form": form}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@require_step_up
+def break_glass_start(request: HttpRequest) -> HttpResponse:
+    return _open_request(
+        request,
+        kind=AccessRequest.Kind.EMERGENCY,
+        form_class=EmergencyForm,
+        template="access/break_glass/start.html",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def request_access_start(request: HttpRequest) -> HttpResponse:
+    return _open_request(
+        request,
+        kind=AccessRequest.Kind.PLANNED,
+        form_class=RequestForm,
+        template="access/break_glass/request.html",
+    )
+
+
+@require_GET
+def directory_search_view(request: HttpRequest, request_id: int) -> HttpResponse:
+    try:
+        access_request = access_request_for_requester(user=request.user, request_id=request_id)
+    except RequestNotFound:
+        return not_found(request, None)
+    context = {"access_request": access_request}
+    if not any(request.GET.get(f) for f in ("family_name", "date_of_birth", "postcode")):
+        context["form"] = DirectorySearchForm()
+        return render(request, "access/break_glass/search.html", context)
+    form = DirectorySearchForm(request.GET)
+    context["form"] = form
+    if not form.is_valid():
+        return render(request, "access/break_glass/search.html", context, status=400)
+    try:
+        context["result"] = directory_search(
+            user=request.user,
+            request=access_request,
+            criteria=form.criteria(),
+            actor=Actor.from_request(request),
+        )
+    except BreakGlassRefused as refusal:
+        context["refusal"] = refusal.reasons
+        return render(request, "access/break_glass/search.html", context, status=403)
+    except DatabaseError:
+        return audit_unavailable(request)
+    return render(request, "access/break_glass/search.html", context)
+
+
+@require_POST
+def grant_view(request: HttpRequest, request_id: int) -> HttpResponse:
+    try:
+        access_request = access_request_for_requester(user=request.user, request_id=request_id)
+        granted = access_grant(
+            user=request.user,
+            request=access_request,
+            public_id=request.POST.get("public_id", "")[:32],
+            actor=Actor.from_request(request),
+        )
+    except RequestNotFound:
+        return not_found(request, None)
+    except BreakGlassRefused as refusal:
+        return render(request, "directory/refused.html", {"reasons": refusal.reasons}, status=403)
+    except DatabaseError:
+        return audit_unavailable(request)
+    record = reverse("directory:record", args=[granted.child.public_id])
+    return redirect(f"{record}?purpose=emergency")
+
+
+@require_GET
+def my_requests(request: HttpRequest) -> HttpResponse:
+    requests = access_requests_for_requester(user=request.user)
+    context = {"requests": requests, "now": timezone.now()}
+    return render(request, "access/break_glass/my_requests.html", context)
+
+
+@require_GET
+def supervision_queue_view(request: HttpRequest) -> HttpResponse:
+    show_all = request.GET.get("show") == "all"
+    try:
+        items = supervision_queue(
+            supervisor=request.user, actor=Actor.from_request(request), include_done=show_all
+        )
+    except DatabaseError:
+        return audit_unavailable(request)
+    return render(request, "access/supervision/queue.html", {"items": items, "show_all": show_all})
+
+
+@require_http_methods(["GET", "POST"])
+def supervision_detail(request: HttpRequest, request_id: int) -> HttpResponse:
+    actor = Actor.from_request(request)
+    form = DecisionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            access_request_judge(
+                judge=request.user,
+                request_id=request_id,
+                decision=form.cleaned_data["decision"],
+                note=form.cleaned_data["note"],
+                actor=actor,
+            )
+        except RequestNotFound:
+            return not_found(request, None)
+        except BreakGlassRefused as refusal:
+            for reason in refusal.reasons:
+                form.add_error(None, reason)
+        else:
+            return redirect("break_glass:supervision")
+    try:
+        item = supervision_item(judge=request.user, request_id=request_id, actor=actor)
+    except RequestNotFound:
+        return not_found(request, None)
+    status = 400 if form.errors else 200
+    return render(
+        request, "access/supervision/detail.html", {"item": item, "form": form}, status=status
+    )
+
+
+@require_GET
+def escalations_view(request: HttpRequest) -> HttpResponse:
+    items = escalations_for_auditor(user=request.user, actor=Actor.from_request(request))
+    return render(request, "access/supervision/escalations.html", {"items": items})

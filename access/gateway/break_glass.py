@@ -1,0 +1,320 @@
+"""Break-glass and access requests: reaching one child outside scope, accountably.
+
+Rules:
+- Emergency (break-glass): a fresh second factor (checked by the view), a reason and a written
+  justification, then a whole-directory search that needs strong identifiers; choosing a child
+  grants time-limited access to that child only. The supervisor is told at once and judges
+  afterwards; no judgement within the deadline escalates to an auditor.
+- Planned: the same, except the supervisor approves before any child is shown.
+- A user with no supervisor cannot ask; nobody judges their own request, nor one from someone
+  who supervises them.
+- Every step is an audit event; shielded children stay hidden from the directory-wide search.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from access.models import AccessRequest, Notification, Role, User
+from access.notifications import notification_create
+from audit.writer import Actor, access_event_record, access_event_record_now
+from directory.models import Child
+
+from .gate import ensure_may_read
+from .search import SearchCriteria, SearchResult, child_summary, children_matching
+from .search import search_session_tune as _tune
+
+
+class BreakGlassRefused(Exception):
+    """The request cannot go ahead; ``reasons`` say why in words the user can act on."""
+
+    def __init__(self, reasons: list[str]):
+        super().__init__("; ".join(reasons))
+        self.reasons = reasons
+
+
+class RequestNotFound(Exception):
+    """No request of this user with this id (or one this user may judge)."""
+
+
+# Audit actions (each at most 20 characters, the log's column width).
+INVOKED = "break_glass"
+REQUESTED = "access_requested"
+DIRECTORY_SEARCH = "directory_search"
+GRANTED = "access_granted"
+APPROVED = "request_approved"
+DECLINED = "request_declined"
+ENDORSED = "bg_endorsed"
+REJECTED = "bg_rejected"
+ESCALATED = "bg_escalated"
+EXPIRED = "grant_expired"
+
+NO_SUPERVISOR = (
+    "You have no supervisor in ContactPoint, so nobody could review this request. "
+    "Ask your organisation's ContactPoint administrator to assign one."
+)
+STRONG_IDENTIFIERS = "Enter the family name with a date of birth or a full postcode"
+
+
+def _choose_deadline(request: AccessRequest) -> datetime:
+    started = request.approved_at or request.created_at
+    return started + timedelta(minutes=settings.GRANT_CHOOSE_WITHIN_MINUTES)
+
+
+def access_request_open(
+    *,
+    user: User,
+    kind: str,
+    reason: str,
+    justification: str,
+    actor: Actor,
+    criteria: dict | None = None,
+) -> AccessRequest:
+    """Open an emergency (break-glass) or planned request; refused without a supervisor."""
+    today = timezone.localdate()
+    ensure_may_read(user=user, actor=actor, today=today, purpose="emergency", criteria={})
+    problems = []
+    if user.supervisor_id is None:
+        problems.append(NO_SUPERVISOR)
+    if len(justification.strip()) < settings.JUSTIFICATION_MIN_LENGTH:
+        problems.append(
+            f"Justification must be at least {settings.JUSTIFICATION_MIN_LENGTH} characters"
+        )
+    if problems:
+        access_event_record_now(
+            actor=actor,
+            action="refused",
+            outcome="refused",
+            purpose="emergency",
+            reason=" ".join(problems),
+        )
+        raise BreakGlassRefused(problems)
+    emergency = kind == AccessRequest.Kind.EMERGENCY
+    with transaction.atomic():
+        request = AccessRequest.objects.create(
+            requester=user,
+            supervisor_id=user.supervisor_id,
+            kind=kind,
+            reason=reason,
+            justification=justification.strip(),
+            criteria=criteria or {},
+            status=(
+                AccessRequest.Status.INVOKED
+                if emergency
+                else AccessRequest.Status.AWAITING_APPROVAL
+            ),
+            judgement=(
+                AccessRequest.Judgement.PENDING if emergency else AccessRequest.Judgement.NOT_NEEDED
+            ),
+        )
+        access_event_record(
+            actor=actor,
+            action=INVOKED if emergency else REQUESTED,
+            outcome="ok",
+            purpose="emergency" if emergency else reason,
+            criteria=criteria or {},
+            reason=f"request {request.pk}: {reason}: {request.justification}",
+        )
+        if not emergency:
+            _notify_supervisor_of_request(request)
+    return request
+
+
+def access_request_for_requester(*, user: User, request_id: int) -> AccessRequest:
+    """The user's own request, or RequestNotFound (never someone else's)."""
+    request = AccessRequest.objects.filter(pk=request_id, requester=user).first()
+    if request is None:
+        raise RequestNotFound(request_id)
+    return request
+
+
+def _ensure_choosable(request: AccessRequest, now: datetime) -> None:
+    open_states = (AccessRequest.Status.INVOKED, AccessRequest.Status.APPROVED)
+    if request.status not in open_states or now > _choose_deadline(request):
+        raise BreakGlassRefused(
+            ["This request is no longer open. Start a new one if you still need access."]
+        )
+
+
+def has_strong_identifiers(criteria: SearchCriteria) -> bool:
+    full_postcode = bool(criteria.postcode) and not criteria.postcode_is_outward
+    return bool(criteria.family_name) and (bool(criteria.date_of_birth) or full_postcode)
+
+
+def directory_search(
+    *, user: User, request: AccessRequest, criteria: SearchCriteria, actor: Actor
+) -> SearchResult:
+    """Search the whole directory for an open request; shielded children stay hidden.
+
+    The ids offered are remembered on the request: only one of them can be granted.
+    """
+    now = timezone.now()
+    _ensure_choosable(request, now)
+    if not has_strong_identifiers(criteria):
+        raise BreakGlassRefused([STRONG_IDENTIFIERS])
+    cap = settings.DIRECTORY_SEARCH_CAP
+    with transaction.atomic():
+        _tune()
+        among = Child.objects.filter(shielded=False)
+        rows = list(children_matching(criteria=criteria, among=among)[: cap + 1])
+        children = [child_summary(child) for child in rows[:cap]]
+        request.offered_ids = [c.public_id for c in children]
+        request.save(update_fields=["offered_ids"])
+        access_event_record(
+            actor=actor,
+            action=DIRECTORY_SEARCH,
+            outcome="shown" if children else "not_found",
+            purpose="emergency",
+            criteria=criteria.for_audit(),
+            result_ids=request.offered_ids,
+            reason=f"request {request.pk}",
+        )
+    return SearchResult(children=children, more_than_cap=len(rows) > cap)
+
+
+def access_grant(
+    *, user: User, request: AccessRequest, public_id: str, actor: Actor
+) -> AccessRequest:
+    """Grant the request's access to one child it offered, for ``GRANT_MINUTES``."""
+    now = timezone.now()
+    with transaction.atomic():
+        request = AccessRequest.objects.select_for_update().get(pk=request.pk, requester=user)
+        _ensure_choosable(request, now)
+        if public_id not in request.offered_ids:
+            raise BreakGlassRefused(["Choose a child from your search results."])
+        request.child = Child.objects.get(public_id=public_id)
+        request.status = AccessRequest.Status.GRANTED
+        request.granted_at = now
+        request.expires_at = now + timedelta(minutes=settings.GRANT_MINUTES)
+        request.save(update_fields=["child", "status", "granted_at", "expires_at"])
+        access_event_record(
+            actor=actor,
+            action=GRANTED,
+            outcome="ok",
+            purpose="emergency",
+            child_public_id=public_id,
+            reason=f"request {request.pk} until {request.expires_at:%Y-%m-%d %H:%M}",
+        )
+        if request.kind == AccessRequest.Kind.EMERGENCY:
+            _notify_supervisor_of_break_glass(request)
+    return request
+
+
+def access_requests_for_requester(*, user: User, limit: int = 50) -> list[AccessRequest]:
+    """The user's own requests, newest first, each with ``child_public_id`` (the only fact
+    about the child shown in the list; the record itself stays behind the gateway)."""
+    return list(
+        AccessRequest.objects.filter(requester=user)
+        .annotate(child_public_id=F("child__public_id"))
+        .order_by("-created_at")[:limit]
+    )
+
+
+def live_grants_for_user(*, user: User) -> list[AccessRequest]:
+    now = timezone.now()
+    return list(
+        AccessRequest.objects.filter(
+            requester=user, status=AccessRequest.Status.GRANTED, expires_at__gt=now
+        ).order_by("expires_at")
+    )
+
+
+def _requester_line(request: AccessRequest) -> str:
+    requester = request.requester
+    organisation = requester.organisation.name if requester.organisation else "no organisation"
+    return (
+        f"{requester.get_full_name() or requester.username} ({requester.job_title}, {organisation})"
+    )
+
+
+def _notify_supervisor_of_break_glass(request: AccessRequest) -> None:
+    notification_create(
+        recipient=request.supervisor,
+        kind=Notification.Kind.BREAK_GLASS,
+        subject="Emergency access used by your team",
+        body=(
+            f"{_requester_line(request)} used emergency access (break-glass) at "
+            f"{timezone.localtime(request.granted_at):%H:%M on %d %B %Y}.\n"
+            f"Reason: {request.get_reason_display()}.\n"
+            "Please review it and endorse or reject it in your supervision queue."
+        ),
+        link=f"/supervision/{request.pk}/",
+    )
+
+
+def _notify_supervisor_of_request(request: AccessRequest) -> None:
+    notification_create(
+        recipient=request.supervisor,
+        kind=Notification.Kind.ACCESS_REQUEST,
+        subject="A request for access is waiting for you",
+        body=(
+            f"{_requester_line(request)} asks for access to a child outside their scope.\n"
+            f"Reason: {request.get_reason_display()}.\n"
+            "Approve or decline it in your supervision queue."
+        ),
+        link=f"/supervision/{request.pk}/",
+    )
+
+
+def system_actor_for(user: User) -> Actor:
+    """The actor for an event the system records about ``user`` (no request, no address)."""
+    return Actor(
+        user_id=user.pk,
+        username=user.username,
+        role=user.role,
+        organisation_id=user.organisation_id,
+        ip_address=None,
+        user_agent="system",
+    )
+
+
+def auditors() -> list[User]:
+    return list(User.objects.filter(role=Role.AUDITOR, is_active=True))
+
+
+def requests_unchosen_lapse(*, now: datetime | None = None) -> int:
+    """Close requests whose window to choose a child has passed without a choice."""
+    now = now or timezone.now()
+    window = timedelta(minutes=settings.GRANT_CHOOSE_WITHIN_MINUTES)
+    invoked = AccessRequest.objects.filter(
+        status=AccessRequest.Status.INVOKED, created_at__lt=now - window
+    )
+    approved = AccessRequest.objects.filter(
+        status=AccessRequest.Status.APPROVED, approved_at__lt=now - window
+    )
+    lapsed = AccessRequest.Status.LAPSED
+    return invoked.update(status=lapsed) + approved.update(status=lapsed)
+
+
+def grants_expired_record(*, now: datetime | None = None) -> int:
+    """Write one audit event per grant whose expiry has passed (once each)."""
+    now = now or timezone.now()
+    count = 0
+    expired = AccessRequest.objects.filter(
+        status=AccessRequest.Status.GRANTED, expires_at__lte=now, expiry_recorded=False
+    ).select_related("requester", "child")
+    for request in expired:
+        with transaction.atomic():
+            locked = (
+                AccessRequest.objects.select_for_update(skip_locked=True)
+                .filter(pk=request.pk, expiry_recorded=False)
+                .first()
+            )
+            if locked is None:
+                continue
+            locked.expiry_recorded = True
+            locked.save(update_fields=["expiry_recorded"])
+            access_event_record(
+                actor=system_actor_for(request.requester),
+                action=EXPIRED,
+                outcome="ok",
+                child_public_id=request.child.public_id,
+                reason=f"request {request.pk}",
+            )
+            count += 1
+    return count

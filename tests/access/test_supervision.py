@@ -1,0 +1,155 @@
+"""The supervisor's side: told at once, judges with a note, never their own request; requests
+left unjudged escalate to an auditor."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from access.gateway.supervision import break_glass_escalate_overdue, working_days_after
+from access.models import AccessRequest, Notification, Role
+from audit.models import AccessEvent
+from tests.factories import UserFactory
+
+
+@pytest.fixture
+def granted(world):
+    """Alice broke glass for the Kent child an hour ago."""
+    now = timezone.now()
+    return AccessRequest.objects.create(
+        requester=world.alice,
+        supervisor=world.sam,
+        kind="emergency",
+        reason="immediate_risk",
+        justification="x" * 50,
+        child=world.kent_child,
+        status="granted",
+        granted_at=now - timedelta(hours=1),
+        expires_at=now,
+        judgement="pending",
+    )
+
+
+def test_it_lists_the_teams_break_glass_with_name_and_age_only(world, as_user, granted):
+    page = as_user(world.sam).get("/supervision/").content.decode()
+    assert "Oliver Thompson" in page and "Alice" not in page or "alice" in page.lower()
+    detail = as_user(world.sam).get(f"/supervision/{granted.pk}/").content.decode()
+    assert "Oliver Thompson, aged" in detail
+    assert "ME14 1XX" not in detail and "Maidstone" not in detail
+
+
+def test_it_hides_the_queue_item_from_anyone_else(world, as_user, granted):
+    assert as_user(world.bob).get(f"/supervision/{granted.pk}/").status_code == 404
+    assert b"Oliver" not in as_user(world.bob).get("/supervision/").content
+
+
+def test_it_records_an_endorsement(world, as_user, granted):
+    response = as_user(world.sam).post(
+        f"/supervision/{granted.pk}/", {"decision": "endorse", "note": "Right call."}
+    )
+    assert response.status_code == 302
+    granted.refresh_from_db()
+    assert (granted.judgement, granted.judged_by) == ("endorsed", world.sam)
+    assert AccessEvent.objects.filter(action="bg_endorsed", actor_id=world.sam.pk).exists()
+
+
+def test_it_needs_a_note_to_reject(world, as_user, granted):
+    response = as_user(world.sam).post(f"/supervision/{granted.pk}/", {"decision": "reject"})
+    assert response.status_code == 400
+    granted.refresh_from_db()
+    assert granted.judgement == "pending"
+
+
+def test_it_tells_the_auditors_of_a_rejection(world, as_user, granted):
+    auditor = UserFactory(username="audrey", role=Role.AUDITOR)
+    as_user(world.sam).post(
+        f"/supervision/{granted.pk}/", {"decision": "reject", "note": "No emergency here."}
+    )
+    assert Notification.objects.filter(recipient=auditor, kind="escalation").exists()
+    assert b"Oliver Thompson" in as_user(auditor).get("/supervision/escalations/").content
+
+
+def test_it_never_lets_a_user_judge_their_own_request(world, as_user):
+    request = AccessRequest.objects.create(
+        requester=world.sam,
+        supervisor=world.sam,
+        kind="emergency",
+        reason="other",
+        justification="x" * 50,
+        status="invoked",
+        judgement="pending",
+    )
+    response = as_user(world.sam).post(
+        f"/supervision/{request.pk}/", {"decision": "endorse", "note": ""}
+    )
+    assert response.status_code == 404
+    request.refresh_from_db()
+    assert request.judgement == "pending"
+
+
+def test_it_refuses_a_judge_whose_own_supervisor_made_the_request(world, as_user):
+    boss = UserFactory(username="boss", role=Role.SUPERVISING_PRACTITIONER, supervisor=None)
+    deputy = UserFactory(username="deputy", role=Role.SUPERVISING_PRACTITIONER, supervisor=boss)
+    boss.supervisor = deputy
+    boss.save()
+    request = AccessRequest.objects.create(
+        requester=boss,
+        supervisor=deputy,
+        kind="emergency",
+        reason="other",
+        justification="x" * 50,
+        status="invoked",
+        judgement="pending",
+    )
+    response = as_user(deputy).post(
+        f"/supervision/{request.pk}/", {"decision": "endorse", "note": "ok"}
+    )
+    assert b"someone who supervises you" in response.content
+    request.refresh_from_db()
+    assert request.judgement == "pending"
+
+
+def test_it_escalates_after_two_working_days(world, granted):
+    AccessRequest.objects.filter(pk=granted.pk).update(
+        created_at=timezone.now() - timedelta(days=4)
+    )
+    assert break_glass_escalate_overdue() == 1
+    granted.refresh_from_db()
+    assert granted.judgement == "escalated"
+    assert AccessEvent.objects.filter(action="bg_escalated").exists()
+
+
+def test_it_escalates_once(world, granted):
+    AccessRequest.objects.filter(pk=granted.pk).update(
+        created_at=timezone.now() - timedelta(days=4)
+    )
+    break_glass_escalate_overdue()
+    assert break_glass_escalate_overdue() == 0
+
+
+def test_it_waits_while_within_the_deadline(world, granted):
+    assert break_glass_escalate_overdue() == 0
+
+
+def test_it_counts_working_days_over_a_weekend():
+    friday = timezone.datetime(2026, 11, 27, 15, 0, tzinfo=timezone.get_current_timezone())
+    assert working_days_after(friday, 2).weekday() == 1  # Tuesday
+
+
+def test_it_holds_a_planned_request_until_the_supervisor_approves(world, as_user):
+    client = as_user(world.alice)
+    client.post("/request-access/", {"reason": "new_involvement", "justification": "y" * 50})
+    request = AccessRequest.objects.get()
+    assert request.status == "awaiting_approval"
+    response = client.get(
+        f"/break-glass/{request.pk}/search/",
+        {"family_name": "Thompson", "date_of_birth": "2015-03-27"},
+    )
+    assert b"Oliver" not in response.content
+    assert Notification.objects.filter(recipient=world.sam, kind="access_request").exists()
+    as_user(world.sam).post(f"/supervision/{request.pk}/", {"decision": "approve", "note": ""})
+    response = client.get(
+        f"/break-glass/{request.pk}/search/",
+        {"family_name": "Thompson", "date_of_birth": "2015-03-27"},
+    )
+    assert b"Oliver Thompson" in response.content
