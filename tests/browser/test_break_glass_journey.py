@@ -1,0 +1,86 @@
+"""Break-glass from an empty search to the record, and the supervisor endorsing it."""
+
+import base64
+
+import pyotp
+import pytest
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from playwright.sync_api import expect
+
+from .conftest import SCREENSHOTS
+from .test_practitioner_journey import _assert_accessible
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PASSWORD = "correct horse battery staple"
+
+
+def _code(user) -> str:
+    device = TOTPDevice.objects.get(user=user)
+    return pyotp.TOTP(base64.b32encode(device.bin_key).decode()).now()
+
+
+def _sign_in(page, base_url, user) -> None:
+    page.goto(f"{base_url}/accounts/login/")
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.fill("#id_otp_token", _code(user))
+    page.click("button[type=submit]")
+
+
+def _save(page, name: str) -> None:
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def test_it_breaks_glass_and_the_supervisor_endorses(world, live_server, browser):
+    practitioner = browser.new_page()
+    _sign_in(practitioner, live_server.url, world.alice)
+    practitioner.goto(
+        f"{live_server.url}/search/?family_name=Thompson&date_of_birth=2015-03-27"
+        "&purpose=emergency&given_name=Oliver"
+    )
+    expect(practitioner.locator("h2")).to_contain_text("No children found")
+    practitioner.click("text=Emergency access (break-glass)")
+
+    expect(practitioner.locator("h1")).to_have_text("Confirm it is you")
+    # A TOTP code is accepted once per 30-second step: wait for the next one.
+    practitioner.wait_for_timeout(31_000)
+    practitioner.fill("#id_otp_token", _code(world.alice))
+    practitioner.click("button[type=submit]")
+
+    expect(practitioner.locator("h1")).to_contain_text("Emergency access")
+    _assert_accessible(practitioner)
+    practitioner.check("text=A child is at immediate risk of harm")
+    practitioner.fill(
+        "#id_justification",
+        "Oliver was brought to A&E with a head injury; I need his school and social worker.",
+    )
+    _save(practitioner, "05-break-glass")
+    practitioner.click("text=Continue to search")
+
+    practitioner.fill("#id_family_name", "Thompson")
+    practitioner.fill("#id_date_of_birth", "2015-03-27")
+    practitioner.click("button:has-text('Search')")
+    expect(practitioner.locator("table")).to_contain_text("Oliver Thompson")
+    _assert_accessible(practitioner)
+    _save(practitioner, "06-directory-search")
+    practitioner.click("button:has-text('Open record of Oliver Thompson')")
+    expect(practitioner.locator("h1")).to_have_text("Oliver Thompson")
+    practitioner.goto(f"{live_server.url}/my-requests/")
+    expect(practitioner.locator("table")).to_contain_text("Access granted")
+
+    supervisor = browser.new_page()
+    _sign_in(supervisor, live_server.url, world.sam)
+    supervisor.goto(f"{live_server.url}/supervision/")
+    expect(supervisor.locator("table")).to_contain_text("Oliver Thompson")
+    _assert_accessible(supervisor)
+    supervisor.click(f"text={world.alice.get_full_name()}")
+    expect(supervisor.locator("main")).to_contain_text("Record view")
+    _assert_accessible(supervisor)
+    supervisor.check("text=Endorse: the emergency access was justified")
+    supervisor.fill("#id_note", "Right call: A&E needed the school's information.")
+    _save(supervisor, "07-supervisor-decision")
+    supervisor.click("text=Record decision")
+    expect(supervisor.locator("main")).to_contain_text("Nothing is waiting for you")
