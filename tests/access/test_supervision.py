@@ -153,3 +153,41 @@ def test_it_holds_a_planned_request_until_the_supervisor_approves(world, as_user
         {"family_name": "Thompson", "date_of_birth": "2015-03-27"},
     )
     assert b"Oliver Thompson" in response.content
+
+
+def test_it_records_each_expired_grant_once(world, granted):
+    from access.gateway.break_glass import grants_expired_record
+
+    assert grants_expired_record() == 1
+    assert grants_expired_record() == 0
+    event = AccessEvent.objects.get(action="grant_expired")
+    assert (event.actor_id, event.child_public_id) == (world.alice.pk, world.kent_child.public_id)
+
+
+def test_it_lapses_a_request_whose_child_was_never_chosen(world):
+    from access.gateway.break_glass import requests_unchosen_lapse
+
+    request = AccessRequest.objects.create(
+        requester=world.alice,
+        supervisor=world.sam,
+        kind="emergency",
+        reason="other",
+        justification="x" * 50,
+        status="invoked",
+        judgement="pending",
+    )
+    AccessRequest.objects.filter(pk=request.pk).update(
+        created_at=timezone.now() - timedelta(hours=1)
+    )
+    assert requests_unchosen_lapse() == 1
+    request.refresh_from_db()
+    assert request.status == "lapsed"
+
+
+def test_it_runs_the_scheduled_review_as_a_task(world, granted):
+    from access.tasks import break_glass_escalate_overdue as task
+
+    AccessRequest.objects.filter(pk=granted.pk).update(
+        created_at=timezone.now() - timedelta(days=5)
+    )
+    assert task.apply().get() == 1
