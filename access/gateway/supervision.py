@@ -279,14 +279,21 @@ def _notify_after_decision(request: AccessRequest, decision: str) -> None:
             link="/my-requests/",
         )
     elif decision == "reject":
-        for auditor in auditors():
-            notification_create(
-                recipient=auditor,
-                kind=Notification.Kind.ESCALATION,
-                subject="A supervisor rejected an emergency access",
-                body="A supervisor rejected a use of emergency access. Review it in your queue.",
-                link="/supervision/escalations/",
-            )
+        _notify_auditors(
+            subject="A supervisor rejected an emergency access",
+            body="A supervisor rejected a use of emergency access. Review it in your queue.",
+        )
+
+
+def _notify_auditors(*, subject: str, body: str) -> None:
+    for auditor in auditors():
+        notification_create(
+            recipient=auditor,
+            kind=Notification.Kind.ESCALATION,
+            subject=subject,
+            body=body,
+            link="/supervision/escalations/",
+        )
 
 
 def break_glass_escalate_overdue(*, now: datetime | None = None) -> int:
@@ -313,14 +320,10 @@ def break_glass_escalate_overdue(*, now: datetime | None = None) -> int:
                 reason=f"request {request.pk}: no judgement within "
                 f"{settings.JUDGEMENT_WORKING_DAYS} working days",
             )
-            for auditor in auditors():
-                notification_create(
-                    recipient=auditor,
-                    kind=Notification.Kind.ESCALATION,
-                    subject="An emergency access was not reviewed in time",
-                    body="A supervisor did not review a use of emergency access in time.",
-                    link="/supervision/escalations/",
-                )
+            _notify_auditors(
+                subject="An emergency access was not reviewed in time",
+                body="A supervisor did not review a use of emergency access in time.",
+            )
             escalated += 1
     return escalated
 
