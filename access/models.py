@@ -201,6 +201,7 @@ class Notification(models.Model):
         CLOAKED_ENQUIRY = "cloaked_enquiry", "Someone looked up a child you work with"
         CONTACT_REQUEST = "contact_request", "Request to contact a shielded child"
         SHIELD_OVERRIDE = "shield_override", "Shield overridden"
+        SHIELD_CHANGE = "shield_change", "Shielding change"
         ESCALATION = "escalation", "Escalated for review"
 
     recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
@@ -208,6 +209,10 @@ class Notification(models.Model):
     subject = models.CharField(max_length=200)
     body = models.TextField()
     link = models.CharField(max_length=200, blank=True)
+    in_app_detail = models.TextField(
+        blank=True,
+        help_text="Shown in the inbox only, never e-mailed: it may name a child.",
+    )
     dedupe_key = models.CharField(max_length=200, null=True, blank=True, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
@@ -227,3 +232,61 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"Notification #{self.pk} to user {self.recipient_id}"
+
+
+class ShieldChange(models.Model):
+    """A local-authority data manager shielding a child, or asking to lift a shield.
+
+    Rule (four eyes): setting a shield protects the child at once; lifting one exposes the
+    child, so it waits (``PENDING``) until a second data manager of the same authority
+    approves it. The one who asked can never approve their own request.
+    """
+
+    class Kind(models.TextChoices):
+        SET = "set", "Shield set"
+        LIFT = "lift", "Shield lifted"
+
+    class Status(models.TextChoices):
+        APPLIED = "applied", "Applied"
+        PENDING = "pending", "Waiting for a second data manager"
+        APPROVED = "approved", "Approved and applied"
+        DECLINED = "declined", "Declined"
+
+    child = models.ForeignKey(
+        "directory.Child", on_delete=models.PROTECT, related_name="shield_changes"
+    )
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    status = models.CharField(max_length=10, choices=Status.choices)
+    reason = models.TextField()
+    requested_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="shield_changes_requested"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="shield_changes_decided",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                name="one_pending_shield_lift",
+                fields=["child"],
+                condition=models.Q(status="pending"),
+            )
+        ]
+        indexes = [
+            models.Index(
+                name="shield_change_pending",
+                fields=["requested_at"],
+                condition=models.Q(status="pending"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk} ({self.get_status_display()})"

@@ -22,9 +22,11 @@ def notification_create(
     body: str,
     link: str = "",
     dedupe_key: str | None = None,
+    in_app_detail: str = "",
 ) -> Notification | None:
     """Create a notification inside the current transaction; None when ``dedupe_key`` says an
-    equivalent one already exists (repeats fold into the first)."""
+    equivalent one already exists (repeats fold into the first). ``body`` is e-mailed;
+    ``in_app_detail`` (which may name a child) is shown only in the inbox."""
     try:
         with transaction.atomic():
             notification = Notification.objects.create(
@@ -34,6 +36,7 @@ def notification_create(
                 body=body,
                 link=link,
                 dedupe_key=dedupe_key,
+                in_app_detail=in_app_detail,
             )
     except IntegrityError:
         if dedupe_key is None:

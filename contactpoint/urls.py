@@ -14,6 +14,8 @@ urlpatterns = [
     path("accounts/", include("access.urls")),
     path("", include("directory.urls")),
     path("", include("access.urls_break_glass")),
+    path("", include("access.urls_inbox")),
+    path("", include("access.urls_shielding")),
     path("audit/", include("audit.urls")),
     path("admin/", admin.site.urls),
     path("healthz", directory_views.healthz, name="healthz"),

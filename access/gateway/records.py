@@ -12,9 +12,11 @@ from audit.models import AccessEvent
 from audit.writer import Actor, access_event_record
 from directory.models import Carer, Child, Involvement
 
+from .cloaking import cloaked_enquiry_notify
 from .errors import ChildNotFound
 from .gate import ensure_may_read
 from .scope import child_scope_q, visible_involvements_q
+from .shielding import ShieldStatus, shield_status_for, view_action
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,8 @@ class ServiceContact:
 @dataclass(frozen=True)
 class ChildRecord:
     """What the record page shows. For a shielded child only the identity fields are filled
-    and contact goes through ``local_authority`` (the authority's management team)."""
+    and contact goes through ``local_authority`` (the authority's management team), unless
+    ``shield.revealed_by`` says why this viewer sees the full record."""
 
     public_id: str
     given_name: str
@@ -61,10 +64,15 @@ class ChildRecord:
     address: list[str] = field(default_factory=list)
     carers: list[CarerContact] = field(default_factory=list)
     services: list[ServiceContact] = field(default_factory=list)
+    shield: ShieldStatus = ShieldStatus()
 
     @property
     def full_name(self) -> str:
         return f"{self.given_name} {self.family_name}"
+
+    @property
+    def identity_only(self) -> bool:
+        return self.shielded and not self.shield.revealed_by
 
 
 def child_get_for_user(
@@ -96,20 +104,29 @@ def child_get_for_user(
             .select_related("local_authority")
             .first()
         )
-        record = _record(child, organisation=organisation, today=today) if child else None
+        shield = shield_status_for(user=user, child=child) if child else None
+        record = (
+            _record(child, organisation=organisation, today=today, shield=shield) if child else None
+        )
         access_event_record(
             actor=actor,
-            action=AccessEvent.Action.VIEW,
+            action=view_action(shield),
             outcome=AccessEvent.Outcome.SHOWN if record else AccessEvent.Outcome.NOT_FOUND,
             purpose=purpose,
             child_public_id=public_id,
         )
+        if child is not None:
+            # Hook (cloaking): tell cloaked services who looked, in this transaction.
+            cloaked_enquiry_notify(child=child, viewer=user, purpose=purpose, now=now, today=today)
     if record is None:
         raise ChildNotFound(public_id)
     return record
 
 
-def _record(child: Child, *, organisation, today: date) -> ChildRecord:
+def _record(
+    child: Child, *, organisation, today: date, shield: ShieldStatus | None = None
+) -> ChildRecord:
+    shield = shield or ShieldStatus()
     identity = dict(
         public_id=child.public_id,
         given_name=child.given_name,
@@ -119,8 +136,9 @@ def _record(child: Child, *, organisation, today: date) -> ChildRecord:
         gender=child.get_gender_display(),
         shielded=child.shielded,
         local_authority=child.local_authority.name,
+        shield=shield,
     )
-    if child.shielded:
+    if child.shielded and not shield.revealed_by:
         # Rule (shielding): only name, gender, date of birth and ID; no address, carers or
         # services, since any of them could locate the child.
         return ChildRecord(**identity)

@@ -264,3 +264,20 @@ LOGGING = {
         "django.request": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },
 }
+
+# --- Cloaking, shielding and the inbox (issue 3) ---------------------------------------------
+# Views of one child by one enquirer within this window make one notification to each
+# cloaked practitioner, not one per view.
+CLOAKED_ENQUIRY_WINDOW_HOURS = env.int("CLOAKED_ENQUIRY_WINDOW_HOURS", default=24)
+SHIELD_REASON_MIN_LENGTH = env.int("SHIELD_REASON_MIN_LENGTH", default=20)
+SHIELD_OVERRIDE_REASON_MIN_LENGTH = env.int("SHIELD_OVERRIDE_REASON_MIN_LENGTH", default=40)
+for _name in (
+    "CLOAKED_ENQUIRY_WINDOW_HOURS",
+    "SHIELD_REASON_MIN_LENGTH",
+    "SHIELD_OVERRIDE_REASON_MIN_LENGTH",
+):
+    if globals()[_name] < 1:
+        raise ImproperlyConfigured(f"{_name} must be at least 1.")
+TEMPLATES[0]["OPTIONS"]["context_processors"].append(
+    "access.context_processors.unread_notifications"
+)

@@ -73,8 +73,9 @@ _SPECS = (
         staff="Team manager",
         supervisor="supervisor.schools",
         description=(
-            "Team manager at {org} who supervises socialworker, cp.lead, datamanager and "
-            "notaccredited and, being a practitioner too, sees every child living in Leeds"
+            "Team manager at {org} who supervises socialworker, cp.lead, datamanager, "
+            "datamanager2 and notaccredited and, being a practitioner too, sees every child "
+            "living in Leeds"
         ),
     ),
     _Spec(
@@ -164,6 +165,18 @@ _SPECS = (
         description=(
             "Leeds data manager who resolves duplicates, manages shielding and brokers "
             "contact for shielded children"
+        ),
+    ),
+    _Spec(
+        username="datamanager2",
+        role=Role.DATA_MANAGER,
+        authority=0,
+        slot="childrens_services",
+        job_title="ContactPoint data manager",
+        supervisor="supervisor.la",
+        description=(
+            "Second Leeds data manager: approves or declines datamanager's requests to lift a "
+            "shield (four eyes), and the other way round"
         ),
     ),
     _Spec(

@@ -25,6 +25,7 @@ from .names import name_pools_build
 from .organisations import directory_build
 from .personas import personas_build
 from .places import AUTHORITIES, address_books_build
+from .showcase import shielded_household_ensure, showcase_hints_add
 
 # The first day of the 2026/27 school year: every child's age, school year and involvement
 # dates are computed from it. It is in the past, so every involvement has begun by the time
@@ -51,6 +52,7 @@ def world_build(*, children: int, seed: int, today: date) -> World:
         children=children,
         reference_date=REFERENCE_DATE,
     )
+    shielded_household_ensure(population)
     world = World(
         seed=seed,
         reference_date=REFERENCE_DATE,
@@ -65,6 +67,7 @@ def world_build(*, children: int, seed: int, today: date) -> World:
         personas=personas_build(rng=rng, pools=pools, directory=directory, today=today),
     )
     _suggest_searches(world)
+    showcase_hints_add(world)
     return world
 
 

@@ -1,0 +1,189 @@
+"""Shielding: a child at risk if located shows identity only; contact goes through the
+child's local authority.
+
+Rules (shielding):
+- A shielded child shows only name, gender, date of birth and ID to everyone in scope and is
+  never found by where they live (``records.py``, ``search.py``).
+- The data managers of the child's own local authority see the full record and manage the
+  shield (``shield_changes.py``); a child-protection practitioner may override it once
+  (``shield_override.py``).
+- Anyone in scope may ask the authority's management team to broker contact; the team is
+  told who asked and why, the enquirer learns nothing more about the child.
+- Every attempt to reach the hidden details, allowed or not, is an audit event of its own
+  kind (the actions below), not an ordinary record view.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from access.models import Notification, Role, ShieldChange, User
+from access.notifications import notification_create
+from audit.models import AccessEvent
+from audit.writer import Actor, access_event_record
+from directory.models import Child, Organisation
+
+from .enquirers import child_line, enquirer_details
+from .errors import ChildNotFound
+from .gate import ensure_may_read
+from .scope import child_scope_q
+
+# Audit actions of their own kind (each at most 20 characters, the log's column width).
+SHIELD_FULL_VIEW = "shield_full_view"
+CONTACT_REQUEST = "contact_request"
+
+REVEALED_TO_DATA_MANAGER = "data_manager"
+REVEALED_BY_OVERRIDE = "override"
+
+
+@dataclass(frozen=True)
+class ShieldStatus:
+    """What the record page may say and offer about a shield, decided here, not in templates.
+
+    ``revealed_by`` is empty unless the full record of a shielded child is shown: to a data
+    manager of the child's authority, or once after an override.
+    """
+
+    revealed_by: str = ""
+    manages: bool = False
+    may_override: bool = False
+    lift_pending: bool = False
+    lift_asked_by_viewer: bool = False
+
+
+def manages_shielding(*, user: User, local_authority_id: str) -> bool:
+    """Rule: a data manager of a local authority's children's services manages the shields
+    of the children living in that authority, and nobody else does."""
+    organisation = user.organisation
+    return (
+        user.role == Role.DATA_MANAGER
+        and organisation is not None
+        and organisation.is_local_authority
+        and organisation.local_authority_id == local_authority_id
+    )
+
+
+def may_override_shield(user: User) -> bool:
+    """Rule: only the child-protection role may override a shield."""
+    return user.role == Role.CHILD_PROTECTION_PRACTITIONER
+
+
+def shield_status_for(*, user: User, child: Child) -> ShieldStatus:
+    manages = manages_shielding(user=user, local_authority_id=child.local_authority_id)
+    asked_by = None
+    if manages and child.shielded:
+        asked_by = (
+            ShieldChange.objects.filter(child=child, status=ShieldChange.Status.PENDING)
+            .values_list("requested_by_id", flat=True)
+            .first()
+        )
+    return ShieldStatus(
+        revealed_by=REVEALED_TO_DATA_MANAGER if manages and child.shielded else "",
+        manages=manages,
+        may_override=child.shielded and not manages and may_override_shield(user),
+        lift_pending=asked_by is not None,
+        lift_asked_by_viewer=asked_by == user.pk,
+    )
+
+
+def view_action(status: ShieldStatus | None) -> str:
+    """A data manager's full view of a shielded child is logged as its own kind of event."""
+    if status is not None and status.revealed_by:
+        return SHIELD_FULL_VIEW
+    return AccessEvent.Action.VIEW
+
+
+def data_managers_for(*, local_authority_id: str) -> list[User]:
+    """The authority's ContactPoint management team: its children's services' data managers."""
+    return list(
+        User.objects.filter(
+            role=Role.DATA_MANAGER,
+            is_active=True,
+            organisation__kind=Organisation.Kind.LA_CHILDRENS_SERVICES,
+            organisation__local_authority_id=local_authority_id,
+        ).order_by("pk")
+    )
+
+
+@dataclass(frozen=True)
+class ContactRequestSent:
+    local_authority: str
+    recipients: int
+
+
+def contact_request_send(
+    *, user: User, public_id: str, purpose: str, message: str, actor: Actor
+) -> ContactRequestSent:
+    """Ask the shielded child's local authority to broker contact (rule: brokering).
+
+    Only for a shielded child in the user's scope; anything else is ``ChildNotFound``, after
+    the same query and audit insert. Repeats by one user about one child within an hour fold
+    into one notification per team member.
+    """
+    now = timezone.now()
+    today = timezone.localdate(now)
+    ensure_may_read(
+        user=user, actor=actor, today=today, purpose=purpose, criteria={"public_id": public_id}
+    )
+    sent = None
+    with transaction.atomic():
+        child = (
+            Child.objects.filter(
+                child_scope_q(user=user, now=now, today=today),
+                public_id=public_id,
+                status=Child.Status.ACTIVE,
+                shielded=True,
+            )
+            .select_related("local_authority")
+            .first()
+        )
+        access_event_record(
+            actor=actor,
+            action=CONTACT_REQUEST,
+            outcome=AccessEvent.Outcome.OK if child else AccessEvent.Outcome.NOT_FOUND,
+            purpose=purpose,
+            child_public_id=public_id,
+            reason=message,
+        )
+        if child is not None:
+            sent = _contact_request_notify(child=child, user=user, purpose=purpose, message=message)
+    if sent is None:
+        raise ChildNotFound(public_id)
+    return sent
+
+
+def _contact_request_notify(
+    *, child: Child, user: User, purpose: str, message: str
+) -> ContactRequestSent:
+    now = timezone.now()
+    team = data_managers_for(local_authority_id=child.local_authority_id)
+    authority = child.local_authority.name
+    body = (
+        f"Someone asks {authority}'s ContactPoint management team to put them in touch with "
+        "a shielded child who lives in your authority, or with those who work with the "
+        f"child.\n\n{enquirer_details(user=user, when=now, purpose=purpose)}\n\n"
+        "Which child, and any message they left, is shown only in your ContactPoint inbox."
+    )
+    detail = child_line(
+        given_name=child.given_name,
+        family_name=child.family_name,
+        date_of_birth=child.date_of_birth,
+        public_id=child.public_id,
+    )
+    if message:
+        detail += f"\nTheir message: {message}"
+    hour = int(now.timestamp()) // 3600
+    for member in team:
+        notification_create(
+            recipient=member,
+            kind=Notification.Kind.CONTACT_REQUEST,
+            subject="Request to contact a shielded child",
+            body=body,
+            in_app_detail=detail,
+            link=f"/children/{child.public_id}/",
+            dedupe_key=f"contact:{member.pk}:{user.pk}:{child.pk}:{hour}",
+        )
+    return ContactRequestSent(local_authority=authority, recipients=len(team))

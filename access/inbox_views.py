@@ -1,0 +1,43 @@
+"""The inbox pages. Thin: parse, call ``access.inbox``, render. Opening a notification is a
+POST (it changes state: the notification becomes read), protected by CSRF."""
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from directory.views import not_found
+
+from .inbox import (
+    INBOX_LIMIT,
+    notification_for_recipient,
+    notification_mark_read,
+    notifications_for_user,
+)
+from .models import Notification
+
+
+@require_GET
+def inbox(request: HttpRequest) -> HttpResponse:
+    notifications = notifications_for_user(user=request.user)
+    context = {"notifications": notifications, "limit": INBOX_LIMIT}
+    return render(request, "access/inbox/list.html", context)
+
+
+@require_GET
+def notification_detail(request: HttpRequest, notification_id: int) -> HttpResponse:
+    try:
+        notification = notification_for_recipient(
+            user=request.user, notification_id=notification_id
+        )
+    except Notification.DoesNotExist:
+        return not_found(request, None)
+    return render(request, "access/inbox/detail.html", {"notification": notification})
+
+
+@require_POST
+def notification_open(request: HttpRequest, notification_id: int) -> HttpResponse:
+    try:
+        notification_mark_read(user=request.user, notification_id=notification_id)
+    except Notification.DoesNotExist:
+        return not_found(request, None)
+    return redirect("inbox:detail", notification_id=notification_id)

@@ -1,0 +1,219 @@
+"""Pages for shielded children: brokered contact, the child-protection override and the data
+managers' shielding decisions. Thin: parse, call ``access.gateway``, render."""
+
+import secrets
+
+from django.db import DatabaseError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from access.models import Role
+from audit.writer import Actor
+from directory.views import _PURPOSE_KEY, audit_unavailable, not_found
+
+from .gateway import ChildNotFound, SearchRefused
+from .gateway.shield_changes import (
+    ShieldChangeNotFound,
+    ShieldChangeRefused,
+    shield_lift_ask,
+    shield_lift_decide,
+    shield_lift_item,
+    shield_lifts_pending,
+    shield_set,
+)
+from .gateway.shield_override import (
+    ChildNotShielded,
+    ShieldOverrideRefused,
+    child_get_overriding_shield,
+    shield_override_refuse,
+)
+from .gateway.shielding import contact_request_send, may_override_shield
+from .purposes import Purpose
+from .shielding_forms import (
+    ContactRequestForm,
+    LiftDecisionForm,
+    ShieldOverrideForm,
+    ShieldReasonForm,
+)
+from .step_up import require_step_up
+
+# One-time token of the override form: a reload or replay of the POST finds it spent and
+# gets the shielded record, so the full record is shown on one response only.
+_OVERRIDE_ONCE = "cp_shield_override_once"
+
+
+def _record_url(public_id: str) -> str:
+    return reverse("directory:record", args=[public_id])
+
+
+def _refused(request: HttpRequest, reasons: list[str]) -> HttpResponse:
+    return render(request, "access/shielding/refused.html", {"reasons": reasons}, status=403)
+
+
+@require_POST
+def contact_request(request: HttpRequest, public_id: str) -> HttpResponse:
+    form = ContactRequestForm(request.POST)
+    if not form.is_valid():
+        return redirect(_record_url(public_id[:32]))
+    try:
+        sent = contact_request_send(
+            user=request.user,
+            public_id=public_id[:32],
+            purpose=form.cleaned_data["purpose"],
+            message=form.cleaned_data["message"].strip(),
+            actor=Actor.from_request(request),
+        )
+    except SearchRefused as refusal:
+        return render(request, "directory/refused.html", {"reasons": refusal.reasons}, status=403)
+    except ChildNotFound:
+        return not_found(request, None)
+    except DatabaseError:
+        return audit_unavailable(request)
+    return render(request, "access/shielding/contact_sent.html", {"sent": sent})
+
+
+@require_http_methods(["GET", "POST"])
+def shield_override(request: HttpRequest, public_id: str) -> HttpResponse:
+    """Refuse other roles before asking for a code: a refusal needs no step-up."""
+    if not may_override_shield(request.user):
+        try:
+            shield_override_refuse(
+                user=request.user, public_id=public_id, actor=Actor.from_request(request)
+            )
+        except ShieldOverrideRefused as refusal:
+            return _refused(request, refusal.reasons)
+    return _override_after_step_up(request, public_id[:32])
+
+
+@require_step_up
+def _override_after_step_up(request: HttpRequest, public_id: str) -> HttpResponse:
+    form = ShieldOverrideForm(request.POST or None)
+    if request.method == "POST":
+        issued = request.session.pop(_OVERRIDE_ONCE, None)
+        if issued is None or issued != f"{public_id} {request.POST.get('once', '')}":
+            return redirect(_record_url(public_id))
+        if form.is_valid():
+            return _override_show(request, public_id, form)
+    else:
+        form = ShieldOverrideForm(initial={"purpose": request.session.get(_PURPOSE_KEY)})
+    return _override_warning(request, public_id, form)
+
+
+def _override_warning(request: HttpRequest, public_id: str, form) -> HttpResponse:
+    once = secrets.token_urlsafe(16)
+    request.session[_OVERRIDE_ONCE] = f"{public_id} {once}"
+    context = {"form": form, "public_id": public_id, "once": once}
+    status = 400 if form.errors else 200
+    return render(request, "access/shielding/override.html", context, status=status)
+
+
+def _override_show(request: HttpRequest, public_id: str, form) -> HttpResponse:
+    purpose = form.cleaned_data["purpose"]
+    try:
+        record = child_get_overriding_shield(
+            user=request.user,
+            public_id=public_id,
+            purpose=purpose,
+            reason=form.cleaned_data["reason"],
+            actor=Actor.from_request(request),
+        )
+    except ShieldOverrideRefused as refusal:
+        for reason in refusal.reasons:
+            form.add_error(None, reason)
+        return _override_warning(request, public_id, form)
+    except SearchRefused as refusal:
+        return render(request, "directory/refused.html", {"reasons": refusal.reasons}, status=403)
+    except ChildNotFound:
+        return not_found(request, None)
+    except ChildNotShielded:
+        return redirect(_record_url(public_id))
+    except DatabaseError:
+        return audit_unavailable(request)
+    request.session[_PURPOSE_KEY] = purpose
+    return render(request, "directory/record.html", {"child": record, "purpose": Purpose(purpose)})
+
+
+def _reason_page(request: HttpRequest, public_id: str, *, change, template: str):
+    if request.user.role != Role.DATA_MANAGER:
+        return not_found(request, None)
+    public_id = public_id[:32]
+    form = ShieldReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            change(
+                user=request.user,
+                public_id=public_id,
+                reason=form.cleaned_data["reason"],
+                actor=Actor.from_request(request),
+            )
+        except ShieldChangeRefused as refusal:
+            for reason in refusal.reasons:
+                form.add_error(None, reason)
+        except SearchRefused as refusal:
+            return render(
+                request, "directory/refused.html", {"reasons": refusal.reasons}, status=403
+            )
+        except ChildNotFound:
+            return not_found(request, None)
+        except DatabaseError:
+            return audit_unavailable(request)
+        else:
+            return redirect(_record_url(public_id))
+    context = {"form": form, "public_id": public_id}
+    return render(request, template, context, status=400 if form.errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+def shield_set_view(request: HttpRequest, public_id: str) -> HttpResponse:
+    return _reason_page(request, public_id, change=shield_set, template="access/shielding/set.html")
+
+
+@require_http_methods(["GET", "POST"])
+def shield_lift_view(request: HttpRequest, public_id: str) -> HttpResponse:
+    return _reason_page(
+        request, public_id, change=shield_lift_ask, template="access/shielding/lift.html"
+    )
+
+
+@require_http_methods(["GET"])
+def pending_lifts(request: HttpRequest) -> HttpResponse:
+    try:
+        lifts = shield_lifts_pending(user=request.user, actor=Actor.from_request(request))
+    except DatabaseError:
+        return audit_unavailable(request)
+    if lifts is None:
+        return not_found(request, None)
+    return render(request, "access/shielding/queue.html", {"lifts": lifts})
+
+
+@require_http_methods(["GET", "POST"])
+def lift_decision(request: HttpRequest, change_id: int) -> HttpResponse:
+    actor = Actor.from_request(request)
+    form = LiftDecisionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            shield_lift_decide(
+                user=request.user,
+                change_id=change_id,
+                approve=form.cleaned_data["decision"] == "approve",
+                note=form.cleaned_data["note"],
+                actor=actor,
+            )
+        except ShieldChangeNotFound:
+            return not_found(request, None)
+        except ShieldChangeRefused as refusal:
+            for reason in refusal.reasons:
+                form.add_error(None, reason)
+        except SearchRefused as refusal:
+            return _refused(request, refusal.reasons)
+        else:
+            return redirect("shielding:queue")
+    try:
+        lift = shield_lift_item(user=request.user, change_id=change_id, actor=actor)
+    except ShieldChangeNotFound:
+        return not_found(request, None)
+    context = {"lift": lift, "form": form}
+    status = 400 if form.errors else 200
+    return render(request, "access/shielding/decision.html", context, status=status)
