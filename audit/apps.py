@@ -2,7 +2,7 @@ from django.apps import AppConfig
 
 
 class AuditConfig(AppConfig):
-    """The append-only lookup log."""
+    """The append-only lookup log, its sealing and verification."""
 
     name = "audit"
     default_auto_field = "django.db.models.BigAutoField"
@@ -10,6 +10,9 @@ class AuditConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
+        from . import checks  # noqa: F401 - registers the signing-key check
+        from .partitions import audit_partitions_ensure_after_migrate
         from .roles import app_role_privileges_apply
 
+        post_migrate.connect(audit_partitions_ensure_after_migrate, sender=self)
         post_migrate.connect(app_role_privileges_apply, sender=self)

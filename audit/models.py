@@ -1,7 +1,9 @@
-"""The lookup log. Rows are written by ``audit.writer.access_event_record`` alone and are never
-changed: the database refuses UPDATE, DELETE and TRUNCATE (see migration 0002)."""
+"""The lookup log and its signed tree heads. Rows are written by ``audit.writer`` and the
+sealer alone and are never changed: the database refuses UPDATE, DELETE and TRUNCATE (see
+migrations 0002-0004), and sealing makes any change made around that refusal detectable."""
 
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import BrinIndex, GinIndex
 from django.db import models
 
 
@@ -10,6 +12,10 @@ class AccessEvent(models.Model):
 
     Actor and organisation are copied as plain values, not foreign keys: the log must outlive
     the users and organisations it mentions and must not cascade when they change.
+
+    In the database the table is partitioned by month on ``occurred_at`` (migration 0003), so
+    its primary key there is ``(id, occurred_at)``; ``id`` alone comes from one sequence and is
+    unique, which is what Django and the sealer rely on.
     """
 
     class Action(models.TextChoices):
@@ -29,7 +35,7 @@ class AccessEvent(models.Model):
         OK = "ok", "OK"
         FAILED = "failed", "Failed"
 
-    occurred_at = models.DateTimeField(db_index=True)
+    occurred_at = models.DateTimeField()
     actor_id = models.BigIntegerField(null=True)
     actor_username = models.CharField(max_length=150, blank=True)
     actor_role = models.CharField(max_length=40, blank=True)
@@ -48,7 +54,41 @@ class AccessEvent(models.Model):
         indexes = [
             models.Index(name="event_actor_time", fields=["actor_id", "occurred_at"]),
             models.Index(name="event_child_time", fields=["child_public_id", "occurred_at"]),
+            # Searches that returned a child (who-viewed reports).
+            GinIndex(name="event_result_ids", fields=["result_ids"]),
+            # Time ranges (anomaly review): rows arrive in time order, so a BRIN index is tiny.
+            BrinIndex(name="event_time_brin", fields=["occurred_at"]),
         ]
 
     def __str__(self) -> str:
         return f"{self.action} by {self.actor_username} at {self.occurred_at:%Y-%m-%d %H:%M:%S}"
+
+
+class TreeHead(models.Model):
+    """One signed tree head: the log's first ``tree_size`` events hash to ``root_hash``.
+
+    Written by ``audit.services.audit_seal`` alone, append-only like the events (migration
+    0004), and copied to a witness outside the database. ``frontier`` lets the next batch
+    extend the tree without re-reading old events; ``event_ids`` and ``leaf_hashes`` (packed,
+    8 and 32 bytes per event) let the verifier name the exact event that was changed, removed
+    or slipped in, rather than only the batch.
+    """
+
+    tree_size = models.BigIntegerField(primary_key=True)
+    root_hash = models.BinaryField()
+    previous_tree_size = models.BigIntegerField()
+    previous_root_hash = models.BinaryField()
+    first_event_id = models.BigIntegerField()
+    last_event_id = models.BigIntegerField()
+    sealed_through_id = models.BigIntegerField(
+        help_text="Every event id up to this one is in this or an earlier head, or never was."
+    )
+    sealed_at = models.DateTimeField()
+    key_id = models.CharField(max_length=16)
+    signature = models.BinaryField()
+    frontier = models.BinaryField()
+    event_ids = models.BinaryField()
+    leaf_hashes = models.BinaryField()
+
+    def __str__(self) -> str:
+        return f"Tree head {self.tree_size} sealed at {self.sealed_at:%Y-%m-%d %H:%M:%S}"

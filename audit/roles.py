@@ -1,14 +1,18 @@
 """Database privileges of the application's role, re-applied after every migration.
 
 Rule (audit): the role the web app and workers connect as may read and append to the audit
-log but never change it. Default privileges are per database (a test database would miss
+tables but never change them. Default privileges are per database (a test database would miss
 them), so the grants are stated here explicitly and re-run after each ``migrate``.
 """
 
 from django.conf import settings
 from django.db import connection
 
-APPEND_ONLY_TABLES = ("audit_accessevent",)
+APPEND_ONLY_TABLES = ("audit_accessevent", "audit_treehead")
+# The monthly partitions of the lookup log; the app role reaches rows only through the parent.
+PARTITIONED_TABLES = ("audit_accessevent",)
+# Creates next months' partitions as the owner (SECURITY DEFINER), for the Celery beat task.
+APP_FUNCTIONS = ("cp_audit_partitions_ensure(timestamptz, timestamptz)",)
 
 
 def app_role_exists(cursor, role: str) -> bool:
@@ -18,7 +22,8 @@ def app_role_exists(cursor, role: str) -> bool:
 
 def app_role_privileges_apply(**kwargs) -> None:
     """Grant the app role ordinary access to every table, then take back UPDATE, DELETE and
-    TRUNCATE on the append-only tables. Does nothing where no separate app role exists."""
+    TRUNCATE on the append-only tables and everything on their partitions. Does nothing where
+    no separate app role exists."""
     role = settings.DATABASE_APP_ROLE
     with connection.cursor() as cursor:
         if not app_role_exists(cursor, role) or _connected_as(cursor, role):
@@ -31,6 +36,19 @@ def app_role_privileges_apply(**kwargs) -> None:
         cursor.execute(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {quoted}")
         for table in APPEND_ONLY_TABLES:
             cursor.execute(f"REVOKE UPDATE, DELETE, TRUNCATE ON {table} FROM {quoted}")
+        for partition in partitions_of(cursor, PARTITIONED_TABLES):
+            cursor.execute(f"REVOKE ALL ON {connection.ops.quote_name(partition)} FROM {quoted}")
+        for function in APP_FUNCTIONS:
+            cursor.execute(f"GRANT EXECUTE ON FUNCTION {function} TO {quoted}")
+
+
+def partitions_of(cursor, tables: tuple[str, ...]) -> list[str]:
+    cursor.execute(
+        "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+        "WHERE i.inhparent = ANY(%s::regclass[]) ORDER BY c.relname",
+        [list(tables)],
+    )
+    return [name for (name,) in cursor.fetchall()]
 
 
 def _connected_as(cursor, role: str) -> bool:

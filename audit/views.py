@@ -1,13 +1,68 @@
-"""Pages about the lookup log."""
+"""Pages about the lookup log. Thin: parse input, call one selector or gateway function,
+render. The who-viewed report reads a child, so it goes through ``access.gateway``."""
 
+import re
+
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
-from .selectors import access_event_list_for_actor
+from access.gateway import ChildNotFound, SearchRefused, child_viewers_report
+from access.models import Role
+from audit.writer import Actor
+from directory.views import audit_unavailable, not_found
+
+from .selectors import access_event_list_for_actor, access_event_list_for_team
+
+_PUBLIC_ID = re.compile(r"^[a-z2-7]{26}$")
 
 
 @require_GET
 def my_lookups(request: HttpRequest) -> HttpResponse:
     events = access_event_list_for_actor(actor_id=request.user.pk)
     return render(request, "audit/my_lookups.html", {"events": events})
+
+
+@require_GET
+def team_lookups(request: HttpRequest) -> HttpResponse:
+    """A supervisor's view of the lookups made by the people they supervise.
+
+    Shows who, when, why and how many results, never what was searched for or which child:
+    supervisors must not read child data, and this page is not itself a lookup.
+    """
+    team = {member.pk: member for member in request.user.team.order_by("username")}
+    events = access_event_list_for_team(member_ids=list(team)) if team else []
+    rows = [(event, team.get(event.actor_id)) for event in events]
+    return render(request, "audit/team_lookups.html", {"team": team.values(), "rows": rows})
+
+
+@require_GET
+def child_viewers_start(request: HttpRequest) -> HttpResponse:
+    """Where a data manager enters the ContactPoint ID of a subject access request."""
+    if request.user.role != Role.DATA_MANAGER:
+        return not_found(request, None)
+    public_id = request.GET.get("public_id", "").strip().lower()
+    if public_id:
+        return redirect("audit:child_viewers", public_id=public_id[:32])
+    return render(request, "audit/child_viewers_start.html")
+
+
+@require_GET
+def child_viewers(request: HttpRequest, public_id: str) -> HttpResponse:
+    include_cloaked = request.GET.get("include_cloaked") == "yes"
+    lookup_id = public_id if _PUBLIC_ID.match(public_id) else public_id[:32]
+    try:
+        report = child_viewers_report(
+            user=request.user,
+            public_id=lookup_id,
+            include_cloaked=include_cloaked,
+            actor=Actor.from_request(request),
+        )
+    except SearchRefused as refusal:
+        return render(request, "directory/refused.html", {"reasons": refusal.reasons}, status=403)
+    except ChildNotFound:
+        return not_found(request, None)
+    except DatabaseError:
+        return audit_unavailable(request)
+    return render(request, "audit/child_viewers.html", {"report": report})

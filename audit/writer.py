@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection, transaction
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, connection, transaction
 from django.utils import timezone
 
 from .models import AccessEvent
@@ -62,7 +63,32 @@ def access_event_record(
     """
     if not connection.in_atomic_block:
         raise RuntimeError("Audit events are written inside the transaction of the read.")
-    return AccessEvent.objects.create(
+    return _event_insert(
+        using=DEFAULT_DB_ALIAS,
+        actor=actor,
+        action=action,
+        outcome=outcome,
+        purpose=purpose,
+        criteria=criteria,
+        result_ids=result_ids,
+        child_public_id=child_public_id,
+        reason=reason,
+    )
+
+
+def _event_insert(
+    *,
+    using: str,
+    actor: Actor,
+    action: str,
+    outcome: str,
+    purpose: str = "",
+    criteria: dict[str, Any] | None = None,
+    result_ids: list[str] | None = None,
+    child_public_id: str = "",
+    reason: str = "",
+) -> AccessEvent:
+    return AccessEvent.objects.using(using).create(
         occurred_at=timezone.now(),
         actor_id=actor.user_id,
         actor_username=actor.username,
@@ -82,6 +108,13 @@ def access_event_record(
 
 def access_event_record_now(**kwargs: Any) -> AccessEvent:
     """Record an event in a transaction of its own, for events with no read attached (logins,
-    refusals), so the event survives whatever the request does afterwards."""
-    with transaction.atomic():
-        return access_event_record(**kwargs)
+    refusals, break-glass), so the event survives whatever the request does afterwards.
+
+    Rule (audit): a refusal must stay on record even when the request that caused it rolls
+    back. The event goes through the ``AUDIT_NOW_DATABASE`` connection (``audit``: same
+    server and role, a separate session), whose transaction commits on its own even while
+    the caller's transaction on ``default`` is open and later rolls back.
+    """
+    alias = settings.AUDIT_NOW_DATABASE
+    with transaction.atomic(using=alias):
+        return _event_insert(using=alias, **kwargs)

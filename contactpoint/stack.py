@@ -13,6 +13,7 @@ PORT (default 8000) is the web server's port for `run`.
 """
 
 import argparse
+import base64
 import os
 import secrets
 import sys
@@ -33,6 +34,7 @@ from .stack_common import (
 
 ENV_FILE = DATA / "stack.env"
 SECRET_KEY_FILE = DATA / "secret_key"
+AUDIT_SIGNING_KEY_FILE = DATA / "audit-signing-key"
 
 
 @dataclass
@@ -52,10 +54,20 @@ def ensure_secret_key() -> None:
         say(f"created {relative(SECRET_KEY_FILE)}")
 
 
+def ensure_audit_signing_key() -> None:
+    """The audit sealer's development Ed25519 key (base64 of a random 32-byte seed): outside
+    the database, private to this checkout, never committed. Production brings its own."""
+    if not AUDIT_SIGNING_KEY_FILE.exists():
+        seed = base64.b64encode(secrets.token_bytes(32)).decode()
+        write_atomic(AUDIT_SIGNING_KEY_FILE, seed + "\n", mode=0o600)
+        say(f"created {relative(AUDIT_SIGNING_KEY_FILE)}")
+
+
 def write_env_file(urls: dict[str, str]) -> None:
     """Write the embedded services' URLs for settings (read with overwrite=False) and shells."""
     lines = [
-        "# Written by python -m contactpoint.stack up: addresses of the embedded services.",
+        "# Written by python -m contactpoint.stack up: addresses of the embedded services",
+        "# and the path of the development audit signing key.",
         "# Variables set in the real environment take precedence over these.",
         *(f"{name}={value}" for name, value in urls.items()),
     ]
@@ -68,6 +80,7 @@ def up() -> Started:
     with stack_lock():
         ensure_data_dir()
         ensure_secret_key()
+        ensure_audit_signing_key()
         state = load_state()
         if os.environ.get("DATABASE_URL"):
             say("DATABASE_URL is set: using it, not starting embedded PostgreSQL")
@@ -81,7 +94,7 @@ def up() -> Started:
             port, started.redis = stack_redis.ensure_running(state)
             started.urls.update(stack_redis.urls(port))
         save_state(state)
-        write_env_file(started.urls)
+        write_env_file({**started.urls, "AUDIT_SIGNING_KEY_FILE": str(AUDIT_SIGNING_KEY_FILE)})
     say(f"wrote {relative(ENV_FILE)}")
     return started
 

@@ -8,6 +8,7 @@ the child models.
 
 from .errors import ChildNotFound, SearchRefused
 from .records import ChildRecord, child_get_for_user
+from .reports import ChildViewersReport, ViewerLine, child_viewers_report
 from .search import ChildSummary, SearchCriteria, SearchResult, child_search
 
 __all__ = [
@@ -19,4 +20,7 @@ __all__ = [
     "SearchResult",
     "child_get_for_user",
     "child_search",
+    "ChildViewersReport",
+    "ViewerLine",
+    "child_viewers_report",
 ]

@@ -281,3 +281,37 @@ for _name in (
 TEMPLATES[0]["OPTIONS"]["context_processors"].append(
     "access.context_processors.unread_notifications"
 )
+
+# --- Tamper-evident audit (issue 4; docs/audit.md) -------------------------------------------
+# A second connection to the same database and role, for events that must commit even when
+# the request's transaction rolls back (refusals, logins): audit.writer.access_event_record_now.
+DATABASES["audit"] = {**DATABASES["default"]}
+AUDIT_NOW_DATABASE = "audit"
+# The sealer's Ed25519 key lives outside the database: the key itself, or a 0600 file. `make
+# run` creates .data/audit-signing-key and names it in .data/stack.env; production must set one
+# (migrate and the sealer stop with ImproperlyConfigured otherwise).
+AUDIT_SIGNING_KEY = env.str("AUDIT_SIGNING_KEY", default="")
+AUDIT_SIGNING_KEY_FILE = env.str("AUDIT_SIGNING_KEY_FILE", default="")
+# Public keys (base64, comma-separated) of signing keys rotated out, so old heads still verify.
+AUDIT_PUBLIC_KEYS = env.list("AUDIT_PUBLIC_KEYS", default=[])
+# The witness: one file per signed head, never overwritten. In production, storage that the
+# database's administrators cannot write.
+AUDIT_WITNESS_DIR = env.str("AUDIT_WITNESS_DIR", default=str(DATA_DIR / "audit-witness"))
+AUDIT_SEAL_INTERVAL_SECONDS = env.int("AUDIT_SEAL_INTERVAL_SECONDS", default=5)
+AUDIT_SEAL_WAIT_SECONDS = env.float("AUDIT_SEAL_WAIT_SECONDS", default=2.0)
+AUDIT_PARTITION_MONTHS_AHEAD = env.int("AUDIT_PARTITION_MONTHS_AHEAD", default=3)
+for _name in ("AUDIT_SEAL_INTERVAL_SECONDS", "AUDIT_PARTITION_MONTHS_AHEAD"):
+    if globals()[_name] < 1:
+        raise ImproperlyConfigured(f"{_name} must be at least 1.")
+if AUDIT_SEAL_WAIT_SECONDS < 0:
+    raise ImproperlyConfigured("AUDIT_SEAL_WAIT_SECONDS must not be negative.")
+CELERY_BEAT_SCHEDULE["seal-audit-log"] = {
+    "task": "audit.tasks.audit_seal_task",
+    "schedule": timedelta(seconds=AUDIT_SEAL_INTERVAL_SECONDS),
+    # A tick the worker could not take in time is dropped: the next one seals the same events.
+    "options": {"expires": AUDIT_SEAL_INTERVAL_SECONDS},
+}
+CELERY_BEAT_SCHEDULE["create-audit-partitions"] = {
+    "task": "audit.tasks.audit_partitions_ensure_task",
+    "schedule": timedelta(hours=6),
+}

@@ -1,5 +1,8 @@
 """Test settings: the same real PostgreSQL and Redis as development, fast password hashing."""
 
+import os
+import tempfile
+
 from .base import *  # noqa: F403
 from .base import redis_db_url
 
@@ -25,3 +28,15 @@ WHITENOISE_AUTOREFRESH = True
 # so a developer's running app and the test run never see each other's keys.
 CACHES["default"]["LOCATION"] = redis_db_url(REDIS_URL, 15)  # noqa: F405
 CELERY_BROKER_URL = CELERY_RESULT_BACKEND = redis_db_url(REDIS_URL, 14)  # noqa: F405
+
+# Audit sealing (issue 4): a fixed test-only signing key, and never the developer's witness
+# (created only if something seals; tests that seal use their own, tests/audit/conftest.py).
+AUDIT_SIGNING_KEY = "4YSEYGQxS2vEOJP3ogNDp9zVCaPv9kD0Tt3H0lGlCHU="  # noqa: S105 - test only
+AUDIT_SIGNING_KEY_FILE = ""
+AUDIT_WITNESS_DIR = os.path.join(tempfile.gettempdir(), f"contactpoint-test-witness-{os.getpid()}")
+# The "audit" connection is the same test database. pytest-django wraps each test in a
+# transaction on "default" only, so an event committed through a second connection would
+# outlive its test: events "now" stay on "default" here, and the tests of the separate
+# connection switch AUDIT_NOW_DATABASE to "audit" themselves.
+DATABASES["audit"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}  # noqa: F405
+AUDIT_NOW_DATABASE = "default"

@@ -85,3 +85,31 @@ def test_it_lets_the_app_role_append_and_read(event, app_role):
 def test_it_refuses_to_write_an_event_outside_a_transaction(transactional_db):
     with pytest.raises(RuntimeError):
         access_event_record(actor=ACTOR, action="search", outcome="shown")
+
+
+@pytest.fixture
+def head(event, witness):
+    from audit.services import audit_seal
+
+    return audit_seal().head
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE audit_treehead SET root_hash = '\\x00'",
+        "DELETE FROM audit_treehead",
+        "TRUNCATE audit_treehead",
+    ],
+)
+def test_it_refuses_changes_to_signed_heads_even_from_the_table_owner(head, sql):
+    with pytest.raises(DatabaseError, match="append-only"):
+        _run(sql)
+
+
+@pytest.mark.parametrize(
+    "sql", ["UPDATE audit_treehead SET key_id = 'x'", "DELETE FROM audit_treehead"]
+)
+def test_it_denies_the_app_role_the_privilege_to_change_signed_heads(head, app_role, sql):
+    with pytest.raises(DatabaseError, match="permission denied"):
+        _run(sql, role=app_role)

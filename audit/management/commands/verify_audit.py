@@ -1,0 +1,72 @@
+"""``python manage.py verify_audit``: recompute the audit log and check it against its signed
+tree heads and the witness; exit status 1 naming the first bad event or head.
+
+``--print-public-key`` prints the key outside parties need to check heads themselves
+(``python -m audit.verify_head``, or the jq/openssl recipe in docs/audit.md).
+"""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from audit.heads import key_id_for, public_key_raw
+from audit.keys import known_public_keys, signing_key
+from audit.verification import audit_verify
+
+
+class Command(BaseCommand):
+    help = "Verify the audit log against its signed tree heads and the witness."
+    # Verification needs only public keys: it must run where the signing key is absent (an
+    # auditor's machine), which the signing-key system check would otherwise refuse.
+    requires_system_checks = []
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--print-public-key",
+            action="store_true",
+            help="print the signing key's public half (base64 and PEM) and exit",
+        )
+        parser.add_argument(
+            "--public-key",
+            action="append",
+            default=[],
+            help="an extra public key (base64 or PEM) heads may be signed with; repeatable",
+        )
+
+    def handle(self, *args, print_public_key: bool, public_key: list[str], **options):
+        if print_public_key:
+            self._print_public_key()
+            return
+        keys = known_public_keys(extra=public_key)
+        if not keys:
+            raise CommandError(
+                "No public key to check signatures with: configure the signing key "
+                "(AUDIT_SIGNING_KEY_FILE) or pass --public-key."
+            )
+        report = audit_verify(public_keys=keys)
+        self.stdout.write(
+            f"Checked {report.heads} tree heads and {report.events} sealed events in "
+            f"{report.seconds:.2f} s; {report.unsealed_events} events not yet sealed; "
+            f"witness holds {report.witnessed_heads} heads "
+            f"({report.unwitnessed_heads} newer heads not yet witnessed)."
+        )
+        if report.ok:
+            self.stdout.write(self.style.SUCCESS("The audit log is intact."))
+            return
+        for problem in report.problems[1:]:
+            self.stderr.write(f"also: {problem}")
+        raise CommandError(
+            f"TAMPERING DETECTED: {report.problems[0]} ({len(report.problems)} problem(s) found)",
+            returncode=1,
+        )
+
+    def _print_public_key(self) -> None:
+        from base64 import b64encode
+
+        from cryptography.hazmat.primitives import serialization
+
+        public = signing_key().public_key()
+        self.stdout.write(f"key id: {key_id_for(public)}")
+        self.stdout.write(f"base64: {b64encode(public_key_raw(public)).decode()}")
+        pem = public.public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        self.stdout.write(pem.decode().rstrip())

@@ -1,0 +1,68 @@
+"""Fixtures for the audit tests: a private witness per test, events written the way the app
+writes them, and tampering as a database superuser would do it (triggers disabled)."""
+
+from itertools import count
+
+import pytest
+from django.db import connection, transaction
+
+from audit.services import audit_seal
+from audit.witness import DirectoryWitness
+from audit.writer import Actor, access_event_record
+
+ALICE = Actor(
+    user_id=1,
+    username="alice",
+    role="practitioner",
+    organisation_id=1,
+    ip_address="192.0.2.10",
+    user_agent="pytest",
+)
+
+
+@pytest.fixture(autouse=True)
+def witness(tmp_path, settings) -> DirectoryWitness:
+    """Each test gets an empty witness directory of its own."""
+    settings.AUDIT_WITNESS_DIR = str(tmp_path / "witness")
+    return DirectoryWitness(tmp_path / "witness")
+
+
+_NUMBERS = count()
+
+
+def log_events(how_many: int, **fields) -> list[int]:
+    """Write ``how_many`` search events (each different) through the one writer, each in its
+    own transaction as the gateway does; return their ids."""
+    ids = []
+    for number in (next(_NUMBERS) for _ in range(how_many)):
+        with transaction.atomic():
+            event = access_event_record(
+                actor=ALICE,
+                action="search",
+                outcome="shown",
+                purpose="referral",
+                criteria={"family_name": f"Thompson{number}", "date_of_birth": "2015-03-27"},
+                result_ids=[f"child{number:021d}"],
+                **fields,
+            )
+        ids.append(event.pk)
+    return ids
+
+
+def seal():
+    """One sealing round that must produce a head."""
+    result = audit_seal(wait_seconds=1.0)
+    assert result.head is not None, result
+    return result.head
+
+
+def tamper(sql: str, params: list | None = None) -> None:
+    """Run ``sql`` as the table owner with every user trigger on the audit tables disabled
+    and the retention switch off: what a superuser (or an owner bypassing the rules) can do."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL contactpoint.audit_retention = 'off'")
+        for table in ("audit_accessevent", "audit_treehead"):
+            cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
+        cursor.execute(sql, params)
+        for table in ("audit_accessevent", "audit_treehead"):
+            cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
