@@ -27,6 +27,30 @@ class AccessEvent(models.Model):
         LOGOUT = "logout", "Logout"
         SECOND_FACTOR_FAILED = "otp_failed", "Failed second factor"
         DEVICE_ENROLLED = "otp_enrolled", "Second factor enrolled"
+        # Break-glass and access requests (access/gateway/break_glass.py, supervision.py)
+        BREAK_GLASS = "break_glass", "Break-glass invoked"
+        ACCESS_REQUESTED = "access_requested", "Access requested"
+        DIRECTORY_SEARCH = "directory_search", "Whole-directory search"
+        ACCESS_GRANTED = "access_granted", "Access granted"
+        GRANT_EXPIRED = "grant_expired", "Access expired"
+        REQUEST_APPROVED = "request_approved", "Request approved"
+        REQUEST_DECLINED = "request_declined", "Request declined"
+        BREAK_GLASS_ENDORSED = "bg_endorsed", "Break-glass endorsed"
+        BREAK_GLASS_REJECTED = "bg_rejected", "Break-glass rejected"
+        BREAK_GLASS_ESCALATED = "bg_escalated", "Break-glass escalated"
+        SUPERVISION_VIEW = "supervision_view", "Supervision queue viewed"
+        # Shielding (access/gateway/shielding.py, shield_override.py, shield_changes.py)
+        SHIELD_FULL_VIEW = "shield_full_view", "Shielded record, full view"
+        CONTACT_REQUEST = "contact_request", "Contact requested (shielded)"
+        SHIELD_OVERRIDE = "shield_override", "Shield overridden"
+        SHIELD_DENIED = "shield_denied", "Shield override refused"
+        SHIELD_SET = "shield_set", "Shield set"
+        SHIELD_LIFT_ASKED = "shield_lift_asked", "Shield lift asked"
+        SHIELD_LIFTED = "shield_lifted", "Shield lifted"
+        SHIELD_LIFT_DECLINED = "shield_lift_declined", "Shield lift declined"
+        SHIELD_QUEUE_VIEW = "shield_queue_view", "Shielding queue viewed"
+        # Reports (access/gateway/reports.py)
+        WHO_VIEWED_REPORT = "who_viewed_report", "Who-viewed report"
 
     class Outcome(models.TextChoices):
         SHOWN = "shown", "Data shown"
