@@ -4,21 +4,14 @@ import base64
 
 import pyotp
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
 from tests.factories import CarerFactory
 
+from .journeys import assert_accessible as _assert_accessible
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-AXE = Axe()
-
-
-def _assert_accessible(page) -> None:
-    results = AXE.run(page)
-    serious = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
-    assert serious == [], results.generate_report()
 
 
 def test_it_takes_a_practitioner_from_sign_in_to_a_record(world, live_server, page, screenshot):

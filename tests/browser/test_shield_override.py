@@ -1,37 +1,24 @@
 """A child-protection lead overrides a shield: the protected record, a warning, a fresh code
 and a reason, the full record once; the data manager finds the alert in their inbox."""
 
-import base64
-
-import pyotp
 import pytest
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
 from access.models import Notification, Role
 from tests.factories import CarerFactory, UserFactory
 
 from .conftest import SCREENSHOTS
-from .test_practitioner_journey import _assert_accessible
+from .journeys import assert_accessible as _assert_accessible
+from .journeys import sign_in
+from .journeys import totp_now as _code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "correct horse battery staple"
 REASON = "Hospital reports a non-accidental injury; I must reach the carer and GP tonight."
 
 
-def _code(user) -> str:
-    device = TOTPDevice.objects.get(user=user)
-    return pyotp.TOTP(base64.b32encode(device.bin_key).decode()).now()
-
-
 def _sign_in(page, base_url, user) -> None:
-    page.goto(f"{base_url}/accounts/login/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.fill("#id_otp_token", _code(user))
-    page.click("button[type=submit]")
+    sign_in(page, base_url, user)
     expect(page.locator("h1")).to_have_text("Find a child")
 
 
