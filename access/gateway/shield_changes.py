@@ -99,17 +99,26 @@ def _outcome(child: Child | None, problem: str | None) -> str:
     return AccessEvent.Outcome.REFUSED if problem else AccessEvent.Outcome.OK
 
 
+def _ensure_reader(*, user: User, actor: Actor, now, criteria: dict) -> None:
+    """Vetting and rate limit, as for every read (shield work shows child details)."""
+    ensure_may_read(
+        user=user, actor=actor, today=timezone.localdate(now), purpose="", criteria=criteria
+    )
+
+
+def _raise_unless_done(*, child: Child | None, problem: str | None, public_id: str) -> None:
+    """After the audit event is written: not found, or refused, or carry on."""
+    if child is None:
+        raise ChildNotFound(public_id)
+    if problem:
+        raise ShieldChangeRefused([problem])
+
+
 def shield_set(*, user: User, public_id: str, reason: str, actor: Actor) -> ShieldChange:
     """Shield a child at once (rule: setting needs one data manager, since it only hides)."""
     reason = _check_reason(reason)
     now = timezone.now()
-    ensure_may_read(
-        user=user,
-        actor=actor,
-        today=timezone.localdate(now),
-        purpose="",
-        criteria={"public_id": public_id},
-    )
+    _ensure_reader(user=user, actor=actor, now=now, criteria={"public_id": public_id})
     change = problem = None
     with transaction.atomic():
         child = _managed_child(user=user, public_id=public_id)
@@ -134,10 +143,7 @@ def shield_set(*, user: User, public_id: str, reason: str, actor: Actor) -> Shie
             child_public_id=public_id,
             reason=problem or reason,
         )
-    if child is None:
-        raise ChildNotFound(public_id)
-    if problem:
-        raise ShieldChangeRefused([problem])
+    _raise_unless_done(child=child, problem=problem, public_id=public_id)
     return change
 
 
@@ -145,13 +151,7 @@ def shield_lift_ask(*, user: User, public_id: str, reason: str, actor: Actor) ->
     """Ask to lift a shield; nothing changes until a second data manager approves."""
     reason = _check_reason(reason)
     now = timezone.now()
-    ensure_may_read(
-        user=user,
-        actor=actor,
-        today=timezone.localdate(now),
-        purpose="",
-        criteria={"public_id": public_id},
-    )
+    _ensure_reader(user=user, actor=actor, now=now, criteria={"public_id": public_id})
     change = problem = None
     with transaction.atomic():
         child = _managed_child(user=user, public_id=public_id)
@@ -173,10 +173,7 @@ def shield_lift_ask(*, user: User, public_id: str, reason: str, actor: Actor) ->
             child_public_id=public_id,
             reason=problem or reason,
         )
-    if child is None:
-        raise ChildNotFound(public_id)
-    if problem:
-        raise ShieldChangeRefused([problem])
+    _raise_unless_done(child=child, problem=problem, public_id=public_id)
     return change
 
 
@@ -193,13 +190,7 @@ def shield_lift_decide(
 ) -> ShieldChange:
     """A second data manager approves (the shield is lifted) or declines a pending lift."""
     now = timezone.now()
-    ensure_may_read(
-        user=user,
-        actor=actor,
-        today=timezone.localdate(now),
-        purpose="",
-        criteria={"shield_change": change_id},
-    )
+    _ensure_reader(user=user, actor=actor, now=now, criteria={"shield_change": change_id})
     problem = None
     with transaction.atomic():
         change = _decidable_change(user=user, change_id=change_id)
