@@ -11,9 +11,15 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from access.models import Role
 from audit.writer import Actor
-from directory.views import _PURPOSE_KEY, audit_unavailable, not_found
+from directory.views import (
+    _PURPOSE_KEY,
+    GATEWAY_ERRORS,
+    audit_unavailable,
+    gateway_error_response,
+    not_found,
+)
 
-from .gateway import ChildNotFound, SearchRefused
+from .gateway import SearchRefused
 from .gateway.shield_changes import (
     ShieldChangeNotFound,
     ShieldChangeRefused,
@@ -65,12 +71,8 @@ def contact_request(request: HttpRequest, public_id: str) -> HttpResponse:
             message=form.cleaned_data["message"].strip(),
             actor=Actor.from_request(request),
         )
-    except SearchRefused as refusal:
-        return render(request, "directory/refused.html", {"reasons": refusal.reasons}, status=403)
-    except ChildNotFound:
-        return not_found(request, None)
-    except DatabaseError:
-        return audit_unavailable(request)
+    except GATEWAY_ERRORS as error:
+        return gateway_error_response(request, error)
     return render(request, "access/shielding/contact_sent.html", {"sent": sent})
 
 
@@ -123,14 +125,10 @@ def _override_show(request: HttpRequest, public_id: str, form) -> HttpResponse:
         for reason in refusal.reasons:
             form.add_error(None, reason)
         return _override_warning(request, public_id, form)
-    except SearchRefused as refusal:
-        return render(request, "directory/refused.html", {"reasons": refusal.reasons}, status=403)
-    except ChildNotFound:
-        return not_found(request, None)
     except ChildNotShielded:
         return redirect(_record_url(public_id))
-    except DatabaseError:
-        return audit_unavailable(request)
+    except GATEWAY_ERRORS as error:
+        return gateway_error_response(request, error)
     request.session[_PURPOSE_KEY] = purpose
     return render(request, "directory/record.html", {"child": record, "purpose": Purpose(purpose)})
 
@@ -151,14 +149,8 @@ def _reason_page(request: HttpRequest, public_id: str, *, change, template: str)
         except ShieldChangeRefused as refusal:
             for reason in refusal.reasons:
                 form.add_error(None, reason)
-        except SearchRefused as refusal:
-            return render(
-                request, "directory/refused.html", {"reasons": refusal.reasons}, status=403
-            )
-        except ChildNotFound:
-            return not_found(request, None)
-        except DatabaseError:
-            return audit_unavailable(request)
+        except GATEWAY_ERRORS as error:
+            return gateway_error_response(request, error)
         else:
             return redirect(_record_url(public_id))
     context = {"form": form, "public_id": public_id}

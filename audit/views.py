@@ -3,15 +3,14 @@ render. The who-viewed report reads a child, so it goes through ``access.gateway
 
 import re
 
-from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
-from access.gateway import ChildNotFound, SearchRefused, child_viewers_report
+from access.gateway import child_viewers_report
 from access.models import Role
 from audit.writer import Actor
-from directory.views import audit_unavailable, not_found
+from directory.views import GATEWAY_ERRORS, gateway_error_response, not_found
 
 from .selectors import access_event_list_for_actor, access_event_list_for_team
 
@@ -59,10 +58,6 @@ def child_viewers(request: HttpRequest, public_id: str) -> HttpResponse:
             include_cloaked=include_cloaked,
             actor=Actor.from_request(request),
         )
-    except SearchRefused as refusal:
-        return render(request, "directory/refused.html", {"reasons": refusal.reasons}, status=403)
-    except ChildNotFound:
-        return not_found(request, None)
-    except DatabaseError:
-        return audit_unavailable(request)
+    except GATEWAY_ERRORS as error:
+        return gateway_error_response(request, error)
     return render(request, "audit/child_viewers.html", {"report": report})

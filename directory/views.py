@@ -40,10 +40,8 @@ def search(request: HttpRequest) -> HttpResponse:
         result = child_search(
             user=request.user, criteria=criteria, actor=Actor.from_request(request)
         )
-    except SearchRefused as refusal:
-        return render(request, "directory/refused.html", {"reasons": refusal.reasons}, status=403)
-    except DatabaseError:
-        return audit_unavailable(request)
+    except GATEWAY_ERRORS as error:
+        return gateway_error_response(request, error)
     return render(
         request,
         "directory/search.html",
@@ -67,13 +65,23 @@ def record(request: HttpRequest, public_id: str) -> HttpResponse:
             purpose=purpose,
             actor=Actor.from_request(request),
         )
-    except SearchRefused as refusal:
-        return render(request, "directory/refused.html", {"reasons": refusal.reasons}, status=403)
-    except ChildNotFound:
-        return not_found(request, None)
-    except DatabaseError:
-        return audit_unavailable(request)
+    except GATEWAY_ERRORS as error:
+        return gateway_error_response(request, error)
     return render(request, "directory/record.html", {"child": child, "purpose": Purpose(purpose)})
+
+
+# Every way a gateway read can fail without showing data, answered in one place.
+GATEWAY_ERRORS = (SearchRefused, ChildNotFound, DatabaseError)
+
+
+def gateway_error_response(request: HttpRequest, error: Exception) -> HttpResponse:
+    """Refused: 403 with the reasons. Not found (or out of scope): the shared 404. The audit
+    write failed: 503 and no data."""
+    if isinstance(error, SearchRefused):
+        return render(request, "directory/refused.html", {"reasons": error.reasons}, status=403)
+    if isinstance(error, ChildNotFound):
+        return not_found(request, None)
+    return audit_unavailable(request)
 
 
 def not_found(request: HttpRequest, exception: Exception | None) -> HttpResponse:
