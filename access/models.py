@@ -55,6 +55,17 @@ class User(AbstractUser):
     dbs_checked_on = models.DateField(null=True, blank=True, verbose_name="enhanced DBS check")
     training_completed_on = models.DateField(null=True, blank=True)
     agreement_signed_on = models.DateField(null=True, blank=True, verbose_name="user agreement")
+    home_postcode = models.CharField(
+        max_length=8,
+        blank=True,
+        help_text="Normalised ('SW1A 1AA'). Held only so misuse review can spot a user looking "
+        "up children at their own address; never shown to other users.",
+    )
+    suspended_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Set when an alert's reviewer suspends the account pending investigation.",
+    )
 
     class Meta:
         permissions = [("reset_second_factor", "Can reset a user's second factor")]
@@ -203,6 +214,7 @@ class Notification(models.Model):
         SHIELD_OVERRIDE = "shield_override", "Shield overridden"
         SHIELD_CHANGE = "shield_change", "Shielding change"
         ESCALATION = "escalation", "Escalated for review"
+        MISUSE_ALERT = "misuse_alert", "Misuse alert to review"
 
     recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=24, choices=Kind.choices)

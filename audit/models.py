@@ -2,6 +2,7 @@
 sealer alone and are never changed: the database refuses UPDATE, DELETE and TRUNCATE (see
 migrations 0002-0004), and sealing makes any change made around that refusal detectable."""
 
+from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import BrinIndex, GinIndex
 from django.db import models
@@ -51,6 +52,12 @@ class AccessEvent(models.Model):
         SHIELD_QUEUE_VIEW = "shield_queue_view", "Shielding queue viewed"
         # Reports (access/gateway/reports.py)
         WHO_VIEWED_REPORT = "who_viewed_report", "Who-viewed report"
+        # Misuse review (audit/alerts.py, audit/alert_views.py)
+        ALERT_QUEUE_VIEW = "alert_queue_view", "Alerts queue viewed"
+        ALERT_VIEW = "alert_view", "Alert opened"
+        ALERT_DECIDED = "alert_decided", "Alert outcome recorded"
+        ACCOUNT_SUSPENDED = "account_suspended", "Account suspended"
+        MISUSE_DASHBOARD = "misuse_dashboard", "Misuse dashboard viewed"
 
     class Outcome(models.TextChoices):
         SHOWN = "shown", "Data shown"
@@ -116,3 +123,206 @@ class TreeHead(models.Model):
 
     def __str__(self) -> str:
         return f"Tree head {self.tree_size} sealed at {self.sealed_at:%Y-%m-%d %H:%M:%S}"
+
+
+# --- Misuse review (issue 5; docs/misuse-review.md) -------------------------------------------
+# Derived from the log by the review jobs (``audit.review``), never by a request. Unlike the
+# log itself these tables are ordinary: the jobs may rebuild a window's derived rows, and an
+# alert's workflow fields change as it is reviewed. Evidence always points back at log ids.
+
+
+class LookupExplanation(models.Model):
+    """Why a user looked at a child, as far as the data can tell, for one logged lookup.
+
+    Rule (review): a lookup that no relation explains — no involvement, no residence, no grant
+    — is the raw material of misuse review; one that is explained only weakly (the authority
+    the child lives in) is weighed less than one on the user's own caseload.
+    """
+
+    class Basis(models.TextChoices):
+        OWN_CASELOAD = "own_caseload", "The user is the child's named practitioner"
+        INVOLVEMENT = "involvement", "The user's organisation works with the child"
+        RESIDENCE = "residence", "The child lives in the user's authority"
+        GRANT = "grant", "A break-glass grant or approved request"
+        NONE = "none", "Nothing in the data explains it"
+
+    event_id = models.BigIntegerField(primary_key=True)
+    occurred_at = models.DateTimeField()
+    actor_id = models.BigIntegerField(null=True)
+    action = models.CharField(max_length=20)
+    outcome = models.CharField(max_length=16)
+    child_public_id = models.CharField(max_length=32)
+    basis = models.CharField(max_length=16, choices=Basis.choices)
+    child_shielded = models.BooleanField(default=False)
+    shares_family_name = models.BooleanField(
+        default=False, help_text="The child's family name is the user's own."
+    )
+    shares_address = models.BooleanField(
+        default=False, help_text="The child lives at the user's home postcode."
+    )
+    common_family_name = models.BooleanField(
+        default=False, help_text="Shared, but so common that it suggests no relation."
+    )
+    benefits_user_id = models.BigIntegerField(
+        null=True,
+        help_text="For a grant: another user of the same organisation whose family name and "
+        "home postcode the child shares (break glass for a colleague's benefit).",
+    )
+
+    class Meta:
+        indexes = [
+            models.Index(name="explanation_actor_time", fields=["actor_id", "occurred_at"]),
+            BrinIndex(name="explanation_time_brin", fields=["occurred_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"Lookup {self.event_id}: {self.basis}"
+
+
+class ActivityDay(models.Model):
+    """One user's activity on one (local) day: the baselines' memory.
+
+    Detectors compare today with a user's own past and with their peers; reading a month of
+    raw events for every user every night would not fit the night, so each day is rolled up
+    once, when its window is reviewed.
+    """
+
+    actor_id = models.BigIntegerField()
+    day = models.DateField()
+    actor_role = models.CharField(max_length=40, blank=True)
+    organisation_id = models.BigIntegerField(null=True)
+    lookups = models.IntegerField(default=0)
+    off_hours_lookups = models.IntegerField(default=0)
+    searches = models.IntegerField(default=0)
+    distinct_children = models.IntegerField(default=0)
+    break_glass = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(name="one_activity_day", fields=["actor_id", "day"])]
+        indexes = [models.Index(name="activity_day", fields=["day"])]
+
+    def __str__(self) -> str:
+        return f"User {self.actor_id} on {self.day}"
+
+
+class ReviewWatermark(models.Model):
+    """How far a review stage has read the log: the last event id it has processed."""
+
+    stage = models.CharField(primary_key=True, max_length=40)
+    last_event_id = models.BigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.stage} through event {self.last_event_id}"
+
+
+class ReviewRun(models.Model):
+    """One detector over one time window, done.
+
+    The unique key is the idempotence: a re-run, or a task the broker delivers twice, finds
+    the row (or collides with it) and changes nothing. Written in the same transaction as the
+    window's alerts, so a window is either reviewed with all its alerts or not at all.
+    """
+
+    detector = models.CharField(max_length=40)
+    window_start = models.DateTimeField()
+    window_end = models.DateTimeField()
+    finished_at = models.DateTimeField()
+    events_read = models.BigIntegerField(default=0)
+    alerts_raised = models.IntegerField(default=0)
+    seconds = models.FloatField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                name="one_review_per_window", fields=["detector", "window_start"]
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.detector} {self.window_start:%Y-%m-%d %H:%M}"
+
+
+class Alert(models.Model):
+    """A finding of misuse review (or of a rule such as a shield override) for a person to judge.
+
+    Assigned to the subject's supervisor, or — for supervisors themselves, high severity, or a
+    user with no supervisor — to the auditors. ``evidence_event_ids`` link the finding to the
+    log events behind it; the summary says in plain words what was seen.
+    """
+
+    class Severity(models.TextChoices):
+        LOW = "low", "Low"
+        MEDIUM = "medium", "Medium"
+        HIGH = "high", "High"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        ESCALATED = "escalated", "Escalated to auditors"
+        CLOSED = "closed", "Closed"
+
+    class Outcome(models.TextChoices):
+        LEGITIMATE = "legitimate", "Legitimate"
+        NEEDS_TRAINING = "needs_training", "Needs training"
+        MISUSE = "misuse", "Misuse"
+
+    detector = models.CharField(max_length=40)
+    dedupe_key = models.CharField(max_length=200, unique=True)
+    severity = models.CharField(max_length=8, choices=Severity.choices)
+    subject = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="alerts_about"
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="alerts_assigned",
+        help_text="The supervisor who reviews it; empty when it is with the auditors.",
+    )
+    for_auditors = models.BooleanField(default=False)
+    summary = models.TextField()
+    window_start = models.DateTimeField()
+    window_end = models.DateTimeField()
+    evidence_event_ids = ArrayField(models.BigIntegerField(), default=list)
+    evidence_count = models.IntegerField(default=0)
+    raised_at = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(name="alert_assignee_status", fields=["assignee", "status"]),
+            models.Index(name="alert_status_raised", fields=["status", "raised_at"]),
+            models.Index(name="alert_detector_raised", fields=["detector", "raised_at"]),
+        ]
+        ordering = ["-raised_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Alert #{self.pk} ({self.detector}, {self.severity})"
+
+
+class AlertDecision(models.Model):
+    """One step in an alert's review: an outcome, an escalation or a suspension, with a note."""
+
+    class Action(models.TextChoices):
+        LEGITIMATE = "legitimate", "Closed as legitimate"
+        NEEDS_TRAINING = "needs_training", "Closed: needs training"
+        MISUSE = "misuse", "Closed as misuse"
+        ESCALATE = "escalate", "Escalated to auditors"
+
+    alert = models.ForeignKey(Alert, on_delete=models.PROTECT, related_name="decisions")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="alert_decisions"
+    )
+    action = models.CharField(max_length=16, choices=Action.choices)
+    note = models.TextField()
+    suspended_subject = models.BooleanField(default=False)
+    decided_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["decided_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} on alert {self.alert_id}"

@@ -27,3 +27,13 @@ def audit_partitions_ensure_task() -> int:
     from .partitions import audit_partitions_ensure
 
     return audit_partitions_ensure()
+
+
+@shared_task
+def misuse_review_task() -> dict:
+    """Bring misuse review up to date; a run already going elsewhere makes this one "busy".
+    Bounded per tick so a backlog (a new install, a long outage) is worked off over ticks."""
+    from .review.pipeline import misuse_review_run
+
+    report = misuse_review_run(max_windows=96)
+    return {"status": report.status, "explained": report.explained, "alerts": report.alerts}

@@ -7,7 +7,12 @@ definition of what an event is. This module depends on nothing else in the proje
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any
 
 from django.conf import settings
@@ -118,3 +123,86 @@ def access_event_record_now(**kwargs: Any) -> AccessEvent:
     alias = settings.AUDIT_NOW_DATABASE
     with transaction.atomic(using=alias):
         return _event_insert(using=alias, **kwargs)
+
+
+@dataclass(frozen=True)
+class PastEvent:
+    """One event of a synthetic history, with the time it is said to have happened."""
+
+    occurred_at: Any
+    actor: Actor
+    action: str
+    outcome: str
+    purpose: str = ""
+    criteria: dict[str, Any] | None = None
+    result_ids: tuple[str, ...] = ()
+    child_public_id: str = ""
+    reason: str = ""
+
+
+_PAST_COLUMNS = (
+    "occurred_at",
+    "actor_id",
+    "actor_username",
+    "actor_role",
+    "organisation_id",
+    "action",
+    "outcome",
+    "purpose",
+    "criteria",
+    "result_ids",
+    "child_public_id",
+    "reason",
+    "ip_address",
+    "user_agent",
+)
+
+
+def access_events_load_synthetic(events: Iterable[PastEvent], *, chunk: int = 20_000) -> int:
+    """Append a synthetic, back-dated history (the demo world's month, the misuse benchmark)
+    with COPY, and return how many events went in.
+
+    Rule (audit): real events are written only by ``access_event_record``, at the moment they
+    happen. A history with past times is fiction by definition, so it is refused unless the
+    settings say this deployment holds synthetic data (``AUDIT_SYNTHETIC_HISTORY_ALLOWED``,
+    never set in production). The rows still go through the append-only table and are sealed
+    like any others.
+    """
+    if not settings.AUDIT_SYNTHETIC_HISTORY_ALLOWED:
+        raise RuntimeError("This deployment does not accept synthetic audit history.")
+    statement = (
+        f"COPY audit_accessevent ({', '.join(_PAST_COLUMNS)}) FROM STDIN "
+        "WITH (FORMAT csv, FORCE_NULL (actor_id, organisation_id, ip_address))"
+    )
+    loaded = 0
+    iterator = iter(events)
+    with connection.cursor() as cursor:
+        while batch := list(islice(iterator, chunk)):
+            buffer = io.StringIO()
+            csv.writer(buffer, quoting=csv.QUOTE_NONNUMERIC).writerows(
+                _past_row(event) for event in batch
+            )
+            buffer.seek(0)
+            cursor.copy_expert(statement, buffer)
+            loaded += len(batch)
+    return loaded
+
+
+def _past_row(event: PastEvent) -> tuple:
+    actor = event.actor
+    return (
+        event.occurred_at.isoformat(),
+        "" if actor.user_id is None else str(actor.user_id),
+        actor.username,
+        actor.role,
+        "" if actor.organisation_id is None else str(actor.organisation_id),
+        event.action,
+        event.outcome,
+        event.purpose,
+        json.dumps(event.criteria or {}),
+        "{" + ",".join(event.result_ids) + "}",
+        event.child_public_id,
+        event.reason[:300],
+        actor.ip_address or "",
+        actor.user_agent[:_USER_AGENT_MAX],
+    )

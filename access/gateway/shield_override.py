@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from access.models import Notification, Role, User
 from access.notifications import notification_create
+from audit.alerts import shield_override_alert_raise
 from audit.models import AccessEvent
 from audit.writer import Actor, access_event_record, access_event_record_now
 from directory.models import Child
@@ -95,7 +96,7 @@ def child_get_overriding_shield(
         if shielded:
             shield = ShieldStatus(revealed_by=REVEALED_BY_OVERRIDE)
             record = _record(child, organisation=user.organisation, today=today, shield=shield)
-        access_event_record(
+        event = access_event_record(
             actor=actor,
             action=OVERRIDE,
             outcome=AccessEvent.Outcome.SHOWN if record else AccessEvent.Outcome.NOT_FOUND,
@@ -105,6 +106,7 @@ def child_get_overriding_shield(
         )
         if record is not None:
             _alert(child=child, user=user, reason=reason, now=now)
+            shield_override_alert_raise(event_id=event.pk, user=user, now=now)
             cloaked_enquiry_notify(child=child, viewer=user, purpose=purpose, now=now, today=today)
     if child is None:
         raise ChildNotFound(public_id)

@@ -34,6 +34,27 @@ def required_url(name: str) -> str:
     return value
 
 
+def replica_database(url: str, *, primary: dict) -> dict:
+    """Connection settings for DATABASE_REPLICA_URL: a PostgreSQL streaming replica of the
+    primary. Anything else stops the start, since reads would silently go somewhere wrong."""
+    try:
+        config = env.db_url_config(url)
+    except ValueError as error:
+        raise ImproperlyConfigured(f"DATABASE_REPLICA_URL is not a database URL: {error}") from None
+    if config.get("ENGINE") != "django.db.backends.postgresql" or not (
+        config.get("HOST") and config.get("NAME")
+    ):
+        raise ImproperlyConfigured(
+            "DATABASE_REPLICA_URL must be postgres://user@host:port/database, "
+            "the primary's database on a PostgreSQL streaming replica."
+        )
+    if [config[key] for key in ("HOST", "PORT", "NAME")] == [
+        primary.get(key) for key in ("HOST", "PORT", "NAME")
+    ]:
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL names the primary (DATABASE_URL).")
+    return {**config, "CONN_MAX_AGE": primary["CONN_MAX_AGE"], "CONN_HEALTH_CHECKS": True}
+
+
 def redis_db_url(url: str, db: int) -> str:
     """``url`` pointed at Redis database number ``db`` (tests keep their keys apart)."""
     base, _, _ = url.partition("?")
@@ -115,6 +136,17 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASE_APP_ROLE = env.str("DATABASE_APP_ROLE", default="contactpoint_app")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# A read replica (optional; docs/scaling.md): the gateway's searches and record reads may run
+# on a PostgreSQL streaming replica that has caught up with the primary; audit events and every
+# write stay on the primary (access/gateway/replica.py). Unset: everything on the primary.
+if DATABASE_REPLICA_URL := env.str("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = replica_database(DATABASE_REPLICA_URL, primary=DATABASES["default"])
+# How long a read waits for the replica to replay what the primary had committed when the read
+# began, before reading the primary instead.
+DATABASE_REPLICA_WAIT_MS = env.int("DATABASE_REPLICA_WAIT_MS", default=20)
+if DATABASE_REPLICA_WAIT_MS < 0:
+    raise ImproperlyConfigured("DATABASE_REPLICA_WAIT_MS must not be negative.")
+DATABASE_ROUTERS = ["access.gateway.replica.ReplicaRouter"]
 
 # --- Redis / Celery -------------------------------------------------------------------------
 REDIS_URL = required_url("REDIS_URL")
@@ -314,4 +346,80 @@ CELERY_BEAT_SCHEDULE["seal-audit-log"] = {
 CELERY_BEAT_SCHEDULE["create-audit-partitions"] = {
     "task": "audit.tasks.audit_partitions_ensure_task",
     "schedule": timedelta(hours=6),
+}
+
+# --- Misuse review (issue 5; docs/misuse-review.md) -------------------------------------------
+# Synthetic back-dated audit history (the demo world's month, the misuse benchmark) is refused
+# unless a deployment says it holds synthetic data; production never does.
+AUDIT_SYNTHETIC_HISTORY_ALLOWED = False
+# Windows end at least this long ago before they are reviewed, so no event of the window can
+# still be in flight; the first review of a new install reaches back this many days.
+MISUSE_REVIEW_LAG_SECONDS = env.int("MISUSE_REVIEW_LAG_SECONDS", default=120)
+MISUSE_REVIEW_BACKFILL_DAYS = env.int("MISUSE_REVIEW_BACKFILL_DAYS", default=35)
+MISUSE_REVIEW_CHUNK_EVENTS = env.int("MISUSE_REVIEW_CHUNK_EVENTS", default=50_000)
+MISUSE_REVIEW_INTERVAL_MINUTES = env.int("MISUSE_REVIEW_INTERVAL_MINUTES", default=10)
+for _name in (
+    "MISUSE_REVIEW_BACKFILL_DAYS",
+    "MISUSE_REVIEW_CHUNK_EVENTS",
+    "MISUSE_REVIEW_INTERVAL_MINUTES",
+):
+    if globals()[_name] < 1:
+        raise ImproperlyConfigured(f"{_name} must be at least 1.")
+if MISUSE_REVIEW_LAG_SECONDS < 0:
+    raise ImproperlyConfigured("MISUSE_REVIEW_LAG_SECONDS must not be negative.")
+# Local working hours: lookups outside them (or at weekends) count as off-hours.
+MISUSE_WORKING_HOURS = (7, 20)
+# Each detector's thresholds (audit/review/detectors/). ``suppress_days``: no second alert of
+# the same kind about the same user within that many days of the last.
+MISUSE_DETECTORS = {
+    "break_glass_peers": {
+        "history_days": 28,
+        "min_count": 3,
+        "robust_z": 4.0,
+        "suppress_days": 7,
+    },
+    "volume_spike": {
+        "history_days": 28,
+        "min_history_days": 5,
+        "min_lookups": 40,
+        "min_ratio": 3.0,
+        "robust_z": 6.0,
+        "suppress_days": 3,
+    },
+    "off_hours": {
+        "history_days": 28,
+        "min_off_hours_lookups": 8,
+        "max_usual_share": 0.10,
+        "suppress_days": 3,
+    },
+    "scraping": {
+        "burst_children": 25,
+        "burst_minutes": 60,
+        "burst_median_gap_seconds": 20,
+        "day_children": 80,
+        "day_unexplained_share": 0.5,
+        "walk_searches": 12,
+        "walk_sorted_share": 0.9,
+        "blind_searches": 30,
+        "suppress_days": 1,
+    },
+    "shielded": {"repeat_views": 3, "suppress_days": 0},
+    "own_family": {"min_name_lookups": 1, "own_name_searches": 3, "suppress_days": 7},
+    "rubber_stamp": {
+        "history_days": 28,
+        "min_judgements": 6,
+        "endorse_share": 0.95,
+        "median_seconds": 120,
+        "suppress_days": 14,
+    },
+    "collusion": {"history_days": 28, "suppress_days": 14},
+    "judgements": {"suppress_days": 0},
+}
+# A family name shared by more than this share of children is too common to suggest a
+# relative on its own (Smith: about 1.3%).
+MISUSE_COMMON_FAMILY_NAME_SHARE = 0.002
+CELERY_BEAT_SCHEDULE["review-misuse"] = {
+    "task": "audit.tasks.misuse_review_task",
+    "schedule": timedelta(minutes=MISUSE_REVIEW_INTERVAL_MINUTES),
+    "options": {"expires": MISUSE_REVIEW_INTERVAL_MINUTES * 60},
 }

@@ -9,3 +9,6 @@ from .base import BASE_DIR, DATA_DIR, env
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="") or (DATA_DIR / "secret_key").read_text()
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+
+# The demo world carries a synthetic month of lookups (with planted misuse) for review.
+AUDIT_SYNTHETIC_HISTORY_ALLOWED = True

@@ -1,0 +1,30 @@
+"""Every misuse detector, in the order they run. Each module holds one detector and says in
+its docstring which threat it looks for; thresholds live in ``settings.MISUSE_DETECTORS``."""
+
+from . import (
+    break_glass_peers,
+    collusion,
+    judgements,
+    off_hours,
+    own_family,
+    rubber_stamp,
+    scraping,
+    shielded,
+    volume_spike,
+)
+from .base import Detector, Finding
+
+DETECTORS: tuple[Detector, ...] = (
+    shielded.DETECTOR,
+    judgements.DETECTOR,
+    scraping.DETECTOR,
+    own_family.DETECTOR,
+    break_glass_peers.DETECTOR,
+    volume_spike.DETECTOR,
+    off_hours.DETECTOR,
+    rubber_stamp.DETECTOR,
+    collusion.DETECTOR,
+)
+DETECTORS_BY_NAME = {detector.name: detector for detector in DETECTORS}
+
+__all__ = ["DETECTORS", "DETECTORS_BY_NAME", "Detector", "Finding"]

@@ -1,0 +1,65 @@
+"""Pairs of users who break glass for each other's benefit.
+
+Threat: a user who will not look up their own family asks a colleague to do it through
+break-glass, and returns the favour. The explanation stage marks a grant-based lookup of a
+child who shares a colleague's family name and home postcode; two colleagues doing that for
+each other is a pair, one doing it for another is a proxy.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from ..windows import DAY, Window
+from .base import Detector, Finding, rows
+
+_FAVOURS = """
+SELECT actor_id, benefits_user_id, array_agg(event_id ORDER BY event_id),
+       bool_or(occurred_at >= %(start)s)
+FROM audit_lookupexplanation
+WHERE occurred_at > %(since)s AND occurred_at < %(end)s AND basis = 'grant'
+  AND benefits_user_id IS NOT NULL AND actor_id IS NOT NULL
+GROUP BY actor_id, benefits_user_id
+"""
+
+
+def find(window: Window, params: dict) -> list[Finding]:
+    since = window.end - timedelta(days=params["history_days"])
+    favours = {
+        (actor, beneficiary): (ids, recent)
+        for actor, beneficiary, ids, recent in rows(
+            _FAVOURS, {"start": window.start, "end": window.end, "since": since}
+        )
+    }
+    findings = []
+    for (actor, beneficiary), (ids, recent) in sorted(favours.items()):
+        if not recent:
+            continue
+        returned = favours.get((beneficiary, actor))
+        evidence = sorted(ids + (returned[0] if returned else []))
+        summary = (
+            "Broke glass on a child of a colleague's household, and that colleague did the "
+            "same for them."
+            if returned
+            else "Broke glass on a child who shares a colleague's family name and home postcode."
+        )
+        findings.append(
+            Finding(
+                subject_id=actor,
+                severity="high" if returned else "medium",
+                summary=summary,
+                evidence_ids=evidence,
+                evidence_count=len(evidence),
+                key=f"{window.day.isoformat()}-{beneficiary}",
+            )
+        )
+    return findings
+
+
+DETECTOR = Detector(
+    name="collusion",
+    label="Break-glass for a colleague",
+    window=DAY,
+    find=find,
+    description=__doc__,
+)

@@ -1,0 +1,75 @@
+"""Attempts on shielded children's hidden details.
+
+Threat: a shielded child is at risk if located (a refuge); anyone trying to get past the
+shield — overriding it, being refused an override, or opening the identity-only record again
+and again — is exactly who the shield is for. Overrides are also raised the moment they
+happen (``access.gateway.shield_override``); this detector's key is the same, so a window
+reviewed later adds nothing twice.
+"""
+
+from __future__ import annotations
+
+from ..windows import HOUR, Window
+from .base import Detector, Finding, rows
+
+_ATTEMPTS = """
+SELECT e.id, e.actor_id, e.action FROM audit_accessevent e
+WHERE e.occurred_at >= %(start)s AND e.occurred_at < %(end)s
+  AND e.action IN ('shield_override', 'shield_denied') AND e.actor_id IS NOT NULL
+ORDER BY e.id
+"""
+
+_REPEATS = """
+SELECT actor_id, child_public_id, array_agg(event_id ORDER BY event_id), count(*)
+FROM audit_lookupexplanation
+WHERE occurred_at >= %(start)s AND occurred_at < %(end)s AND child_shielded
+  AND action = 'view' AND actor_id IS NOT NULL
+GROUP BY actor_id, child_public_id HAVING count(*) >= %(repeats)s
+"""
+
+
+def shield_override_finding(*, event_id: int, actor_id: int, refused: bool) -> Finding:
+    """The alert for one override (or refused override) of a shield."""
+    what = "Was refused an override of" if refused else "Overrode"
+    return Finding(
+        subject_id=actor_id,
+        severity="high",
+        summary=f"{what} the shield on a child at risk if located.",
+        evidence_ids=[event_id],
+        evidence_count=1,
+        key=f"event-{event_id}",
+    )
+
+
+def find(window: Window, params: dict) -> list[Finding]:
+    span = {"start": window.start, "end": window.end}
+    findings = [
+        shield_override_finding(
+            event_id=event_id, actor_id=actor_id, refused=action == "shield_denied"
+        )
+        for event_id, actor_id, action in rows(_ATTEMPTS, span)
+    ]
+    for actor_id, _child, ids, count in rows(_REPEATS, {**span, "repeats": params["repeat_views"]}):
+        findings.append(
+            Finding(
+                subject_id=actor_id,
+                severity="medium",
+                summary=(
+                    f"Opened one shielded child's record {count} times in an hour; it shows "
+                    "only name, gender and date of birth."
+                ),
+                evidence_ids=ids,
+                evidence_count=count,
+                key=f"repeat-{ids[0]}",
+            )
+        )
+    return findings
+
+
+DETECTOR = Detector(
+    name="shielded",
+    label="Shielded child",
+    window=HOUR,
+    find=find,
+    description=__doc__,
+)

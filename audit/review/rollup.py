@@ -1,0 +1,49 @@
+"""Stage 2: one row per user per local day (``ActivityDay``), the baselines' memory."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import connection
+
+from access.gateway.lookup_facts import LOOKUP_ACTIONS
+
+from .windows import Window
+
+_ROLLUP = """
+INSERT INTO audit_activityday (
+    actor_id, day, actor_role, organisation_id, lookups, off_hours_lookups, searches,
+    distinct_children, break_glass
+)
+SELECT e.actor_id, %(day)s, max(e.actor_role), max(e.organisation_id),
+    count(*) FILTER (WHERE e.action = ANY(%(lookups)s)),
+    count(*) FILTER (WHERE e.action = ANY(%(lookups)s) AND (
+        extract(hour FROM e.occurred_at AT TIME ZONE %(tz)s) < %(opens)s
+        OR extract(hour FROM e.occurred_at AT TIME ZONE %(tz)s) >= %(closes)s
+        OR extract(isodow FROM e.occurred_at AT TIME ZONE %(tz)s) >= 6)),
+    count(*) FILTER (WHERE e.action = 'search'),
+    count(DISTINCT e.child_public_id) FILTER (WHERE e.action = ANY(%(lookups)s)),
+    count(*) FILTER (WHERE e.action = 'break_glass')
+FROM audit_accessevent e
+WHERE e.occurred_at >= %(start)s AND e.occurred_at < %(end)s AND e.actor_id IS NOT NULL
+GROUP BY e.actor_id
+ON CONFLICT (actor_id, day) DO NOTHING
+"""
+
+
+def activity_day_rollup(window: Window) -> int:
+    """Roll up one local day; returns the number of users active that day."""
+    opens, closes = settings.MISUSE_WORKING_HOURS
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _ROLLUP,
+            {
+                "day": window.day,
+                "lookups": list(LOOKUP_ACTIONS),
+                "tz": settings.TIME_ZONE,
+                "opens": opens,
+                "closes": closes,
+                "start": window.start,
+                "end": window.end,
+            },
+        )
+        return cursor.rowcount
