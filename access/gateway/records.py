@@ -15,6 +15,7 @@ from directory.models import Carer, Child, Involvement
 from .cloaking import cloaked_enquiry_notify
 from .errors import ChildNotFound
 from .gate import ensure_may_read
+from .replica import child_read
 from .scope import child_scope_q, visible_involvements_q
 from .shielding import ShieldStatus, shield_status_for, view_action
 
@@ -95,19 +96,27 @@ def child_get_for_user(
     )
     organisation = user.organisation
     with transaction.atomic():
-        child = (
-            Child.objects.filter(
-                child_scope_q(user=user, now=now, today=today),
-                public_id=public_id,
-                status=Child.Status.ACTIVE,
+        # Read first (on a caught-up replica when one is configured), then the view event on
+        # the primary, committed before the record is returned. Not the event first: it says
+        # what was shown (found or not; a shielded record revealed or not), which only the
+        # read knows, and an event for a read that then failed would record a view that never
+        # happened. Either order keeps the rule: nothing leaves before the event commits.
+        with child_read():
+            child = (
+                Child.objects.filter(
+                    child_scope_q(user=user, now=now, today=today),
+                    public_id=public_id,
+                    status=Child.Status.ACTIVE,
+                )
+                .select_related("local_authority")
+                .first()
             )
-            .select_related("local_authority")
-            .first()
-        )
-        shield = shield_status_for(user=user, child=child) if child else None
-        record = (
-            _record(child, organisation=organisation, today=today, shield=shield) if child else None
-        )
+            shield = shield_status_for(user=user, child=child) if child else None
+            record = (
+                _record(child, organisation=organisation, today=today, shield=shield)
+                if child
+                else None
+            )
         access_event_record(
             actor=actor,
             action=view_action(shield),

@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass
 from datetime import date
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import F, FloatField, Func, Q, QuerySet, Value
 from django.utils import timezone
 
@@ -15,6 +15,7 @@ from audit.writer import Actor, access_event_record
 from directory.models import Child, DoubleMetaphone, NameKey
 
 from .gate import ensure_may_read
+from .replica import child_read
 from .scope import child_scope_q
 
 
@@ -83,8 +84,12 @@ def child_search(
     )
     cap = settings.SEARCH_RESULT_CAP
     with transaction.atomic():
-        search_session_tune()
-        rows = list(_matching_children(user=user, criteria=criteria, today=today)[: cap + 1])
+        # Read first (on a caught-up replica when one is configured), then the event naming
+        # the result ids, committed on the primary before anything is returned: the event lists
+        # what was found, so it cannot be written before the read.
+        with child_read() as using:
+            search_session_tune(using=using)
+            rows = list(_matching_children(user=user, criteria=criteria, today=today)[: cap + 1])
         children = [child_summary(child) for child in rows[:cap]]
         access_event_record(
             actor=actor,
@@ -97,13 +102,13 @@ def child_search(
     return SearchResult(children=children, more_than_cap=len(rows) > cap)
 
 
-def search_session_tune() -> None:
+def search_session_tune(using: str = DEFAULT_DB_ALIAS) -> None:
     """Per-transaction planner settings for search.
 
     The trigram threshold decides what counts as a typo; a parallel worker costs more than it
     saves on a 2-core machine for queries this selective.
     """
-    with connection.cursor() as cursor:
+    with connections[using].cursor() as cursor:
         cursor.execute(
             "SELECT set_config('pg_trgm.similarity_threshold', %s, true), "
             "set_config('max_parallel_workers_per_gather', '0', true)",
