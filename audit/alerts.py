@@ -185,9 +185,13 @@ def _suspend(*, alert: Alert, actor: Actor, now: datetime) -> None:
 
 
 def may_review(*, reviewer, alert: Alert) -> bool:
-    """Auditors review every alert; a supervisor only those assigned to them; nobody their own."""
+    """Auditors review every alert; a supervisor only those assigned to them; nobody their own.
+
+    "Supervisor" is the relation, not the role: an alert is assigned to the subject's own
+    supervisor, who may be a supervising practitioner (as with break-glass judgements).
+    """
     if not reviewer.is_active or reviewer.pk == alert.subject_id:
         return False
     if reviewer.role == Role.AUDITOR:
         return True
-    return reviewer.role == Role.SUPERVISOR and alert.assignee_id == reviewer.pk
+    return alert.assignee_id is not None and alert.assignee_id == reviewer.pk
