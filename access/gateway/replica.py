@@ -133,6 +133,6 @@ def _replica_when_caught_up(position: str, system_id: int, deadline: float) -> s
             if caught_up:
                 return REPLICA_ALIAS
             if time.monotonic() >= deadline:
-                logger.info("read replica behind %s; reading from the primary", position)
+                logger.debug("read replica behind %s; reading from the primary", position)
                 return DEFAULT_DB_ALIAS
             time.sleep(_POLL_SECONDS)
