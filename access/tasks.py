@@ -45,3 +45,12 @@ def break_glass_escalate_overdue() -> int:
     grants_expired_record()
     requests_unchosen_lapse()
     return escalate()
+
+
+@shared_task
+def cloaked_enquiries_process_task() -> int:
+    """Tell cloaked services about views logged since the last run (idempotent: the log is
+    followed behind a watermark, and repeats fold by each notification's dedupe key)."""
+    from .gateway.cloaked_enquiries import cloaked_enquiries_process
+
+    return cloaked_enquiries_process()

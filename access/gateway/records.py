@@ -12,7 +12,6 @@ from audit.models import AccessEvent
 from audit.writer import Actor, access_event_record
 from directory.models import Carer, Child, Involvement
 
-from .cloaking import cloaked_enquiry_notify
 from .errors import ChildNotFound
 from .gate import ensure_may_read
 from .replica import child_read
@@ -84,6 +83,8 @@ def child_get_for_user(
     Rule (scope): out of scope and non-existent raise the same ``ChildNotFound`` after the
     same query and the same audit insert, so neither the answer nor its timing tells them
     apart. Rule (audit before data): the view event is in the transaction of the read.
+    Rule (cloaking): nothing else is written here — cloaked services are told afterwards,
+    from this view's event (``cloaked_enquiries``), so their existence costs no time.
     """
     now = timezone.now()
     today = today or timezone.localdate(now)
@@ -124,9 +125,6 @@ def child_get_for_user(
             purpose=purpose,
             child_public_id=public_id,
         )
-        if child is not None:
-            # Hook (cloaking): tell cloaked services who looked, in this transaction.
-            cloaked_enquiry_notify(child=child, viewer=user, purpose=purpose, now=now, today=today)
     if record is None:
         raise ChildNotFound(public_id)
     return record

@@ -22,7 +22,6 @@ from audit.models import AccessEvent
 from audit.writer import Actor, access_event_record, access_event_record_now
 from directory.models import Child
 
-from .cloaking import cloaked_enquiry_notify
 from .enquirers import child_line, enquirer_details
 from .errors import ChildNotFound
 from .gate import ensure_may_read
@@ -107,7 +106,6 @@ def child_get_overriding_shield(
         if record is not None:
             _alert(child=child, user=user, reason=reason, now=now)
             shield_override_alert_raise(event_id=event.pk, user=user, now=now)
-            cloaked_enquiry_notify(child=child, viewer=user, purpose=purpose, now=now, today=today)
     if child is None:
         raise ChildNotFound(public_id)
     if record is None:

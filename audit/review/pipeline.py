@@ -57,9 +57,7 @@ def misuse_review_run(
             report.status = "busy"
             return report
         started = time.monotonic()
-        report.explained = lookups_explain(
-            chunk_events=settings.MISUSE_REVIEW_CHUNK_EVENTS
-        ).explained
+        report.explained = lookups_explain(chunk_events=settings.MISUSE_REVIEW_CHUNK_EVENTS).handled
         report.seconds["explain"] = time.monotonic() - started
         horizon = now - timedelta(seconds=settings.MISUSE_REVIEW_LAG_SECONDS)
         first = _first_event_time()

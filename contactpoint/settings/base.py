@@ -301,10 +301,13 @@ LOGGING = {
 # Views of one child by one enquirer within this window make one notification to each
 # cloaked practitioner, not one per view.
 CLOAKED_ENQUIRY_WINDOW_HOURS = env.int("CLOAKED_ENQUIRY_WINDOW_HOURS", default=24)
+# Cloaked services are told from the log after the view (access/gateway/cloaked_enquiries.py).
+CLOAKED_ENQUIRY_SWEEP_SECONDS = env.int("CLOAKED_ENQUIRY_SWEEP_SECONDS", default=15)
 SHIELD_REASON_MIN_LENGTH = env.int("SHIELD_REASON_MIN_LENGTH", default=20)
 SHIELD_OVERRIDE_REASON_MIN_LENGTH = env.int("SHIELD_OVERRIDE_REASON_MIN_LENGTH", default=40)
 for _name in (
     "CLOAKED_ENQUIRY_WINDOW_HOURS",
+    "CLOAKED_ENQUIRY_SWEEP_SECONDS",
     "SHIELD_REASON_MIN_LENGTH",
     "SHIELD_OVERRIDE_REASON_MIN_LENGTH",
 ):
@@ -313,6 +316,11 @@ for _name in (
 TEMPLATES[0]["OPTIONS"]["context_processors"].append(
     "access.context_processors.unread_notifications"
 )
+CELERY_BEAT_SCHEDULE["notify-cloaked-enquiries"] = {
+    "task": "access.tasks.cloaked_enquiries_process_task",
+    "schedule": timedelta(seconds=CLOAKED_ENQUIRY_SWEEP_SECONDS),
+    "options": {"expires": CLOAKED_ENQUIRY_SWEEP_SECONDS},
+}
 
 # --- Tamper-evident audit (issue 4; docs/audit.md) -------------------------------------------
 # A second connection to the same database and role, for events that must commit even when

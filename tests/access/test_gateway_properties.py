@@ -24,6 +24,7 @@ from access.gateway import (
     child_get_for_user,
     child_search,
 )
+from access.gateway.cloaked_enquiries import cloaked_enquiries_process
 from access.models import AccessRequest, Notification, Role
 from audit.writer import Actor
 from directory.models import Organisation
@@ -335,6 +336,7 @@ def _check(world: WorldSpec) -> None:
             assert _search_ids(user, child) == found, (world, u, c, "by name")
             by_postcode = found if found == "refused" or not child.shielded else set()
             assert _search_ids(user, child, child.postcode) == by_postcode, (world, u, c)
+    cloaked_enquiries_process()
     told = set()
     ids = {user.pk: u for u, user in enumerate(users)}
     child_ids = {child.pk: c for c, child in enumerate(children)}
