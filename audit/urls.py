@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import alert_views, views
 
 app_name = "audit"
 
@@ -9,4 +9,7 @@ urlpatterns = [
     path("team-lookups/", views.team_lookups, name="team_lookups"),
     path("child-viewers/", views.child_viewers_start, name="child_viewers_start"),
     path("children/<str:public_id>/viewers/", views.child_viewers, name="child_viewers"),
+    path("alerts/", alert_views.alert_queue, name="alert_queue"),
+    path("alerts/dashboard/", alert_views.misuse_dashboard_view, name="misuse_dashboard"),
+    path("alerts/<int:alert_id>/", alert_views.alert_detail_view, name="alert_detail"),
 ]
