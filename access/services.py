@@ -117,3 +117,38 @@ def password_reset_link_send(*, user: User, domain: str, use_https: bool) -> boo
         user.email,
     )
     return True
+
+
+class BootstrapRefused(Exception):
+    """The first system admin cannot be created; the message says why."""
+
+
+def system_admin_bootstrap(
+    *, username: str, email: str, first_name: str, last_name: str
+) -> tuple[User, str]:
+    """Create a system admin with no password, and return them with the path of a one-time
+    link on which they choose their own.
+
+    Rule: nobody sets or reads another person's password, not even at installation; the new
+    admin chooses theirs on the link (validators apply), then enrols a second factor at first
+    sign-in like everyone else. System admins see no child data (``reads_child_data``).
+    """
+    if not (username.strip() and email.strip()):
+        raise BootstrapRefused("Give a username and an e-mail address.")
+    if User.objects.filter(username__iexact=username.strip()).exists():
+        raise BootstrapRefused(f"A user called {username.strip()!r} already exists.")
+    with transaction.atomic():
+        user = User(
+            username=username.strip(),
+            email=email.strip(),
+            first_name=first_name.strip(),
+            last_name=last_name.strip(),
+            role=Role.SYSTEM_ADMIN,
+            is_staff=True,
+        )
+        user.set_unusable_password()
+        user.full_clean(exclude=["password"])
+        user.save()
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    return user, f"/accounts/password-reset/{uid}/{token}/"
