@@ -28,6 +28,21 @@ class DoubleMetaphone(Func):
     output_field = models.TextField()
 
 
+class FormerFamilyKeys(Func):
+    """``cp_former_family_keys(text[])``: the name key of the last word of each former name
+    (an immutable SQL function created in migration 0004), so a child is found by a surname
+    they no longer use."""
+
+    function = "cp_former_family_keys"
+    # Most children have no former name: skipping the SQL function for them keeps a bulk
+    # load of millions of rows from paying a function call per row for nothing.
+    template = (
+        "CASE WHEN cardinality(%(expressions)s) = 0 THEN '{}'::text[] "
+        "ELSE %(function)s(%(expressions)s) END"
+    )
+    output_field = ArrayField(models.TextField())
+
+
 class LocalAuthority(models.Model):
     """One of England's local authorities, identified by its ONS code (e.g. E09000033)."""
 
@@ -132,19 +147,58 @@ class Child(models.Model):
         output_field=models.TextField(),
         db_persist=True,
     )
+    former_family_keys = models.GeneratedField(
+        expression=FormerFamilyKeys(F("former_names")),
+        output_field=ArrayField(models.TextField()),
+        db_persist=True,
+    )
 
     class Meta:
         verbose_name_plural = "children"
+        # Fuzzy matching runs against FamilyNameKey (thousands of rows), not here (millions):
+        # these btrees turn the matched keys into children by date of birth, by local
+        # authority (a children's-services search), by key alone, or by a former surname.
         indexes = [
-            GinIndex(name="child_family_trgm", fields=["family_key"], opclasses=["gin_trgm_ops"]),
             models.Index(name="child_dob_family", fields=["date_of_birth", "family_key"]),
-            models.Index(name="child_family_phonetic", fields=["family_phonetic"]),
+            models.Index(name="child_la_family", fields=["local_authority", "family_key"]),
+            models.Index(name="child_family", fields=["family_key"]),
+            GinIndex(
+                name="child_former_family",
+                fields=["former_family_keys"],
+                condition=~Q(former_family_keys=[]),
+            ),
             models.Index(name="child_postcode", fields=["postcode"]),
-            models.Index(name="child_la", fields=["local_authority"]),
         ]
 
     def __str__(self) -> str:
         return f"Child {self.public_id}"
+
+
+class FamilyNameKey(models.Model):
+    """Every family-name key (current or former) that any child has: the dictionary that
+    typo and sound-alike matching searches.
+
+    Why a table: trigram or phonetic matching over 12 million children's rows costs tens to
+    hundreds of milliseconds for a common name; over the few hundred thousand distinct
+    surnames it costs about one, and the matched keys then reach children through btrees.
+    Statement-level triggers (migration 0004) add the keys of inserted or updated children,
+    bulk loads included. Keys are never removed: a key with no child matches nothing, and
+    the table holds surnames only, never who has them.
+    """
+
+    key = models.TextField(primary_key=True)
+    phonetic = models.GeneratedField(
+        expression=DoubleMetaphone(F("key")), output_field=models.TextField(), db_persist=True
+    )
+
+    class Meta:
+        indexes = [
+            GinIndex(name="familynamekey_trgm", fields=["key"], opclasses=["gin_trgm_ops"]),
+            models.Index(name="familynamekey_phonetic", fields=["phonetic"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.key
 
 
 class Carer(models.Model):

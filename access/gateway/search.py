@@ -1,22 +1,39 @@
-"""Child search: typo-tolerant, scoped in SQL, capped, audited in the same transaction."""
+"""Child search: typo-tolerant, scoped in SQL, capped, audited in the same transaction.
+
+Matching: family names through the dictionary of name keys (trigram and double metaphone,
+current and former surnames), given names by similarity, sound and a nickname table, dates
+of birth as typed or with day and month swapped. See docs/performance.md for the plans.
+"""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import date
+from datetime import date, datetime
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
-from django.db.models import F, FloatField, Func, Q, QuerySet, Value
+from django.db.models import Case, F, FloatField, Func, Q, QuerySet, Value, When
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
+from access.models import AccessRequest
 from audit.models import AccessEvent
 from audit.writer import Actor, access_event_record
-from directory.models import Child, DoubleMetaphone, NameKey
+from directory.models import Child, DoubleMetaphone, FamilyNameKey, Involvement, NameKey
+from directory.normalise import date_of_birth_readings, given_name_variants
 
 from .gate import ensure_may_read
 from .replica import child_read
-from .scope import child_scope_q
+from .scope import active_involvement_q, child_scope_q
+
+# How many dictionary keys one typed family name may expand to: enough for every spelling
+# of a common name, few enough that the btree lookups stay a handful of milliseconds.
+FAMILY_KEYS_LIMIT = 200
+# Ranking points: a former surname, a nickname and the typed (not swapped) date of birth
+# count nearly as much as an exact name, so the intended child is in the top five.
+FORMER_NAME_SCORE = 0.8
+NICKNAME_SCORE = 0.8
+EXACT_DATE_SCORE = 0.5
 
 
 @dataclass(frozen=True)
@@ -117,32 +134,100 @@ def search_session_tune(using: str = DEFAULT_DB_ALIAS) -> None:
 
 
 def _matching_children(*, user, criteria: SearchCriteria, today: date) -> QuerySet[Child]:
-    in_scope = Child.objects.filter(child_scope_q(user=user, now=timezone.now(), today=today))
-    return children_matching(criteria=criteria, among=in_scope)
+    now = timezone.now()
+    keys = family_keys_matching(criteria.family_name)
+    in_scope = Child.objects.filter(child_scope_q(user=user, now=now, today=today)).filter(
+        pk__in=_scope_candidates(user=user, family_keys=keys, now=now, today=today)
+    )
+    return children_matching(criteria=criteria, among=in_scope, family_keys=keys)
 
 
-def children_matching(*, criteria: SearchCriteria, among: QuerySet[Child]) -> QuerySet[Child]:
+def _scope_candidates(*, user, family_keys: list[str], now: datetime, today: date) -> QuerySet:
+    """Ids from which the planner can start: the organisation's active involvements, the
+    user's live grants and, for children's services, the authority's children with a
+    matching family name, each read through its own index.
+
+    Why: ``child_scope_q`` is an OR of EXISTS conditions, which PostgreSQL can only check
+    row by row, so without this it starts from the name (170,000 Smiths in 12 million) and
+    probes scope for each. This narrows the plan only; ``child_scope_q`` remains the rule
+    and is applied to every row. A source missing here would hide children, never show one.
+    """
+    organisation = user.organisation
+    sources = [
+        Involvement.objects.filter(
+            active_involvement_q(today=today), organisation_id=organisation.pk
+        ).values("child_id"),
+        AccessRequest.objects.filter(
+            requester_id=user.pk,
+            status=AccessRequest.Status.GRANTED,
+            granted_at__lte=now,
+            expires_at__gt=now,
+            child_id__isnull=False,
+        )
+        .order_by()
+        .values("child_id"),
+    ]
+    if organisation.is_local_authority:
+        residents = Child.objects.filter(local_authority_id=organisation.local_authority_id)
+        sources.append(residents.filter(family_key__in=family_keys).values("id"))
+        sources.append(residents.filter(former_family_keys__overlap=family_keys).values("id"))
+    return sources[0].union(*sources[1:], all=True)
+
+
+def family_keys_matching(family_name: str) -> list[str]:
+    """Family-name keys that look or sound like ``family_name``, closest first (at most
+    ``FAMILY_KEYS_LIMIT``): trigram similarity above the session threshold, or an equal
+    double metaphone key (Smyth finds Smith), matched against the dictionary of keys.
+    """
+    typed = NameKey(Value(family_name))
+    return list(
+        FamilyNameKey.objects.filter(
+            Q(key__trigram_similar=typed) | Q(phonetic=DoubleMetaphone(typed))
+        )
+        .annotate(similarity=Similarity(F("key"), typed))
+        .order_by("-similarity", "key")
+        .values_list("key", flat=True)[:FAMILY_KEYS_LIMIT]
+    )
+
+
+def children_matching(
+    *, criteria: SearchCriteria, among: QuerySet[Child], family_keys: list[str] | None = None
+) -> QuerySet[Child]:
     """Active children in ``among`` whose names (and the other criteria) match, best first.
 
-    Typos and variants: trigram similarity on the normalised family name or an equal double
-    metaphone key; a given name matches by similarity, prefix or sound.
+    Family name: a current or former key among ``family_keys`` (typos and sound-alikes,
+    from ``family_keys_matching``). Given name: similar, a prefix, the same sound, or a
+    variant from the nickname table (Bill finds William). Date of birth: as typed or with
+    day and month swapped. Exact matches rank above the variants.
     """
-    family_key = NameKey(Value(criteria.family_name))
-    name_matches = Q(family_key__trigram_similar=family_key) | Q(
-        family_phonetic=DoubleMetaphone(family_key)
+    if family_keys is None:
+        family_keys = family_keys_matching(criteria.family_name)
+    typed_family = NameKey(Value(criteria.family_name))
+    queryset = among.filter(
+        Q(family_key__in=family_keys) | Q(former_family_keys__overlap=family_keys),
+        status=Child.Status.ACTIVE,
     )
-    queryset = among.filter(name_matches, status=Child.Status.ACTIVE)
-    score = Similarity(F("family_key"), family_key)
+    score = Greatest(
+        Similarity(F("family_key"), typed_family),
+        _when(Q(former_family_keys__overlap=family_keys), FORMER_NAME_SCORE),
+    )
     if criteria.date_of_birth:
-        queryset = queryset.filter(date_of_birth=criteria.date_of_birth)
+        readings = date_of_birth_readings(criteria.date_of_birth)
+        queryset = queryset.filter(date_of_birth__in=readings)
+        score = score + _when(Q(date_of_birth=criteria.date_of_birth), EXACT_DATE_SCORE)
     if criteria.given_name:
         given_key = NameKey(Value(criteria.given_name))
+        variants = given_name_variants(criteria.given_name)
         queryset = queryset.alias(given_phonetic=DoubleMetaphone(F("given_key"))).filter(
             Q(given_key__trigram_similar=given_key)
             | Q(given_key__startswith=given_key)
             | Q(given_phonetic=DoubleMetaphone(given_key))
+            | Q(given_key__in=variants)
         )
-        score = score + Similarity(F("given_key"), given_key)
+        score = score + Greatest(
+            Similarity(F("given_key"), given_key),
+            _when(Q(given_key__in=variants), NICKNAME_SCORE),
+        )
     if criteria.postcode:
         # Rule (shielding): a shielded child is never found by where they live.
         queryset = queryset.filter(shielded=False)
@@ -153,6 +238,10 @@ def children_matching(*, criteria: SearchCriteria, among: QuerySet[Child]) -> Qu
     return queryset.annotate(score=score).order_by(
         "-score", "family_name", "given_name", "date_of_birth", "public_id"
     )
+
+
+def _when(condition: Q, points: float) -> Case:
+    return Case(When(condition, then=Value(points)), default=Value(0.0), output_field=FloatField())
 
 
 def child_summary(child: Child) -> ChildSummary:
