@@ -116,14 +116,7 @@ def replicated_pair() -> ReplicatedPair:
     replica = Server(data=root / "replica", port=free_port(), log=root / "replica.log")
     pair = ReplicatedPair(root=root, account=account, primary=primary, replica=replica)
     try:
-        _check(
-            _run(
-                ["initdb", "-D", str(primary.data), "--auth=trust", "-U", SUPERUSER,
-                 "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync"],
-                pair,
-            ),
-            "initdb",
-        )  # fmt: skip
+        _initdb(primary, pair)
         _start(primary, pair)
         provision(primary.port)
         _check(
@@ -166,6 +159,20 @@ def _account() -> pwd.struct_passwd | None:
     if probe.returncode != 0:
         raise ClusterUnavailable(f"the embedded postgres binary does not run: {probe.stderr}")
     return account
+
+
+def _initdb(server: Server, pair: ReplicatedPair) -> None:
+    """As the development stack does: C.UTF-8 where the C library has it, else plain C."""
+    for locale in ("C.UTF-8", "C"):
+        shutil.rmtree(server.data, ignore_errors=True)
+        result = _run(
+            ["initdb", "-D", str(server.data), "--auth=trust", "-U", SUPERUSER,
+             "--encoding=UTF8", f"--locale={locale}", "--no-sync"],
+            pair,
+        )  # fmt: skip
+        if result.returncode == 0:
+            return
+    _check(result, "initdb")
 
 
 def _start(server: Server, pair: ReplicatedPair) -> None:

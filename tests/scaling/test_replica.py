@@ -8,6 +8,7 @@ The pair is real (``conftest.py``): PostgreSQL 18, pg_basebackup, hot standby, s
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import pytest
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.test.utils import CaptureQueriesContext
 
@@ -18,6 +19,14 @@ from directory.models import Child
 from tests.factories import ChildFactory, InvolvementFactory
 
 SEARCH = {"family_name": "Thompson", "purpose": "referral"}
+
+
+@pytest.fixture(autouse=True)
+def _patient_fence(settings):
+    """Each request follows writes on the primary (the login, the session); on a busy test
+    machine the replica may take longer than the default 20 ms to replay them. Tests of a
+    lagging replica set a short wait themselves."""
+    settings.DATABASE_REPLICA_WAIT_MS = 5000
 
 
 def _record_url(child) -> str:
