@@ -82,7 +82,8 @@ def child_get_for_user(
 
     Rule (scope): out of scope and non-existent raise the same ``ChildNotFound`` after the
     same query and the same audit insert, so neither the answer nor its timing tells them
-    apart. Rule (audit before data): the view event is in the transaction of the read.
+    apart. Rule (audit before data): the view event is committed before the record is
+    returned, in the transaction of the read (or, reading a replica, right after it).
     Rule (cloaking): nothing else is written here — cloaked services are told afterwards,
     from this view's event (``cloaked_enquiries``), so their existence costs no time.
     """

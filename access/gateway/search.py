@@ -89,7 +89,8 @@ def child_search(
     """Find children in ``user``'s scope matching ``criteria``; audit criteria and result ids.
 
     Rule (audit before data): the event naming every returned id is inserted in the same
-    transaction as the query; if it fails, the caller gets an exception and no results.
+    transaction as the query (reading a replica: committed on the primary right after it);
+    if it fails, the caller gets an exception and no results.
     """
     today = today or timezone.localdate()
     ensure_may_read(
