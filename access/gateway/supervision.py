@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -92,19 +92,48 @@ def _age(born: date, today: date) -> int:
     return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
-def _views_during_grant(request: AccessRequest) -> list[ViewDuringGrant]:
-    if request.child is None or request.granted_at is None:
-        return []
-    events = AccessEvent.objects.filter(
-        actor_id=request.requester_id,
-        child_public_id=request.child.public_id,
-        occurred_at__gte=request.granted_at,
-        occurred_at__lte=request.expires_at,
-    ).order_by("occurred_at", "id")
-    return [ViewDuringGrant(e.occurred_at, e.get_action_display()) for e in events]
+ACTION_VALUES = frozenset(AccessEvent.Action.values)
+_VIEWS_DURING_GRANTS = """
+SELECT g.request_id, e.occurred_at, e.action
+FROM unnest(%s::bigint[], %s::bigint[], %s::text[], %s::timestamptz[], %s::timestamptz[])
+     AS g(request_id, actor_id, child_public_id, granted_at, expires_at)
+JOIN audit_accessevent e
+  ON e.actor_id = g.actor_id AND e.child_public_id = g.child_public_id
+ AND e.occurred_at >= g.granted_at AND e.occurred_at <= g.expires_at
+ORDER BY g.request_id, e.occurred_at, e.id
+"""
 
 
-def _item(request: AccessRequest, today: date) -> SupervisionItem:
+def _views_during_grants(requests: list[AccessRequest]) -> dict[int, list[ViewDuringGrant]]:
+    """What each requester looked at while their grant was live, for a whole queue in one
+    query (a team's queue can be long; one query per row would grow with it)."""
+    granted = [r for r in requests if r.child is not None and r.granted_at is not None]
+    views: dict[int, list[ViewDuringGrant]] = {r.pk: [] for r in requests}
+    if not granted:
+        return views
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _VIEWS_DURING_GRANTS,
+            [
+                [r.pk for r in granted],
+                [r.requester_id for r in granted],
+                [r.child.public_id for r in granted],
+                [r.granted_at for r in granted],
+                [r.expires_at for r in granted],
+            ],
+        )
+        for request_id, occurred_at, action in cursor.fetchall():
+            label = AccessEvent.Action(action).label if action in ACTION_VALUES else action
+            views[request_id].append(ViewDuringGrant(occurred_at, label))
+    return views
+
+
+def _items(requests: list[AccessRequest], today: date) -> list[SupervisionItem]:
+    views = _views_during_grants(requests)
+    return [_item(r, today, views[r.pk]) for r in requests]
+
+
+def _item(request: AccessRequest, today: date, views: list[ViewDuringGrant]) -> SupervisionItem:
     requester = request.requester
     child = request.child
     return SupervisionItem(
@@ -126,7 +155,7 @@ def _item(request: AccessRequest, today: date) -> SupervisionItem:
         expires_at=request.expires_at,
         child_name=f"{child.given_name} {child.family_name}" if child else "",
         child_age=_age(child.date_of_birth, today) if child else None,
-        views=_views_during_grant(request),
+        views=views,
     )
 
 
@@ -161,7 +190,7 @@ def supervision_queue(*, supervisor: User, actor: Actor, include_done: bool = Fa
         condition &= needs_decision
     today = timezone.localdate()
     with transaction.atomic():
-        items = [_item(r, today) for r in _queue(condition)]
+        items = _items(_queue(condition), today)
         access_event_record(
             actor=actor,
             action=SUPERVISION_VIEW,
@@ -182,7 +211,7 @@ def supervision_item(*, judge: User, request_id: int, actor: Actor) -> Supervisi
         )
         if request is None:
             raise RequestNotFound(request_id)
-        item = _item(request, timezone.localdate())
+        [item] = _items([request], timezone.localdate())
         access_event_record(
             actor=actor,
             action=SUPERVISION_VIEW,
@@ -338,7 +367,7 @@ def escalations_for_auditor(*, user: User, actor: Actor) -> list[SupervisionItem
     today = timezone.localdate()
     with transaction.atomic():
         requests = _queue(condition)
-        items = [_item(r, today) for r in requests]
+        items = _items(requests, today)
         access_event_record(
             actor=actor,
             action=SUPERVISION_VIEW,

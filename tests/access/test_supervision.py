@@ -4,11 +4,14 @@ left unjudged escalate to an auditor."""
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from access.gateway.supervision import break_glass_escalate_overdue, working_days_after
 from access.models import AccessRequest, Notification, Role
 from audit.models import AccessEvent
+from audit.writer import Actor, PastEvent, access_events_load_synthetic
 from tests.factories import UserFactory
 
 
@@ -191,3 +194,44 @@ def test_it_runs_the_scheduled_review_as_a_task(world, granted):
         created_at=timezone.now() - timedelta(days=5)
     )
     assert task.apply().get() == 1
+
+
+def _view_during(request, *, minutes_in: int) -> None:
+    access_events_load_synthetic(
+        [
+            PastEvent(
+                occurred_at=request.granted_at + timedelta(minutes=minutes_in),
+                actor=Actor(
+                    user_id=request.requester_id,
+                    username=request.requester.username,
+                    role=request.requester.role,
+                    organisation_id=request.requester.organisation_id,
+                    ip_address=None,
+                    user_agent="test",
+                ),
+                action="view",
+                outcome="shown",
+                child_public_id=request.child.public_id,
+            )
+        ]
+    )
+
+
+def test_it_reads_what_was_viewed_during_every_grant_in_one_query(
+    world, as_user, granted, django_assert_max_num_queries
+):
+    _view_during(granted, minutes_in=5)
+    client = as_user(world.sam)
+    client.get("/supervision/")
+    with CaptureQueriesContext(connection) as one_request:
+        page = client.get("/supervision/").content.decode()
+    for minutes in (10, 20):
+        later = AccessRequest.objects.get(pk=granted.pk)
+        later.pk = None
+        later.save()
+        _view_during(later, minutes_in=minutes)
+    with django_assert_max_num_queries(len(one_request.captured_queries)):
+        longer = client.get("/supervision/").content.decode()
+    assert longer.count("Oliver Thompson") == 3 * page.count("Oliver Thompson")
+    detail = client.get(f"/supervision/{granted.pk}/").content.decode()
+    assert detail.count("Record view") == 3  # all three fall within this grant too
