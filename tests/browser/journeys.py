@@ -2,6 +2,7 @@
 check each page gets."""
 
 import base64
+import time
 
 import pyotp
 from axe_playwright_python.sync_playwright import Axe
@@ -14,6 +15,16 @@ AXE = Axe()
 def totp_now(user) -> str:
     device = TOTPDevice.objects.get(user=user)
     return pyotp.TOTP(base64.b32encode(device.bin_key).decode()).now()
+
+
+def totp_next_step(user) -> str:
+    """The code of the next 30-second step. A code is accepted once (replay protection), so a
+    step-up right after signing in needs a fresh one; the device accepts one step of clock
+    drift (django-otp's default tolerance), so the next step's code is that fresh code
+    without waiting half a minute for it."""
+    device = TOTPDevice.objects.get(user=user)
+    totp = pyotp.TOTP(base64.b32encode(device.bin_key).decode())
+    return totp.at(int(time.time()) + totp.interval)
 
 
 def sign_in(page, base_url: str, user) -> None:
