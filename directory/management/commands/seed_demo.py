@@ -22,6 +22,7 @@ from directory.demo.credentials import (
     credentials_file_write,
     secrets_issue,
 )
+from directory.demo.history import REVIEWERS, history_allowed, history_load
 from directory.demo.personas import USERNAMES
 from directory.demo.places import AUTHORITIES
 from directory.demo.world import world_build
@@ -68,8 +69,15 @@ class Command(BaseCommand):
             world = world_build(children=children, seed=seed, today=timezone.localdate())
             with transaction.atomic():
                 counts = world_write(world=world, issued=issued)
+                history = (
+                    history_load(world=world, today=timezone.localdate())
+                    if history_allowed()
+                    else None
+                )
                 credentials_file_write(credentials, credentials_entries(world=world, issued=issued))
         self._summary(world, counts, credentials, time.perf_counter() - started)
+        if history is not None:
+            self._history_summary(history)
 
     def _summary(self, world, counts: dict[str, int], path: Path, seconds: float) -> None:
         ended = sum(1 for row in world.involvements if row.ended_on)
@@ -88,6 +96,18 @@ class Command(BaseCommand):
         if teacher.example_surnames:
             names = " or ".join(f"'{name}'" for name in teacher.example_surnames)
             write(f"Try: log in as teacher.a and search for the family name {names}.")
+
+    def _history_summary(self, history) -> None:
+        self.stdout.write(
+            f"  {history.events:,} back-dated lookups (a month of the personas' work) with "
+            f"planted misuse by {', '.join(history.planted)}"
+        )
+        reviewers = sorted(set(REVIEWERS.values()))
+        self.stdout.write(
+            "Run `python manage.py review_misuse`, then sign in as "
+            + " or ".join(reviewers)
+            + " and open Alerts."
+        )
 
 
 def _refuse_partial_demo() -> None:
