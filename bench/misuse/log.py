@@ -1,0 +1,170 @@
+"""The synthetic history as the gateway would have written it, collected and then loaded.
+
+Each helper writes the events one real action leaves in the log — a search and the view
+that follows it; a break-glass with its whole-directory search, grant, view and the
+supervisor's judgement — plus the ``AccessRequest`` row the access rules and the
+rubber-stamp detector read. Events go in through ``audit.writer.access_events_load_synthetic``,
+day by day in time order, so ids follow time as they do in the real log.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import connection
+
+from access.models import AccessRequest
+from audit.writer import Actor, PastEvent, access_events_load_synthetic
+from directory.demo.pgcopy import rows_copy
+
+from .world import Person, World
+
+LONDON = ZoneInfo("Europe/London")
+_REQUEST_FIELDS = (
+    "id", "requester", "supervisor", "kind", "reason", "justification", "criteria",
+    "offered_ids", "child", "status", "created_at", "granted_at", "expires_at", "judgement",
+    "judged_by", "judged_at", "judgement_note", "expiry_recorded",
+)  # fmt: skip
+
+
+def moment(day: date, hour: float) -> datetime:
+    """Local wall-clock time ``hour`` (may pass 24) on ``day``."""
+    return datetime.combine(day, time(), tzinfo=LONDON) + timedelta(hours=hour)
+
+
+class Log:
+    def __init__(self, world: World):
+        self.world = world
+        self.by_day: dict[date, list[PastEvent]] = defaultdict(list)
+        self.requests: list[tuple] = []
+        self._actors: dict[int, Actor] = {}
+
+    def actor(self, person: Person) -> Actor:
+        if person.id not in self._actors:
+            self._actors[person.id] = Actor(
+                user_id=person.id,
+                username=person.username,
+                role=person.role,
+                organisation_id=person.org_id,
+                ip_address="10.20.0.1",
+                user_agent="bench",
+            )
+        return self._actors[person.id]
+
+    def add(self, person: Person, when: datetime, action: str, outcome: str = "ok", **fields):
+        event = PastEvent(occurred_at=when, actor=self.actor(person), action=action,
+                          outcome=outcome, **fields)  # fmt: skip
+        self.by_day[when.astimezone(LONDON).date()].append(event)
+
+    def search(self, person: Person, when: datetime, criteria: dict, found: list[int]) -> None:
+        self.add(
+            person, when, "search", "shown" if found else "not_found",
+            purpose="current_involvement", criteria=criteria,
+            result_ids=tuple(self.world.child_public[c] for c in found),
+        )  # fmt: skip
+
+    def view(self, person: Person, when: datetime, child: int, action: str = "view") -> None:
+        self.add(person, when, action, "shown", purpose="current_involvement",
+                 child_public_id=self.world.child_public[child])  # fmt: skip
+
+    def lookup(self, person: Person, when: datetime, child: int, *, opened: bool, rng) -> None:
+        """Search by family name (and often date of birth), then open the record."""
+        w = self.world
+        criteria = {"family_name": w.child_family[child]}
+        if rng.random() < 0.6:
+            criteria["date_of_birth"] = w.child_born[child].isoformat()
+        else:
+            criteria["given_name"] = w.child_given[child]
+        self.search(person, when, criteria, [child])
+        if opened:
+            self.view(person, when + timedelta(seconds=rng.uniform(8, 90)), child)
+
+    def break_glass(
+        self, person: Person, when: datetime, child: int, *, judge: Person | None,
+        judged_after: float | None, judgement: str = "endorsed", views: int = 1,
+    ) -> int:  # fmt: skip
+        """One emergency access, start to finish; returns the request's id."""
+        request_id = len(self.requests) + 1
+        w = self.world
+        granted = when + timedelta(seconds=75)
+        criteria = {
+            "family_name": w.child_family[child],
+            "date_of_birth": w.child_born[child].isoformat(),
+        }
+        self.add(
+            person,
+            when,
+            "break_glass",
+            purpose="emergency",
+            reason=f"request {request_id}: immediate_risk: child at risk, urgent contact",
+        )
+        self.add(
+            person,
+            when + timedelta(seconds=50),
+            "directory_search",
+            "shown",
+            purpose="emergency",
+            criteria=criteria,
+            result_ids=(w.child_public[child],),
+            reason=f"request {request_id}",
+        )
+        self.add(
+            person,
+            granted,
+            "access_granted",
+            purpose="emergency",
+            child_public_id=w.child_public[child],
+            reason=f"request {request_id}",
+        )
+        for n in range(views):
+            self.view(person, granted + timedelta(seconds=20 + 600 * n), child)
+        judged_at = None if judged_after is None else granted + timedelta(seconds=judged_after)
+        if judged_at is not None and judge is not None:
+            action = {"endorsed": "bg_endorsed", "rejected": "bg_rejected"}[judgement]
+            self.add(
+                judge,
+                judged_at,
+                action,
+                child_public_id=w.child_public[child],
+                reason=f"request {request_id}: judged",
+            )
+        elif judgement == "escalated":
+            judged_at = None
+            escalated = granted + timedelta(days=3)
+            self.add(
+                person,
+                escalated,
+                "bg_escalated",
+                child_public_id=w.child_public[child],
+                reason=f"request {request_id}: no judgement within 2 working days",
+            )
+        self.requests.append((
+            request_id, person.id, judge.id if judge else person.supervisor_id, "emergency",
+            "immediate_risk", "Child at risk, urgent contact needed.", "{}",
+            "{" + w.child_public[child] + "}", w.child_db_id[child], "granted",
+            when.isoformat(), granted.isoformat(),
+            (granted + timedelta(minutes=settings.GRANT_MINUTES)).isoformat(),
+            judgement if judged_at or judgement == "escalated" else "pending",
+            judge.id if judge and judged_at else "",
+            judged_at.isoformat() if judged_at else "", "", False,
+        ))  # fmt: skip
+        return request_id
+
+    def load(self) -> int:
+        """Write requests, then events day by day in time order; return the event count."""
+        rows_copy(AccessRequest, _REQUEST_FIELDS, self.requests,
+                  nullable=("judged_by", "judged_at", "supervisor"))  # fmt: skip
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT setval(pg_get_serial_sequence('access_accessrequest', 'id'), "
+                "greatest(%s, 1))",
+                [len(self.requests)],
+            )
+        loaded = 0
+        for day in sorted(self.by_day):
+            events = sorted(self.by_day.pop(day), key=lambda e: e.occurred_at)
+            loaded += access_events_load_synthetic(events)
+        return loaded

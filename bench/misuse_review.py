@@ -1,0 +1,125 @@
+"""Misuse review against planted misuse: recall, precision, alert rate and run time.
+
+    .venv/bin/python bench/misuse_review.py                       # a month, 3,000 users
+    .venv/bin/python bench/misuse_review.py --split tune          # the data thresholds are tuned on
+    .venv/bin/python bench/misuse_review.py --variants untuned    # only shapes nobody tuned on
+    .venv/bin/python bench/misuse_review.py --reuse --set scraping.day_children=60
+    .venv/bin/python bench/misuse_review.py --day-users 300000    # one day at national scale
+
+Builds a synthetic directory, workforce and month of lookups (``bench/misuse/``) into a named
+scratch database (default ``contactpoint_bench_misuse``, recreated each run with the owner
+role from ``.data/stack.env`` and migrated), plants misuse of each kind at ``--rate`` of users,
+runs the application's own pipeline (``audit.review.pipeline.misuse_review_run``) over it and
+prints the tables. ``--seed`` drives the tuning data and ``--eval-seed`` the evaluation data,
+so thresholds tuned on one are measured on the other. Set REDIS_URL to a Redis of your own:
+raising an alert queues its e-mail.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import time
+from datetime import date, timedelta
+
+from misuse.database import database_fresh, database_url, django_start
+
+
+def main() -> None:
+    args = _arguments()
+    seed = args.seed if args.split == "tune" else args.eval_seed
+    url = database_url(args.database) if args.reuse else database_fresh(args.database)
+    os.environ["MISUSE_REVIEW_BACKFILL_DAYS"] = str(args.warmup + args.days + 7)
+    django_start(url)
+    from django.conf import settings
+
+    for assignment in args.set:
+        name, _, value = assignment.partition("=")
+        detector, _, param = name.partition(".")
+        settings.MISUSE_DETECTORS[detector][param] = type(
+            settings.MISUSE_DETECTORS[detector][param]
+        )(value)
+    if args.day_users:
+        from misuse.scale import scale_day_run
+
+        scale_day_run(users=args.day_users, children_per_user=args.day_children, seed=seed,
+                      day=args.first, reuse=args.reuse)  # fmt: skip
+        return
+    _month_run(args, seed)
+
+
+def _month_run(args, seed: int) -> None:
+    from misuse.legit import legit_history, rhythms_draw
+    from misuse.log import Log, moment
+    from misuse.planted import Context, misuse_plant
+    from misuse.review import events_count, review_reset, review_timed
+    from misuse.score import alerts_read, score_print, truth_load, truth_save
+    from misuse.world import world_build
+
+    start = args.first - timedelta(days=args.warmup)
+    last = args.first + timedelta(days=args.days - 1)
+    print(f"split {args.split} (seed {seed}), variants {args.variants}, {args.users:,} users, "
+          f"{args.warmup} warm-up + {args.days} evaluated days from {args.first}, "
+          f"database {args.database}")  # fmt: skip
+    if args.reuse:
+        review_reset()
+        truth = truth_load()
+    else:
+        began = time.monotonic()
+        world = world_build(users=args.users, children_per_user=args.children_per_user,
+                            seed=seed, today=start)  # fmt: skip
+        rhythms = rhythms_draw(world, first=start, days=args.warmup + args.days, seed=seed)
+        log = Log(world)
+        legit_history(log, rhythms, first=start, days=args.warmup + args.days, seed=seed)
+        days = [args.first + timedelta(days=n) for n in range(args.days)]
+        context = Context(log=log, rng=random.Random(seed + 1), rhythms=rhythms,
+                          days=[d for d in days if d.weekday() < 5])  # fmt: skip
+        truth = misuse_plant(context, rate=args.rate, variants=args.variants).subjects
+        truth_save(truth)
+        loaded = log.load()
+        print(f"built {len(world.people):,} users, {len(world.child_public):,} children, "
+              f"{loaded:,} events, {len(log.requests):,} break-glass requests in "
+              f"{time.monotonic() - began:.0f} s")  # fmt: skip
+    report, seconds, load = review_timed(now=moment(last + timedelta(days=1), 6.0))
+    events = events_count()
+    print(f"review: {seconds:.1f} s for {events:,} events ({events / seconds:,.0f} events/s), "
+          f"load average before/after {load}")  # fmt: skip
+    print("  " + ", ".join(f"{k} {v:.1f} s" for k, v in report.seconds.items()))
+    users = _users_count()
+    score_print(truth=truth, alerts=alerts_read(args.first, last), users=users, days=args.days,
+                tuned_names=set())  # fmt: skip
+
+
+def _users_count() -> int:
+    from access.models import User
+
+    return User.objects.count()
+
+
+def _arguments():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=3000)
+    parser.add_argument("--children-per-user", type=float, default=12)
+    parser.add_argument("--days", type=int, default=30, help="evaluated days")
+    parser.add_argument("--warmup", type=int, default=14, help="days of history before them")
+    parser.add_argument("--first", type=date.fromisoformat, default=date(2026, 10, 1))
+    parser.add_argument("--rate", type=float, default=0.005, help="share of users per kind")
+    parser.add_argument("--variants", choices=("tuned", "untuned", "both"), default="both")
+    parser.add_argument("--split", choices=("tune", "eval"), default="eval")
+    parser.add_argument("--seed", type=int, default=1, help="seed of the tuning data")
+    parser.add_argument(
+        "--eval-seed", type=int, default=20261125, help="seed of the evaluation data"
+    )
+    parser.add_argument("--database", default="contactpoint_bench_misuse")
+    parser.add_argument("--reuse", action="store_true", help="review the data already built")
+    parser.add_argument("--set", action="append", default=[], metavar="DETECTOR.PARAM=VALUE",
+                        help="override a threshold for this run (tuning)")  # fmt: skip
+    parser.add_argument("--day-users", type=int, default=0,
+                        help="scale mode: one day of events for this many users")  # fmt: skip
+    parser.add_argument("--day-children", type=float, default=5, help="children per user (scale)")
+    return parser.parse_args()
+
+
+if __name__ == "__main__":
+    main()
