@@ -45,7 +45,7 @@ USER_AGENT = "Mozilla/5.0 (demo history)"
 SEARCH, VIEW = AccessEvent.Action.SEARCH, AccessEvent.Action.VIEW
 SHOWN, NOT_FOUND = AccessEvent.Outcome.SHOWN, AccessEvent.Outcome.NOT_FOUND
 ORDINARY_PURPOSES = ("current_involvement", "referral", "safeguarding_concern")
-CARING = "current_involvement"
+CARING, CONCERN = "current_involvement", "safeguarding_concern"
 # Who is planted doing what, and how many working days before the load (see the module
 # docstring). Working days, so that only the off-hours case happens out of hours.
 OWN_NAME, OFF_HOURS, SHIELDED, HOME_POSTCODE, SCRAPING = (
@@ -83,14 +83,15 @@ def history_load(*, world: World, today: date) -> HistoryReport:
     """Write the month before ``today`` to the audit log (in the caller's transaction), and
     give ``socialworker`` the home postcode their planted lookup needs."""
     rng = random.Random(f"demo-history:{world.seed}")  # noqa: S311 (reproducible demo data)
-    people = _people(world, rng)
-    home = _home_postcode_child(world, people[HOME_POSTCODE[0]])
-    User.objects.filter(username=HOME_POSTCODE[0]).update(home_postcode=home.postcode)
-    events = list(_ordinary(people, rng, today, home.postcode))
-    events += _planted(people, world, rng, today, home)
-    events.sort(key=lambda event: event.occurred_at)
+    people = _people(world, rng, today)
+    home = _home_postcode_child(world, people.get(HOME_POSTCODE[0]))
+    if home is not None:
+        User.objects.filter(username=HOME_POSTCODE[0]).update(home_postcode=home.postcode)
+    events = list(_ordinary(people, rng, today, home.postcode if home else None))
+    planted, staged = _planted(people, world, rng, today, home)
+    events = sorted(events + planted, key=lambda event: event.occurred_at)
     loaded = access_events_load_synthetic(events)
-    return HistoryReport(events=loaded, planted=tuple(name for name, _ in PLANTED))
+    return HistoryReport(events=loaded, planted=staged)
 
 
 def history_allowed() -> bool:
@@ -99,7 +100,7 @@ def history_allowed() -> bool:
     return settings.AUDIT_SYNTHETIC_HISTORY_ALLOWED
 
 
-def _people(world: World, rng: random.Random) -> dict[str, _Person]:
+def _people(world: World, rng: random.Random, today: date) -> dict[str, _Person]:
     """The personas who read children's records and pass vetting, with the children their
     organisation sees (unshielded, active, and not sharing the persona's family name: a
     coincidence there would plant a case nobody meant to)."""
@@ -111,9 +112,7 @@ def _people(world: World, rng: random.Random) -> dict[str, _Person]:
     people = {}
     for number, persona in enumerate(world.personas):
         user = users[persona.username]
-        if persona.role not in CHILD_READER_ROLES or persona.username in ("unvetted",):
-            continue
-        if not _accredited(world, persona.organisation):
+        if not _may_search(world, persona, today):
             continue
         children = [
             world.children[index]
@@ -152,8 +151,15 @@ def _scope(world: World) -> dict[str, set[int]]:
     return scope
 
 
-def _accredited(world: World, code: str | None) -> bool:
-    return any(row.code == code and row.accredited for row in world.organisations)
+def _may_search(world: World, persona: Persona, today: date) -> bool:
+    """Only people whose searches succeed leave a history of lookups (vetting: a current
+    DBS check and an accredited organisation)."""
+    dbs_age = (today - persona.dbs_checked_on).days
+    return (
+        persona.role in CHILD_READER_ROLES
+        and dbs_age < settings.VETTING_DBS_VALID_DAYS
+        and any(row.code == persona.organisation and row.accredited for row in world.organisations)
+    )
 
 
 def _ordinary_child(child: ChildRow, persona: Persona) -> bool:
@@ -164,10 +170,12 @@ def _ordinary_child(child: ChildRow, persona: Persona) -> bool:
     )
 
 
-def _home_postcode_child(world: World, person: _Person) -> ChildRow:
+def _home_postcode_child(world: World, person: _Person | None) -> ChildRow | None:
     """The child at the planted home postcode: among the social worker's children not on
     their own caseload (a caseload explains any lookup), the first (in world order) at the
     postcode fewest children share, so that the planted lookup is nearly the only match."""
+    if person is None:
+        return None
     per_postcode: dict[str, int] = defaultdict(int)
     for child in world.children:
         per_postcode[child.postcode] += 1
@@ -177,7 +185,7 @@ def _home_postcode_child(world: World, person: _Person) -> ChildRow:
         if row.practitioner and row.practitioner == person.persona.practitioner
     }
     candidates = [child for child in person.children if child.public_id not in caseload]
-    return min(candidates, key=lambda child: per_postcode[child.postcode])
+    return min(candidates, key=lambda child: per_postcode[child.postcode], default=None)
 
 
 def _working_day_before(today: date, count: int) -> date:
@@ -219,7 +227,7 @@ def _view(person: _Person, moment: datetime, child: ChildRow, purpose: str, outc
 
 
 def _ordinary(
-    people: dict[str, _Person], rng: random.Random, today: date, home_postcode: str
+    people: dict[str, _Person], rng: random.Random, today: date, home_postcode: str | None
 ) -> Iterator[PastEvent]:
     """Weekday working-hours lookups: a search by family name and date of birth, then the
     record a minute or two later. Each planted persona has their planted day off, so the
@@ -244,57 +252,99 @@ def _ordinary(
 
 
 def _planted(
-    people: dict[str, _Person], world: World, rng: random.Random, today: date, home: ChildRow
-) -> list[PastEvent]:
-    events: list[PastEvent] = []
-
-    teacher = people[OWN_NAME[0]]
-    day = _working_day_before(today, OWN_NAME[1])
-    for number, born in enumerate(("2014-06-02", "2016-11-19", "2012-01-30")):
-        events.append(
-            PastEvent(
-                occurred_at=_at(day, 12, 41 + number * 2, rng.randint(0, 59)),
-                actor=teacher.actor,
-                action=SEARCH,
-                outcome=NOT_FOUND,
-                purpose="current_involvement",
-                criteria={"family_name": teacher.persona.family_name, "date_of_birth": born},
-            )
-        )
-
-    night_owl = people[OFF_HOURS[0]]
-    day = _working_day_before(today, OFF_HOURS[1])
-    for number, child in enumerate(rng.sample(night_owl.children, 12)):
-        moment = _at(day, 22, 5 + number * 4, rng.randint(0, 59))
-        events.append(_search(night_owl, moment, child, CARING))
-        events.append(_view(night_owl, moment + timedelta(seconds=40), child, CARING))
-
-    lead = people[SHIELDED[0]]
-    day = _working_day_before(today, SHIELDED[1])
-    shielded = next(
-        child
-        for child in _all_in_scope(world, lead)
-        if child.shielded and child.status == Child.Status.ACTIVE
+    people: dict[str, _Person], world: World, rng: random.Random, today: date, home: ChildRow | None
+) -> tuple[list[PastEvent], tuple[str, ...]]:
+    """The five planted cases, and who was planted; a case a small world cannot stage (too
+    few children, no shielded child in Leeds) is left out rather than faked."""
+    cases = (
+        (OWN_NAME, lambda person, day: _own_name_searches(person, day, rng)),
+        (OFF_HOURS, lambda person, day: _night_lookups(person, day, rng)),
+        (SHIELDED, lambda person, day: _shielded_repeats(person, day, rng, world)),
+        (HOME_POSTCODE, lambda person, day: _home_lookup(person, day, home)),
+        (SCRAPING, lambda person, day: _scrape(person, day, rng, world)),
     )
-    for number in range(4):
-        moment = _at(day, 15, 10 + number * 9, rng.randint(0, 59))
-        events.append(_view(lead, moment, shielded, "safeguarding_concern"))
+    events: list[PastEvent] = []
+    staged = []
+    for (username, working_days_ago), stage in cases:
+        if username in people:
+            found = stage(people[username], _working_day_before(today, working_days_ago))
+            events += found
+            staged += [username] if found else []
+    return events, tuple(staged)
 
-    social = people[HOME_POSTCODE[0]]
-    day = _working_day_before(today, HOME_POSTCODE[1])
+
+def _own_name_searches(person: _Person, day: date, rng: random.Random) -> list[PastEvent]:
+    """Three searches for the persona's own family name, none in their school's scope."""
+    return [
+        PastEvent(
+            occurred_at=_at(day, 12, 41 + number * 2, rng.randint(0, 59)),
+            actor=person.actor,
+            action=SEARCH,
+            outcome=NOT_FOUND,
+            purpose=CARING,
+            criteria={"family_name": person.persona.family_name, "date_of_birth": born},
+        )
+        for number, born in enumerate(("2014-06-02", "2016-11-19", "2012-01-30"))
+    ]
+
+
+def _night_lookups(person: _Person, day: date, rng: random.Random) -> list[PastEvent]:
+    """A dozen pupils' records, one every four minutes from 22:05."""
+    events = []
+    for number, child in enumerate(rng.sample(person.children, min(12, len(person.children)))):
+        moment = _at(day, 22, 5 + number * 4, rng.randint(0, 59))
+        events.append(_search(person, moment, child, CARING))
+        events.append(_view(person, moment + timedelta(seconds=40), child, CARING))
+    return events
+
+
+def _shielded_repeats(
+    person: _Person, day: date, rng: random.Random, world: World
+) -> list[PastEvent]:
+    """One shielded child's identity-only record, four times in half an hour."""
+    shielded = next(
+        (
+            child
+            for child in _all_in_scope(world, person)
+            if child.shielded and child.status == Child.Status.ACTIVE
+        ),
+        None,
+    )
+    if shielded is None:
+        return []
+    return [
+        _view(person, _at(day, 15, 10 + number * 9, rng.randint(0, 59)), shielded, CONCERN)
+        for number in range(4)
+    ]
+
+
+def _home_lookup(person: _Person, day: date, home: ChildRow | None) -> list[PastEvent]:
+    """A search by family name and the persona's own postcode, then the record."""
+    if home is None:
+        return []
     moment = _at(day, 13, 17, 8)
-    events.append(_search(social, moment, home, "safeguarding_concern", postcode=home.postcode))
-    events.append(_view(social, moment + timedelta(seconds=55), home, "safeguarding_concern"))
+    return [
+        _search(person, moment, home, CONCERN, postcode=home.postcode),
+        _view(person, moment + timedelta(seconds=55), home, CONCERN),
+    ]
 
-    scraper = people[SCRAPING[0]]
-    day = _working_day_before(today, SCRAPING[1])
-    seen = {child.public_id for child in scraper.children}
-    leeds = [c for c in world.children if c.local_authority == home.local_authority]
+
+def _scrape(person: _Person, day: date, rng: random.Random, world: World) -> list[PastEvent]:
+    """Thirty records of children across the authority, seconds apart: most are not the
+    practice's, so most come back "not found" (which is still a lookup)."""
+    seen = {child.public_id for child in person.children}
+    authority = next(
+        row.local_authority
+        for row in world.organisations
+        if row.code == person.persona.organisation
+    )
+    area = [child for child in world.children if child.local_authority == authority]
     moment = _at(day, 14, 2, 0)
-    for child in rng.sample(leeds, 30):
+    events = []
+    for child in rng.sample(area, min(30, len(area))):
         moment += timedelta(seconds=rng.randint(7, 15))
         outcome = SHOWN if child.public_id in seen else NOT_FOUND
-        events.append(_view(scraper, moment, child, "current_involvement", outcome))
+        events.append(_view(person, moment, child, CARING, outcome))
     return events
 
 
