@@ -374,17 +374,20 @@ OUTCOME_SERIES = (
 
 
 def misuse_dashboard(*, reviewer: User, bucket: str, actor: Actor) -> Dashboard:
-    """Alerts raised per week (or day) by detector and by where they stand now, and each
-    detector's precision from the outcomes recorded so far. Auditors only: it spans every
-    team."""
+    """Alerts per week (or day) by detector and by where they stand now, and each detector's
+    precision from the outcomes recorded so far. Auditors only: it spans every team.
+
+    Alerts are counted by when the behaviour happened (the start of the window reviewed),
+    not when review caught up with it: a backlog reviewed in one night would otherwise look
+    like a day of misuse."""
     if alert_reviewer_kind(reviewer) != AUDITOR or bucket not in DASHBOARD_SPAN:
         raise AlertNotFound
     buckets = _buckets(bucket, timezone.localdate())
     truncate = TruncWeek if bucket == "week" else TruncDay
     with transaction.atomic():
         rows = list(
-            Alert.objects.filter(raised_at__date__gte=buckets[0])
-            .annotate(bucket=truncate("raised_at"))
+            Alert.objects.filter(window_start__date__gte=buckets[0])
+            .annotate(bucket=truncate("window_start"))
             .values("bucket", "detector", "status", "outcome")
             .annotate(n=Count("id"))
         )
