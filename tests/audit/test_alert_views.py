@@ -265,3 +265,29 @@ def test_it_shows_each_detectors_precision_from_outcomes(reviewers, as_user):
     row = precision[precision.index(">Shielded child</th>") :].split("</tr>")[0]
     cells = [cell.split(">")[-1] for cell in row.split("</td>")[:-1]]
     assert cells == ["3", "2", "1", "50%"]
+
+
+def test_the_demo_worlds_planted_misuse_reaches_the_queues_the_readme_names(
+    db, tmp_path, settings, as_user
+):
+    """``seed_demo`` plants five cases in a month of lookups; one review run raises exactly
+    those alerts, each in the queue of the persona the README names (and the auditor's)."""
+    from django.core.management import call_command
+
+    from access.models import User
+    from audit.review.pipeline import misuse_review_run
+    from directory.demo.history import REVIEWERS
+
+    settings.MISUSE_REVIEW_BACKFILL_DAYS = 9  # the planted week, and less to review
+    call_command(
+        "seed_demo", "--children", "1500", "--seed", "3", "--credentials", str(tmp_path / "c")
+    )
+    misuse_review_run()
+    raised = {alert.subject.username for alert in Alert.objects.select_related("subject")}
+    assert raised == set(REVIEWERS)
+    auditor = as_user(User.objects.get(username="auditor")).get("/audit/alerts/")
+    assert "5 alerts" in auditor.content.decode()
+    for subject, reviewer in REVIEWERS.items():
+        alert = Alert.objects.get(subject__username=subject)
+        page = as_user(User.objects.get(username=reviewer)).get(f"/audit/alerts/{alert.pk}/")
+        assert page.status_code == 200, (subject, reviewer)
