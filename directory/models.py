@@ -279,11 +279,13 @@ class Involvement(models.Model):
     )
 
     class Meta:
+        # involvement_org_active answers "which children does this organisation work with
+        # today" from the index alone (ended_on IS NULL, or ended_on in the future, each a
+        # range of it), which is where a practitioner's search starts.
         indexes = [
             models.Index(
-                name="involvement_scope",
-                fields=["organisation", "child"],
-                condition=Q(ended_on__isnull=True),
+                name="involvement_org_active",
+                fields=["organisation", "ended_on", "started_on", "child"],
             ),
             models.Index(name="involvement_child", fields=["child"]),
         ]

@@ -31,16 +31,23 @@ def normalise_postcode(value: str) -> str:
 _VARIANTS_FILE = Path(__file__).resolve().parent / "data" / "given_name_variants.csv"
 
 
+# Letters that Unicode does not decompose into a base letter and an accent, spelt as
+# PostgreSQL's unaccent rules spell them.
+_UNDECOMPOSED = str.maketrans(
+    {"ł": "l", "ø": "o", "æ": "ae", "œ": "oe", "ß": "ss", "đ": "d", "ı": "i", "þ": "th", "ð": "d"}
+)
+
+
 def name_key(value: str) -> str:
     """Python's reading of ``cp_name_key``: lower case, accents removed, letters only.
 
-    Used only to look a typed given name up in the variants table; stored keys always come
-    from the database function, so storage and search cannot drift apart.
+    Used only to look a typed name up in the variants table and to bound an edit-distance
+    search; stored keys always come from the database function, so storage and search
+    cannot drift apart.
     """
-    decomposed = unicodedata.normalize("NFKD", value or "")
-    return re.sub(
-        r"[^a-z]", "", "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
-    )
+    lowered = (value or "").lower().translate(_UNDECOMPOSED)
+    decomposed = unicodedata.normalize("NFKD", lowered)
+    return re.sub(r"[^a-z]", "", "".join(c for c in decomposed if not unicodedata.combining(c)))
 
 
 @functools.cache

@@ -12,15 +12,15 @@ from datetime import date, datetime
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
-from django.db.models import Case, F, FloatField, Func, Q, QuerySet, Value, When
-from django.db.models.functions import Greatest
+from django.db.models import Case, F, FloatField, Func, IntegerField, Q, QuerySet, Value, When
+from django.db.models.functions import Greatest, Length
 from django.utils import timezone
 
 from access.models import AccessRequest
 from audit.models import AccessEvent
 from audit.writer import Actor, access_event_record
 from directory.models import Child, DoubleMetaphone, FamilyNameKey, Involvement, NameKey
-from directory.normalise import date_of_birth_readings, given_name_variants
+from directory.normalise import date_of_birth_readings, given_name_variants, name_key
 
 from .gate import ensure_may_read
 from .replica import child_read
@@ -29,6 +29,9 @@ from .scope import active_involvement_q, child_scope_q
 # How many dictionary keys one typed family name may expand to: enough for every spelling
 # of a common name, few enough that the btree lookups stay a handful of milliseconds.
 FAMILY_KEYS_LIMIT = 200
+# Keys this short or shorter tolerate one keystroke's slip, longer ones two (a swap of two
+# letters is two).
+SHORT_NAME = 3
 # Ranking points: a former surname, a nickname and the typed (not swapped) date of birth
 # count nearly as much as an exact name, so the intended child is in the top five.
 FORMER_NAME_SCORE = 0.8
@@ -154,10 +157,14 @@ def _scope_candidates(*, user, family_keys: list[str], now: datetime, today: dat
     and is applied to every row. A source missing here would hide children, never show one.
     """
     organisation = user.organisation
+    # "Active today" split in its two ranges of involvement_org_active, so both are read
+    # from the index alone; active_involvement_q is the same rule as one condition.
+    involved = Involvement.objects.filter(
+        active_involvement_q(today=today), organisation_id=organisation.pk
+    )
     sources = [
-        Involvement.objects.filter(
-            active_involvement_q(today=today), organisation_id=organisation.pk
-        ).values("child_id"),
+        involved.filter(ended_on__isnull=True).values("child_id"),
+        involved.filter(ended_on__gt=today).values("child_id"),
         AccessRequest.objects.filter(
             requester_id=user.pk,
             status=AccessRequest.Status.GRANTED,
@@ -171,20 +178,37 @@ def _scope_candidates(*, user, family_keys: list[str], now: datetime, today: dat
     if organisation.is_local_authority:
         residents = Child.objects.filter(local_authority_id=organisation.local_authority_id)
         sources.append(residents.filter(family_key__in=family_keys).values("id"))
-        sources.append(residents.filter(former_family_keys__overlap=family_keys).values("id"))
+        sources.append(residents.filter(_former_surname_q(family_keys)).values("id"))
     return sources[0].union(*sources[1:], all=True)
 
 
 def family_keys_matching(family_name: str) -> list[str]:
     """Family-name keys that look or sound like ``family_name``, closest first (at most
-    ``FAMILY_KEYS_LIMIT``): trigram similarity above the session threshold, or an equal
-    double metaphone key (Smyth finds Smith), matched against the dictionary of keys.
+    ``FAMILY_KEYS_LIMIT``), from the dictionary of keys: trigram similarity above the
+    session threshold, an equal double metaphone key (Smyth finds Smith), or, among keys
+    with the same first letter, one or two keystrokes away (Daky finds Daly, which share
+    too few trigrams and no sound).
     """
     typed = NameKey(Value(family_name))
-    return list(
-        FamilyNameKey.objects.filter(
-            Q(key__trigram_similar=typed) | Q(phonetic=DoubleMetaphone(typed))
+    key = name_key(family_name)
+    close = Q(pk__in=[])
+    if key:
+        slips = 1 if len(key) <= SHORT_NAME else 2
+        close = Q(key__startswith=key[0]) & Q(
+            distance__lte=slips, length__range=(len(key) - slips, len(key) + slips)
         )
+    return list(
+        FamilyNameKey.objects.alias(
+            distance=Func(
+                F("key"),
+                typed,
+                Value(2),
+                function="levenshtein_less_equal",
+                output_field=IntegerField(),
+            ),
+            length=Length("key"),
+        )
+        .filter(Q(key__trigram_similar=typed) | Q(phonetic=DoubleMetaphone(typed)) | close)
         .annotate(similarity=Similarity(F("key"), typed))
         .order_by("-similarity", "key")
         .values_list("key", flat=True)[:FAMILY_KEYS_LIMIT]
@@ -205,12 +229,12 @@ def children_matching(
         family_keys = family_keys_matching(criteria.family_name)
     typed_family = NameKey(Value(criteria.family_name))
     queryset = among.filter(
-        Q(family_key__in=family_keys) | Q(former_family_keys__overlap=family_keys),
+        Q(family_key__in=family_keys) | _former_surname_q(family_keys),
         status=Child.Status.ACTIVE,
     )
     score = Greatest(
         Similarity(F("family_key"), typed_family),
-        _when(Q(former_family_keys__overlap=family_keys), FORMER_NAME_SCORE),
+        _when(_former_surname_q(family_keys), FORMER_NAME_SCORE),
     )
     if criteria.date_of_birth:
         readings = date_of_birth_readings(criteria.date_of_birth)
@@ -239,6 +263,12 @@ def children_matching(
     return queryset.annotate(score=score).order_by(
         "-score", "family_name", "given_name", "date_of_birth", "public_id"
     )
+
+
+def _former_surname_q(family_keys: list[str]) -> Q:
+    """A former surname among ``family_keys``. The "has one" half repeats the predicate of
+    the partial index child_former_family, so that the planner can use it."""
+    return Q(former_family_keys__overlap=family_keys) & ~Q(former_family_keys=[])
 
 
 def _when(condition: Q, points: float) -> Case:
