@@ -12,19 +12,19 @@ from datetime import date, datetime
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
-from django.db.models import Case, F, FloatField, Func, IntegerField, Q, QuerySet, Value, When
-from django.db.models.functions import Greatest, Length
+from django.db.models import BooleanField, FloatField, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from access.models import AccessRequest
 from audit.models import AccessEvent
 from audit.writer import Actor, access_event_record
-from directory.models import Child, DoubleMetaphone, FamilyNameKey, Involvement, NameKey
+from directory.models import Child, FamilyNameKey
 from directory.normalise import date_of_birth_readings, given_name_variants, name_key
 
 from .gate import ensure_may_read
 from .replica import child_read
-from .scope import active_involvement_q, child_scope_q
+from .scope import child_scope_q
 
 # How many dictionary keys one typed family name may expand to: enough for every spelling
 # of a common name, few enough that the btree lookups stay a handful of milliseconds.
@@ -37,6 +37,22 @@ SHORT_NAME = 3
 FORMER_NAME_SCORE = 0.8
 NICKNAME_SCORE = 0.8
 EXACT_DATE_SCORE = 0.5
+# The only columns a result shows (see child_summary); the rest of the row stays unread.
+SUMMARY_FIELDS = (
+    "public_id",
+    "given_name",
+    "family_name",
+    "date_of_birth",
+    "gender",
+    "shielded",
+    "town",
+    "postcode",
+)
+# SQL fragments name the child table as Django's queries do, so they fit into them.
+_CHILD = '"directory_child"'
+# A former surname among the keys; the "has one" half repeats the predicate of the partial
+# index child_former_family, so that the planner can use it.
+_FORMER = "({table}.former_family_keys && %s::text[] AND NOT {table}.former_family_keys = '{{}}')"
 
 
 @dataclass(frozen=True)
@@ -79,11 +95,6 @@ class ChildSummary:
 class SearchResult:
     children: list[ChildSummary]
     more_than_cap: bool
-
-
-class Similarity(Func):
-    function = "similarity"
-    output_field = FloatField()
 
 
 def child_search(
@@ -141,15 +152,16 @@ def _matching_children(*, user, criteria: SearchCriteria, today: date) -> QueryS
     now = timezone.now()
     keys = family_keys_matching(criteria.family_name)
     in_scope = Child.objects.filter(child_scope_q(user=user, now=now, today=today)).filter(
-        pk__in=_scope_candidates(user=user, family_keys=keys, now=now, today=today)
+        _scope_candidates(user=user, family_keys=keys, now=now, today=today)
     )
     return children_matching(criteria=criteria, among=in_scope, family_keys=keys)
 
 
-def _scope_candidates(*, user, family_keys: list[str], now: datetime, today: date) -> QuerySet:
-    """Ids from which the planner can start: the organisation's active involvements, the
-    user's live grants and, for children's services, the authority's children with a
-    matching family name, each read through its own index.
+def _scope_candidates(*, user, family_keys: list[str], now: datetime, today: date) -> RawSQL:
+    """Ids from which the planner can start: the organisation's involvements active today
+    (the two ranges of involvement_org_active, read from the index alone), the user's live
+    grants and, for children's services, the authority's children with a matching current
+    or former family name, each read through its own index.
 
     Why: ``child_scope_q`` is an OR of EXISTS conditions, which PostgreSQL can only check
     row by row, so without this it starts from the name (170,000 Smiths in 12 million) and
@@ -157,29 +169,29 @@ def _scope_candidates(*, user, family_keys: list[str], now: datetime, today: dat
     and is applied to every row. A source missing here would hide children, never show one.
     """
     organisation = user.organisation
-    # "Active today" split in its two ranges of involvement_org_active, so both are read
-    # from the index alone; active_involvement_q is the same rule as one condition.
-    involved = Involvement.objects.filter(
-        active_involvement_q(today=today), organisation_id=organisation.pk
-    )
-    sources = [
-        involved.filter(ended_on__isnull=True).values("child_id"),
-        involved.filter(ended_on__gt=today).values("child_id"),
-        AccessRequest.objects.filter(
-            requester_id=user.pk,
-            status=AccessRequest.Status.GRANTED,
-            granted_at__lte=now,
-            expires_at__gt=now,
-            child_id__isnull=False,
-        )
-        .order_by()
-        .values("child_id"),
-    ]
+    sql = f"""{_CHILD}."id" IN (
+        SELECT child_id FROM directory_involvement
+        WHERE organisation_id = %s AND ended_on IS NULL AND started_on <= %s
+        UNION ALL
+        SELECT child_id FROM directory_involvement
+        WHERE organisation_id = %s AND ended_on > %s AND started_on <= %s
+        UNION ALL
+        SELECT child_id FROM access_accessrequest
+        WHERE requester_id = %s AND status = %s AND granted_at <= %s AND expires_at > %s
+          AND child_id IS NOT NULL"""  # noqa: S608 - constants only; values are parameters
+    params: list = [organisation.pk, today, organisation.pk, today, today]
+    params += [user.pk, AccessRequest.Status.GRANTED.value, now, now]
     if organisation.is_local_authority:
-        residents = Child.objects.filter(local_authority_id=organisation.local_authority_id)
-        sources.append(residents.filter(family_key__in=family_keys).values("id"))
-        sources.append(residents.filter(_former_surname_q(family_keys)).values("id"))
-    return sources[0].union(*sources[1:], all=True)
+        sql += f"""
+        UNION ALL
+        SELECT id FROM directory_child
+        WHERE local_authority_id = %s AND family_key = ANY(%s::text[])
+        UNION ALL
+        SELECT id FROM directory_child
+        WHERE local_authority_id = %s AND {_FORMER.format(table="directory_child")}"""  # noqa: S608
+        la = organisation.local_authority_id
+        params += [la, family_keys, la, family_keys]
+    return RawSQL(sql + ")", params, output_field=BooleanField())  # noqa: S611 - parameters
 
 
 def family_keys_matching(family_name: str) -> list[str]:
@@ -189,30 +201,24 @@ def family_keys_matching(family_name: str) -> list[str]:
     with the same first letter, one or two keystrokes away (Daky finds Daly, which share
     too few trigrams and no sound).
     """
-    typed = NameKey(Value(family_name))
     key = name_key(family_name)
-    close = Q(pk__in=[])
-    if key:
-        slips = 1 if len(key) <= SHORT_NAME else 2
-        close = Q(key__startswith=key[0]) & Q(
-            distance__lte=slips, length__range=(len(key) - slips, len(key) + slips)
+    if not key:
+        return []
+    slips = 1 if len(key) <= SHORT_NAME else 2
+    with connections[FamilyNameKey.objects.db].cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT key FROM directory_familynamekey
+            WHERE key %% cp_name_key(%s) OR phonetic = dmetaphone(cp_name_key(%s))
+               OR (key LIKE %s AND length(key) BETWEEN %s AND %s
+                   AND levenshtein_less_equal(key, cp_name_key(%s), %s) <= %s)
+            ORDER BY similarity(key, cp_name_key(%s)) DESC, key
+            LIMIT %s
+            """,
+            [family_name, family_name, f"{key[0]}%", len(key) - slips, len(key) + slips]
+            + [family_name, slips, slips, family_name, FAMILY_KEYS_LIMIT],
         )
-    return list(
-        FamilyNameKey.objects.alias(
-            distance=Func(
-                F("key"),
-                typed,
-                Value(2),
-                function="levenshtein_less_equal",
-                output_field=IntegerField(),
-            ),
-            length=Length("key"),
-        )
-        .filter(Q(key__trigram_similar=typed) | Q(phonetic=DoubleMetaphone(typed)) | close)
-        .annotate(similarity=Similarity(F("key"), typed))
-        .order_by("-similarity", "key")
-        .values_list("key", flat=True)[:FAMILY_KEYS_LIMIT]
-    )
+        return [row[0] for row in cursor.fetchall()]
 
 
 def children_matching(
@@ -224,55 +230,54 @@ def children_matching(
     from ``family_keys_matching``). Given name: similar, a prefix, the same sound, or a
     variant from the nickname table (Bill finds William). Date of birth: as typed or with
     day and month swapped. Exact matches rank above the variants.
+
+    Written as SQL fragments rather than ORM expressions: building and compiling the
+    equivalent expression tree cost more CPU than PostgreSQL spent running the query.
     """
     if family_keys is None:
         family_keys = family_keys_matching(criteria.family_name)
-    typed_family = NameKey(Value(criteria.family_name))
-    queryset = among.filter(
-        Q(family_key__in=family_keys) | _former_surname_q(family_keys),
-        status=Child.Status.ACTIVE,
-    )
-    score = Greatest(
-        Similarity(F("family_key"), typed_family),
-        _when(_former_surname_q(family_keys), FORMER_NAME_SCORE),
-    )
+    former = _FORMER.format(table=_CHILD)
+    where = [
+        f"{_CHILD}.status = %s",
+        f"({_CHILD}.family_key = ANY(%s::text[]) OR {former})",
+    ]
+    params: list = [Child.Status.ACTIVE.value, family_keys, family_keys]
+    score = f"GREATEST(similarity({_CHILD}.family_key, cp_name_key(%s)), CASE WHEN {former} "
+    score += f"THEN {FORMER_NAME_SCORE} ELSE 0 END)"
+    score_params: list = [criteria.family_name, family_keys]
     if criteria.date_of_birth:
-        readings = date_of_birth_readings(criteria.date_of_birth)
-        queryset = queryset.filter(date_of_birth__in=readings)
-        score = score + _when(Q(date_of_birth=criteria.date_of_birth), EXACT_DATE_SCORE)
+        where.append(f"{_CHILD}.date_of_birth = ANY(%s::date[])")
+        params.append(date_of_birth_readings(criteria.date_of_birth))
+        score += f" + CASE WHEN {_CHILD}.date_of_birth = %s THEN {EXACT_DATE_SCORE} ELSE 0 END"
+        score_params.append(criteria.date_of_birth)
     if criteria.given_name:
-        given_key = NameKey(Value(criteria.given_name))
         variants = given_name_variants(criteria.given_name)
-        queryset = queryset.alias(given_phonetic=DoubleMetaphone(F("given_key"))).filter(
-            Q(given_key__trigram_similar=given_key)
-            | Q(given_key__startswith=given_key)
-            | Q(given_phonetic=DoubleMetaphone(given_key))
-            | Q(given_key__in=variants)
+        given = f"{_CHILD}.given_key"
+        where.append(
+            f"({given} %% cp_name_key(%s) OR {given} LIKE cp_name_key(%s) || '%%' "
+            f"OR dmetaphone({given}) = dmetaphone(cp_name_key(%s)) OR {given} = ANY(%s::text[]))"
         )
-        score = score + Greatest(
-            Similarity(F("given_key"), given_key),
-            _when(Q(given_key__in=variants), NICKNAME_SCORE),
-        )
+        params += [criteria.given_name] * 3 + [variants]
+        score += f" + GREATEST(similarity({given}, cp_name_key(%s)), "
+        score += f"CASE WHEN {given} = ANY(%s::text[]) THEN {NICKNAME_SCORE} ELSE 0 END)"
+        score_params += [criteria.given_name, variants]
     if criteria.postcode:
         # Rule (shielding): a shielded child is never found by where they live.
-        queryset = queryset.filter(shielded=False)
+        where.append(f"NOT {_CHILD}.shielded")
         if criteria.postcode_is_outward:
-            queryset = queryset.filter(postcode__startswith=f"{criteria.postcode} ")
+            where.append(f"{_CHILD}.postcode LIKE %s")
+            params.append(f"{criteria.postcode} %")
         else:
-            queryset = queryset.filter(postcode=criteria.postcode)
-    return queryset.annotate(score=score).order_by(
-        "-score", "family_name", "given_name", "date_of_birth", "public_id"
+            where.append(f"{_CHILD}.postcode = %s")
+            params.append(criteria.postcode)
+    # Every value is a parameter; the text joins only this module's constant fragments.
+    condition = RawSQL(" AND ".join(where), params, output_field=BooleanField())  # noqa: S611
+    return (
+        among.filter(condition)
+        .only(*SUMMARY_FIELDS)
+        .annotate(score=RawSQL(score, score_params, output_field=FloatField()))  # noqa: S611
+        .order_by("-score", "family_name", "given_name", "date_of_birth", "public_id")
     )
-
-
-def _former_surname_q(family_keys: list[str]) -> Q:
-    """A former surname among ``family_keys``. The "has one" half repeats the predicate of
-    the partial index child_former_family, so that the planner can use it."""
-    return Q(former_family_keys__overlap=family_keys) & ~Q(former_family_keys=[])
-
-
-def _when(condition: Q, points: float) -> Case:
-    return Case(When(condition, then=Value(points)), default=Value(0.0), output_field=FloatField())
 
 
 def child_summary(child: Child) -> ChildSummary:
