@@ -63,7 +63,7 @@ def _month_run(args, seed: int) -> None:
           f"{args.warmup} warm-up + {args.days} evaluated days from {args.first}, "
           f"database {args.database}")  # fmt: skip
     if args.reuse:
-        review_reset()
+        review_reset(args.only)
         truth = truth_load()
     else:
         began = time.monotonic()
@@ -81,7 +81,8 @@ def _month_run(args, seed: int) -> None:
         print(f"built {len(world.people):,} users, {len(world.child_public):,} children, "
               f"{loaded:,} events, {len(log.requests):,} break-glass requests in "
               f"{time.monotonic() - began:.0f} s")  # fmt: skip
-    report, seconds, load = review_timed(now=moment(last + timedelta(days=1), 6.0))
+    now = moment(last + timedelta(days=1), 6.0)
+    report, seconds, load = review_timed(now=now, detectors=args.only)
     events = events_count()
     print(f"review: {seconds:.1f} s for {events:,} events ({events / seconds:,.0f} events/s), "
           f"load average before/after {load}")  # fmt: skip
@@ -113,6 +114,8 @@ def _arguments():
     )
     parser.add_argument("--database", default="contactpoint_bench_misuse")
     parser.add_argument("--reuse", action="store_true", help="review the data already built")
+    parser.add_argument("--only", action="append", metavar="DETECTOR",
+                        help="with --reuse: run only these detectors again (tuning)")  # fmt: skip
     parser.add_argument("--set", action="append", default=[], metavar="DETECTOR.PARAM=VALUE",
                         help="override a threshold for this run (tuning)")  # fmt: skip
     parser.add_argument("--day-users", type=int, default=0,

@@ -30,10 +30,10 @@ HABITS = {
     "gp": Habit(active=0.4, volume=3, break_glass=0.003),
     "health_visitor": Habit(active=0.7, volume=5, break_glass=0.004, caseload_share=0.8),
     "social_worker": Habit(
-        active=0.85, volume=8, break_glass=0.01, caseload_share=0.6, residence_share=0.2
+        active=0.85, volume=8, break_glass=0.01, caseload_share=0.4, residence_share=0.4
     ),
     "child_protection": Habit(
-        active=0.8, volume=8, break_glass=0.02, caseload_share=0.5, residence_share=0.3
+        active=0.8, volume=8, break_glass=0.02, caseload_share=0.4, residence_share=0.4
     ),
     "data_manager": Habit(active=0.9, volume=14, break_glass=0.0, residence_share=1.0),
     "youth_offending": Habit(active=0.5, volume=3, break_glass=0.005),

@@ -163,8 +163,16 @@ class Log:
                 "greatest(%s, 1))",
                 [len(self.requests)],
             )
+        days = sorted(self.by_day)
+        if days:
+            with connection.cursor() as cursor:
+                # Monthly partitions for the history, as beat creates them ahead of time.
+                cursor.execute(
+                    "SELECT cp_audit_partitions_ensure(%s, %s)",
+                    [moment(days[0], 0), moment(days[-1], 24)],
+                )
         loaded = 0
-        for day in sorted(self.by_day):
+        for day in days:
             events = sorted(self.by_day.pop(day), key=lambda e: e.occurred_at)
             loaded += access_events_load_synthetic(events)
         return loaded

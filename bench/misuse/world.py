@@ -36,11 +36,11 @@ TEAM_SIZE = 8
 # (profile, organisation kind, role, organisations per authority, users per organisation).
 # Profiles drive working habits (``habits.py``); counts are per thousand users.
 STAFFING = (
-    ("teacher", "school", "practitioner", 40, 9),
+    ("teacher", "school", "practitioner", 48, 9),
     ("gp", "gp_practice", "practitioner", 20, 8),
     ("health_visitor", "health_service", "practitioner", 1, 80),
-    ("social_worker", "la_childrens_services", "practitioner", 1, 200),
-    ("child_protection", "la_childrens_services", "child_protection_practitioner", 1, 60),
+    ("social_worker", "la_childrens_services", "practitioner", 1, 120),
+    ("child_protection", "la_childrens_services", "child_protection_practitioner", 1, 40),
     ("data_manager", "la_childrens_services", "data_manager", 1, 6),
     ("youth_offending", "youth_offending", "practitioner", 1, 30),
     ("police", "police", "practitioner", 1, 30),
@@ -204,14 +204,16 @@ def _children(rng, pools, codes, total: int, today: date) -> World:
 
 def _people(rng, pools, orgs, world: World) -> tuple[list[Person], dict[int, Person]]:
     """Users, each team of about eight under a supervisor of the same organisation, plus two
-    auditors per authority. Home postcodes: mostly in the authority they work for."""
+    auditors for each of the first six authorities — a national team of at most twelve, since
+    every alert for the auditors notifies each of them. Home postcodes: mostly in the
+    authority they work for."""
     roles = {profile: role for profile, _k, role, _n, _s in STAFFING}
     planned: list[tuple] = []
     for profile, la, org_id, kind, staff in orgs:
         for member in range(staff):
             lead = member % TEAM_SIZE == 0
             planned.append((profile, la, org_id, kind, "supervisor" if lead else roles[profile]))
-    for la in range(len(world.authorities)):
+    for la in range(min(6, len(world.authorities))):
         planned += [("auditor", la, None, "", "auditor")] * 2
     ids = ids_reserve(User, len(planned))
     people, lead_of = [], None
@@ -307,7 +309,7 @@ def _involvements(rng, world: World, orgs, today: date) -> None:
         if age < 5:
             org = by_la["health_visitor", la][0]
             yield involved(child, org, "health_visitor", rng.choice(named[org]))
-        if rng.random() < 0.06:
+        if rng.random() < 0.10:
             org = by_la[("child_protection" if rng.random() < 0.3 else "social_worker"), la][0]
             yield involved(child, org, "social_worker", rng.choice(named[org]))
         if age >= 10 and rng.random() < 0.01:
