@@ -108,6 +108,9 @@ def test_it_answers_bad_filters_with_a_message_not_an_error(reviewers, as_user):
     assert "Choose a status from the list" in body
     assert "Choose a severity from the list" in body
     assert "The page number must be a whole number" in body
+    dashboard = as_user(reviewers.ivy).get("/audit/alerts/dashboard/?by=month")
+    assert dashboard.status_code == 200
+    assert "Choose per week or per day" in dashboard.content.decode()
 
 
 def test_it_hides_the_queue_from_practitioners(reviewers, as_user):
