@@ -9,6 +9,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import F, Func, Q
+from django.db.models.functions import Left, Length
 
 from .public_ids import new_public_id
 
@@ -195,6 +196,9 @@ class FamilyNameKey(models.Model):
         indexes = [
             GinIndex(name="familynamekey_trgm", fields=["key"], opclasses=["gin_trgm_ops"]),
             models.Index(name="familynamekey_phonetic", fields=["phonetic"]),
+            # Keys by first letter and length, key included: the candidates for an
+            # edit-distance match, read and measured from the index alone.
+            models.Index(Left("key", 1), Length("key"), F("key"), name="familynamekey_shape"),
         ]
 
     def __str__(self) -> str:

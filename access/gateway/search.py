@@ -208,14 +208,18 @@ def family_keys_matching(family_name: str) -> list[str]:
     with connections[FamilyNameKey.objects.db].cursor() as cursor:
         cursor.execute(
             """
-            SELECT key FROM directory_familynamekey
-            WHERE key %% cp_name_key(%s) OR phonetic = dmetaphone(cp_name_key(%s))
-               OR (key LIKE %s AND length(key) BETWEEN %s AND %s
-                   AND levenshtein_less_equal(key, cp_name_key(%s), %s) <= %s)
+            SELECT key FROM (
+                SELECT key FROM directory_familynamekey
+                WHERE key %% cp_name_key(%s) OR phonetic = dmetaphone(cp_name_key(%s))
+                UNION
+                SELECT key FROM directory_familynamekey
+                WHERE left(key, 1) = %s AND length(key) BETWEEN %s AND %s
+                  AND levenshtein_less_equal(key, cp_name_key(%s), %s) <= %s
+            ) AS close_keys
             ORDER BY similarity(key, cp_name_key(%s)) DESC, key
             LIMIT %s
             """,
-            [family_name, family_name, f"{key[0]}%", len(key) - slips, len(key) + slips]
+            [family_name, family_name, key[0], len(key) - slips, len(key) + slips]
             + [family_name, slips, slips, family_name, FAMILY_KEYS_LIMIT],
         )
         return [row[0] for row in cursor.fetchall()]
