@@ -162,7 +162,7 @@ class Child(models.Model):
         indexes = [
             models.Index(name="child_dob_family", fields=["date_of_birth", "family_key"]),
             models.Index(name="child_la_family", fields=["local_authority", "family_key"]),
-            models.Index(name="child_family", fields=["family_key"]),
+            models.Index(name="child_family_id", fields=["family_key", "id"]),
             GinIndex(
                 name="child_former_family",
                 fields=["former_family_keys"],

@@ -151,35 +151,53 @@ def search_session_tune(using: str = DEFAULT_DB_ALIAS) -> None:
 def _matching_children(*, user, criteria: SearchCriteria, today: date) -> QuerySet[Child]:
     now = timezone.now()
     keys = family_keys_matching(criteria.family_name)
-    in_scope = Child.objects.filter(child_scope_q(user=user, now=now, today=today)).filter(
-        _scope_candidates(user=user, family_keys=keys, now=now, today=today)
-    )
+    in_scope = Child.objects.filter(child_scope_q(user=user, now=now, today=today))
+    if not criteria.date_of_birth:
+        # With a date of birth the (date_of_birth, family_key) index finds a handful of
+        # rows at once and scope is checked on those; without one, start from scope.
+        in_scope = in_scope.filter(
+            _scope_candidates(user=user, family_keys=keys, now=now, today=today)
+        )
     return children_matching(criteria=criteria, among=in_scope, family_keys=keys)
 
 
 def _scope_candidates(*, user, family_keys: list[str], now: datetime, today: date) -> RawSQL:
-    """Ids from which the planner can start: the organisation's involvements active today
-    (the two ranges of involvement_org_active, read from the index alone), the user's live
-    grants and, for children's services, the authority's children with a matching current
-    or former family name, each read through its own index.
+    """Ids of children with a matching current or former family name from which the
+    planner can start: those the organisation works with today (the two ranges of
+    involvement_org_active, read from the index alone), the user's live grants and, for
+    children's services, the authority's residents; each read through its own index.
 
     Why: ``child_scope_q`` is an OR of EXISTS conditions, which PostgreSQL can only check
     row by row, so without this it starts from the name (170,000 Smiths in 12 million) and
-    probes scope for each. This narrows the plan only; ``child_scope_q`` remains the rule
-    and is applied to every row. A source missing here would hide children, never show one.
+    probes scope for each. Each branch joins name and scope, so the planner starts from
+    whichever is smaller (a rare name, or a small school). This narrows the plan only;
+    ``child_scope_q`` remains the rule and is applied to every row. A source missing here
+    would hide children, never show one.
     """
     organisation = user.organisation
-    sql = f"""{_CHILD}."id" IN (
-        SELECT child_id FROM directory_involvement
+    involved = """SELECT child_id FROM directory_involvement
         WHERE organisation_id = %s AND ended_on IS NULL AND started_on <= %s
         UNION ALL
         SELECT child_id FROM directory_involvement
-        WHERE organisation_id = %s AND ended_on > %s AND started_on <= %s
+        WHERE organisation_id = %s AND ended_on > %s AND started_on <= %s"""
+    involved_params = [organisation.pk, today, organisation.pk, today, today]
+    former = _FORMER.format(table="directory_child")
+    named = f"""SELECT id FROM directory_child WHERE family_key = ANY(%s::text[])
+        UNION ALL
+        SELECT id FROM directory_child WHERE {former}"""  # noqa: S608 - constants only
+    if organisation.is_local_authority:
+        # Children's services work with thousands of children: intersect the two id lists,
+        # each read from an index alone, rather than fetch every child they work with.
+        worked_with = f"({named}) INTERSECT ({involved})"
+    else:
+        worked_with = f"SELECT id FROM ({named}) AS named WHERE id IN ({involved})"  # noqa: S608
+    sql = f"""{_CHILD}."id" IN (
+        {worked_with}
         UNION ALL
         SELECT child_id FROM access_accessrequest
         WHERE requester_id = %s AND status = %s AND granted_at <= %s AND expires_at > %s
           AND child_id IS NOT NULL"""  # noqa: S608 - constants only; values are parameters
-    params: list = [organisation.pk, today, organisation.pk, today, today]
+    params: list = [family_keys, family_keys, *involved_params]
     params += [user.pk, AccessRequest.Status.GRANTED.value, now, now]
     if organisation.is_local_authority:
         sql += f"""
@@ -187,8 +205,7 @@ def _scope_candidates(*, user, family_keys: list[str], now: datetime, today: dat
         SELECT id FROM directory_child
         WHERE local_authority_id = %s AND family_key = ANY(%s::text[])
         UNION ALL
-        SELECT id FROM directory_child
-        WHERE local_authority_id = %s AND {_FORMER.format(table="directory_child")}"""  # noqa: S608
+        SELECT id FROM directory_child WHERE local_authority_id = %s AND {former}"""  # noqa: S608
         la = organisation.local_authority_id
         params += [la, family_keys, la, family_keys]
     return RawSQL(sql + ")", params, output_field=BooleanField())  # noqa: S611 - parameters
