@@ -87,9 +87,8 @@ def _month_run(args, seed: int) -> None:
     print(f"review: {seconds:.1f} s for {events:,} events ({events / seconds:,.0f} events/s), "
           f"load average before/after {load}")  # fmt: skip
     print("  " + ", ".join(f"{k} {v:.1f} s" for k, v in report.seconds.items()))
-    users = _users_count()
-    score_print(truth=truth, alerts=alerts_read(args.first, last), users=users, days=args.days,
-                tuned_names=set())  # fmt: skip
+    alerts = alerts_read(args.first, last)
+    score_print(truth=truth, alerts=alerts, users=_users_count(), days=args.days)
 
 
 def _users_count() -> int:

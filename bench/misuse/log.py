@@ -132,7 +132,6 @@ class Log:
                 reason=f"request {request_id}: judged",
             )
         elif judgement == "escalated":
-            judged_at = None
             escalated = granted + timedelta(days=3)
             self.add(
                 person,

@@ -51,7 +51,7 @@ def alerts_read(first: date, last: date) -> list[tuple[str, int, str]]:
 
 
 def score_print(
-    *, truth: dict[int, tuple[str, str]], alerts, users: int, days: int, tuned_names: set
+    *, truth: dict[int, tuple[str, str]], alerts, users: int, days: int
 ) -> dict[str, float]:
     """Print the per-kind, per-detector and overall tables; return the overall figures."""
     flagged: dict[int, set[str]] = defaultdict(set)
