@@ -84,9 +84,13 @@ def _suppressed(*, detector: str, subject_id: int, now: datetime) -> bool:
 
 
 def _reviewing_supervisor(*, subject, severity: str):
-    """The supervisor who reviews an alert about ``subject``; None sends it to the auditors."""
+    """The supervisor who reviews an alert about ``subject``; None sends it to the auditors.
+    Anyone who supervises others (a supervisor, or a supervising practitioner with a team) is
+    reviewed by the auditors, not by a peer."""
     supervisor = subject.supervisor
     if severity == Alert.Severity.HIGH or subject.role in SUPERVISOR_ROLES:
+        return None
+    if User.objects.filter(supervisor_id=subject.pk, is_active=True).exists():
         return None
     if supervisor is None or not supervisor.is_active or supervisor.pk == subject.pk:
         return None

@@ -90,3 +90,27 @@ def test_it_leaves_windows_that_have_not_ended_for_the_next_run(alice_is_a_thomp
     assert not Alert.objects.filter(detector="own_family").exists()
     misuse_review_run(now=MONDAY_10AM + timedelta(days=1))
     assert Alert.objects.filter(detector="own_family").count() == 1
+
+
+def test_it_records_windows_without_events_as_reviewed_without_running_them(
+    alice_is_a_thompson,
+):
+    world = alice_is_a_thompson
+    access_events_load_synthetic(_views(world.alice, world.maya, at=MONDAY_10AM))
+    report = misuse_review_run(now=MONDAY_10AM + timedelta(days=1))
+    hourly = ReviewRun.objects.filter(detector="shielded")
+    assert hourly.count() == report.windows["shielded"] > 20
+    assert hourly.filter(seconds__gt=0).count() == 1
+
+
+def test_it_sends_an_alert_about_someone_with_a_team_to_the_auditors(alice_is_a_thompson):
+    world = alice_is_a_thompson
+    world.alice.home_postcode = ""
+    world.alice.save()
+    world.bob.supervisor = world.alice
+    world.bob.save()
+    access_events_load_synthetic(_views(world.alice, world.maya, at=MONDAY_10AM))
+    misuse_review_run(now=MONDAY_10AM + timedelta(days=1))
+    alert = Alert.objects.get(detector="own_family")
+    assert alert.severity == "medium"
+    assert alert.for_auditors and alert.assignee is None
