@@ -168,6 +168,13 @@ class Child(models.Model):
                 fields=["former_family_keys"],
                 condition=~Q(former_family_keys=[]),
             ),
+            # Children with a former surname by date of birth: the former-name half of a
+            # search with a date of birth, without reading every child with that surname.
+            models.Index(
+                name="child_dob_former",
+                fields=["date_of_birth"],
+                condition=~Q(former_family_keys=[]),
+            ),
             models.Index(name="child_postcode", fields=["postcode"]),
         ]
 
