@@ -233,15 +233,20 @@ def _shielded(ctx: Context, members: list[Person], variant: str) -> None:
 
 def _own_family(ctx: Context, members: list[Person], variant: str) -> None:
     """Looking up a relative: a child with the user's (rare) surname; untuned: a relative
-    with another surname at the user's address, or one with a common surname elsewhere."""
+    with another surname at the user's address, or one with a common surname.
+
+    The relative is in the user's scope — their organisation's child, or living in their
+    authority — since search shows nobody else: the data explains the lookup, which is what
+    makes it hard to tell from work."""
     (person,) = members
     rng, world = ctx.rng, ctx.world
-    while True:
-        child = rng.randrange(len(world.child_public))
+    for _ in range(10_000):
+        child = in_scope_child(world, rng, person)
         common = world.is_common(world.child_family[child])
         if (
             common == (variant == "common_surname")
             and world.child_family[child] != person.last_name
+            and child not in person.caseload
         ):
             break
     if variant == "other_surname_same_postcode":
