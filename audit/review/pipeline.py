@@ -60,7 +60,7 @@ def misuse_review_run(
         report.explained = lookups_explain(chunk_events=settings.MISUSE_REVIEW_CHUNK_EVENTS).handled
         report.seconds["explain"] = time.monotonic() - started
         horizon = now - timedelta(seconds=settings.MISUSE_REVIEW_LAG_SECONDS)
-        first = _first_event_time()
+        first = _first_event_time(horizon) if _some_stage_never_ran(detectors) else horizon
         if first is None:
             return report
         _windows_run(ROLLUP, DAY, horizon, first, max_windows, report, _rollup_step)
@@ -155,6 +155,14 @@ def _window_run(name: str, window: Window, step) -> int:
     return raised
 
 
+def _some_stage_never_ran(detectors: tuple[Detector, ...]) -> bool:
+    names = {ROLLUP, *(detector.name for detector in detectors)}
+    done = set(
+        ReviewRun.objects.filter(detector__in=names).values_list("detector", flat=True).distinct()
+    )
+    return done != names
+
+
 def _pending(name: str, kind: str, horizon: datetime, first: datetime) -> Iterator[Window]:
     last = ReviewRun.objects.filter(detector=name).order_by("-window_start").first()
     if last is not None:
@@ -165,11 +173,17 @@ def _pending(name: str, kind: str, horizon: datetime, first: datetime) -> Iterat
     return windows_between(start, horizon, kind)
 
 
-def _first_event_time() -> datetime | None:
+def _first_event_time(horizon: datetime) -> datetime | None:
+    """When the log's reviewable past begins: the earliest event within the backfill period.
+    By time, not by id — a history loaded out of order (a migration from another system, the
+    synthetic demo month) must not start review part-way through it. Only asked for while
+    some stage has never run, so the scan happens once per installation."""
+    since = horizon - timedelta(days=settings.MISUSE_REVIEW_BACKFILL_DAYS)
     with connection.cursor() as cursor:
-        cursor.execute("SELECT occurred_at FROM audit_accessevent ORDER BY id LIMIT 1")
-        row = cursor.fetchone()
-    return row[0] if row else None
+        cursor.execute(
+            "SELECT min(occurred_at) FROM audit_accessevent WHERE occurred_at >= %s", [since]
+        )
+        return cursor.fetchone()[0]
 
 
 class _review_lock:

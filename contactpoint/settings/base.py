@@ -385,6 +385,7 @@ MISUSE_DETECTORS = {
     "break_glass_peers": {
         "history_days": 28,
         "min_count": 3,
+        "min_team_peers": 5,
         "robust_z": 4.0,
         "suppress_days": 28,
     },

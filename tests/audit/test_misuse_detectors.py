@@ -37,6 +37,7 @@ from contactpoint.celery import app
 from tests.factories import (
     ChildFactory,
     InvolvementFactory,
+    OrganisationFactory,
     PractitionerFactory,
     UserFactory,
 )
@@ -184,6 +185,40 @@ def test_it_accepts_break_glass_that_peers_in_the_same_role_also_use(people):
     )
     review()
     assert raised() == []
+
+
+def _night_team(people, size: int) -> list:
+    """An emergency duty team: colleagues in one organisation who break glass every night."""
+    duty = OrganisationFactory(name="Emergency Duty Team", local_authority=people.leeds)
+    return [UserFactory(organisation=duty, supervisor=people.sam) for _ in range(size)]
+
+
+def test_it_measures_a_night_team_against_its_own_colleagues(people):
+    team = _night_team(people, 6)
+    load(
+        working_days(people.bob, people.school, [DAY], per_day=3),
+        *(
+            [event(member, "break_glass", at(DAY - timedelta(days=d), 22)) for d in range(6)]
+            for member in team
+        ),
+    )
+    review()
+    assert raised() == []
+
+
+def test_it_still_flags_the_one_night_team_member_far_above_the_rest(people):
+    team = _night_team(people, 6)
+    load(
+        *(
+            [event(member, "break_glass", at(DAY - timedelta(days=d), 22)) for d in range(2)]
+            for member in team[1:]
+        ),
+        [event(team[0], "break_glass", at(DAY - timedelta(days=d), 23)) for d in range(12)],
+    )
+    review()
+    assert [(detector, username) for detector, username, _ in raised()] == [
+        ("break_glass_peers", team[0].username)
+    ]
 
 
 def test_it_flags_a_sudden_volume_against_the_users_own_days(people):
