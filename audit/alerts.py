@@ -98,21 +98,26 @@ def _reviewing_supervisor(*, subject, severity: str):
 
 
 def _notify_reviewers(alert: Alert) -> None:
+    """Tell the reviewers there is something in their queue: at most one message per reviewer
+    per day (``dedupe_key``), however many alerts a run raises — a backlog or a bad night must
+    not become thousands of e-mails to every auditor. The queue holds the alerts themselves."""
     recipients = (
         [alert.assignee]
         if alert.assignee
         else list(User.objects.filter(role=Role.AUDITOR, is_active=True).order_by("pk"))
     )
+    day = timezone.localdate(alert.raised_at).isoformat()
     for recipient in recipients:
         notification_create(
             recipient=recipient,
             kind=Notification.Kind.MISUSE_ALERT,
-            subject="A misuse alert needs your review",
+            subject="Misuse alerts need your review",
             body=(
-                "Misuse review found something you should look at. Open the alert in "
+                "Misuse review found something you should look at. Open your alerts queue in "
                 "ContactPoint to see the evidence and record an outcome."
             ),
-            link=f"/audit/alerts/{alert.pk}/",
+            link="/audit/alerts/",
+            dedupe_key=f"misuse-alerts:{recipient.pk}:{day}",
         )
 
 

@@ -529,7 +529,19 @@ def test_it_assigns_alerts_to_the_supervisor_or_the_auditors(people):
     for sent_up in (high, about_supervisor, unsupervised):
         assert (sent_up.assignee, sent_up.for_auditors) == (None, True)
     told = Notification.objects.filter(kind=Notification.Kind.MISUSE_ALERT)
-    assert sorted(told.values_list("recipient__username", flat=True)) == ["aud"] * 3 + ["sam"]
+    assert sorted(told.values_list("recipient__username", flat=True)) == ["aud", "sam"]
+
+
+def test_it_tells_each_reviewer_once_a_day_however_many_alerts(people):
+    window = window_after(window_floor(at(DAY, 12), DAY_WINDOW), DAY_WINDOW)
+    for n, subject in enumerate([people.alice, people.bob, people.dora]):
+        finding = Finding(
+            subject_id=subject.pk, severity="high", summary="s", evidence_ids=[n], key=str(n)
+        )
+        alert_raise(detector="own_family", finding=finding, window=window, now=NOW)
+    assert Alert.objects.count() == 3
+    told = Notification.objects.filter(kind=Notification.Kind.MISUSE_ALERT)
+    assert list(told.values_list("recipient__username", "link")) == [("aud", "/audit/alerts/")]
 
 
 @pytest.mark.worker
