@@ -298,7 +298,6 @@ class Involvement(models.Model):
                 name="involvement_org_active",
                 fields=["organisation", "ended_on", "started_on", "child"],
             ),
-            models.Index(name="involvement_child", fields=["child"]),
         ]
 
     def __str__(self) -> str:
