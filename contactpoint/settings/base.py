@@ -413,6 +413,7 @@ MISUSE_DETECTORS = {
         "walk_searches": 12,
         "walk_sorted_share": 0.9,
         "blind_searches": 30,
+        "spread_days": 3,
         "suppress_days": 1,
     },
     "shielded": {"repeat_views": 3, "suppress_days": 0},

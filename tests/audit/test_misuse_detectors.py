@@ -279,6 +279,17 @@ def test_it_flags_scraping(people, shape):
     assert Alert.objects.get().for_auditors
 
 
+def test_it_flags_blind_searching_spread_over_three_days(people):
+    load(
+        *(
+            searches(people.alice, SHUFFLED[:12], start=at(DAY - timedelta(days=d), 10), gap=600)
+            for d in range(3)
+        )
+    )
+    review()
+    assert ("scraping", "alice", "high") in raised()
+
+
 def test_it_accepts_a_day_of_ordinary_searching_and_opening(people):
     load(
         searches(people.alice, SHUFFLED, start=at(DAY, 9), gap=600),

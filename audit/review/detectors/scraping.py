@@ -8,9 +8,13 @@ Threat: someone copying the directory. Four shapes, any one of which raises the 
   a day at a time;
 - blind searching — many searches and (almost) no record ever opened, which is how someone
   checks who exists.
+Walks and blind searching are counted over the last ``spread_days`` days (for users who
+searched in the window), so spreading them over several days does not hide them.
 """
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from ..windows import DAY, Window
 from .base import EVIDENCE_CAP, Detector, Finding, rows
@@ -46,8 +50,10 @@ WITH s AS (
     SELECT e.actor_id, e.id, cp_name_key(coalesce(e.criteria->>'family_name', '')) AS name,
            nullif(e.criteria->>'date_of_birth', '')::date AS born
     FROM audit_accessevent e
-    WHERE e.occurred_at >= %(start)s AND e.occurred_at < %(end)s AND e.action = 'search'
+    WHERE e.occurred_at >= %(since)s AND e.occurred_at < %(end)s AND e.action = 'search'
       AND e.actor_id IS NOT NULL
+      AND e.actor_id IN (
+          SELECT actor_id FROM audit_activityday WHERE day = %(day)s AND searches > 0)
 ), steps AS (
     SELECT actor_id, id, name, born,
            lag(name) OVER (PARTITION BY actor_id ORDER BY id) AS previous_name,
@@ -62,7 +68,7 @@ WITH s AS (
 )
 SELECT s.actor_id, s.searches, s.names, s.ascending, s.day_steps, s.ids,
        (SELECT count(*) FROM audit_lookupexplanation x
-        WHERE x.actor_id = s.actor_id AND x.occurred_at >= %(start)s
+        WHERE x.actor_id = s.actor_id AND x.occurred_at >= %(since)s
           AND x.occurred_at < %(end)s) AS opened
 FROM searchers s WHERE s.searches >= least(%(walk)s, %(blind)s)
 """
@@ -93,7 +99,14 @@ def find(window: Window, params: dict) -> list[Finding]:
         else:
             note(actor_id, f"{children} children in a day, {measure:.0%} not on a caseload", ids, n)
     for actor_id, searches, names, ascending, day_steps, ids, opened in rows(
-        _SEARCHES, {**span, "walk": params["walk_searches"], "blind": params["blind_searches"]}
+        _SEARCHES,
+        {
+            **span,
+            "since": window.end - timedelta(days=params["spread_days"]),
+            "day": window.day,
+            "walk": params["walk_searches"],
+            "blind": params["blind_searches"],
+        },
     ):
         steps, sorted_share = max(searches - 1, 1), params["walk_sorted_share"]
         if searches >= params["walk_searches"]:
