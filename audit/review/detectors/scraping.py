@@ -98,24 +98,13 @@ def find(window: Window, params: dict) -> list[Finding]:
             note(actor_id, f"{children} children in one hour, {measure:.0f} s apart", ids, n)
         else:
             note(actor_id, f"{children} children in a day, {measure:.0%} not on a caseload", ids, n)
-    for actor_id, searches, names, ascending, day_steps, ids, opened in rows(
-        _SEARCHES,
-        {
-            **span,
-            "since": window.end - timedelta(days=params["spread_days"]),
-            "day": window.day,
-            "walk": params["walk_searches"],
-            "blind": params["blind_searches"],
-        },
-    ):
-        steps, sorted_share = max(searches - 1, 1), params["walk_sorted_share"]
-        if searches >= params["walk_searches"]:
-            if names >= params["walk_searches"] and ascending / steps >= sorted_share:
-                note(actor_id, f"{searches} searches walking the alphabet", ids, searches)
-            elif day_steps / steps >= sorted_share:
-                note(actor_id, f"{searches} searches stepping through birth dates", ids, searches)
-        if searches >= params["blind_searches"] and opened <= searches // 20:
-            note(actor_id, f"{searches} searches, {opened} records opened", ids, searches)
+    spread = window.end - timedelta(days=params["spread_days"])
+    seen: set[tuple[int, str]] = set()
+    for since, over in ((window.start, "today"), (spread, f"in {params['spread_days']} days")):
+        for actor_id, shape, count, ids in _search_shapes(window, params, since=since):
+            if (actor_id, shape) not in seen:
+                seen.add((actor_id, shape))
+                note(actor_id, f"{count} searches {over} {shape}", ids, count)
     return [
         Finding(
             subject_id=actor_id,
@@ -127,6 +116,34 @@ def find(window: Window, params: dict) -> list[Finding]:
         )
         for actor_id, found in sorted(reasons.items())
     ]
+
+
+def _search_shapes(window: Window, params: dict, *, since) -> list[tuple[int, str, int, list]]:
+    """Walks and blind searching among the searches since ``since`` of users who searched in
+    the window. Run for the day alone (a walk in a busy day) and for the last few days (a
+    walk spread out), since each hides the other."""
+    found = []
+    for actor_id, searches, names, ascending, day_steps, ids, opened in rows(
+        _SEARCHES,
+        {
+            "start": window.start,
+            "end": window.end,
+            "cap": EVIDENCE_CAP,
+            "since": since,
+            "day": window.day,
+            "walk": params["walk_searches"],
+            "blind": params["blind_searches"],
+        },
+    ):
+        steps, sorted_share = max(searches - 1, 1), params["walk_sorted_share"]
+        if searches >= params["walk_searches"]:
+            if names >= params["walk_searches"] and ascending / steps >= sorted_share:
+                found.append((actor_id, "walking the alphabet", searches, ids))
+            elif day_steps / steps >= sorted_share:
+                found.append((actor_id, "stepping through birth dates", searches, ids))
+        if searches >= params["blind_searches"] and opened <= searches // 20:
+            found.append((actor_id, f"with {opened} records opened", searches, ids))
+    return found
 
 
 DETECTOR = Detector(
