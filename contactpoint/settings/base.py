@@ -389,13 +389,18 @@ MISUSE_DETECTORS = {
         "robust_z": 4.0,
         "suppress_days": 28,
     },
-    # Tuned likewise: busy legitimate days reach three times the usual; harvesting goes further.
+    # Tuned likewise, on distinct children a day: busy legitimate days reach four or five
+    # times the usual, but not ten robust deviations; three days running at three times the
+    # usual is a harvest spread out.
     "volume_spike": {
         "history_days": 28,
         "min_history_days": 3,
-        "min_lookups": 40,
+        "min_children": 15,
         "min_ratio": 4.0,
-        "robust_z": 8.0,
+        "robust_z": 10.0,
+        "three_day_children": 10,
+        "three_day_ratio": 3.0,
+        "three_day_span": 7,
         "suppress_days": 3,
     },
     "off_hours": {
@@ -417,7 +422,8 @@ MISUSE_DETECTORS = {
         "suppress_days": 1,
     },
     "shielded": {"repeat_views": 3, "suppress_days": 0},
-    "own_family": {"min_name_lookups": 1, "own_name_searches": 3, "suppress_days": 7},
+    # Alert when chance alone would give this user today's matches less often than this.
+    "own_family": {"max_chance": 0.001, "own_name_searches": 3, "suppress_days": 7},
     "rubber_stamp": {
         "history_days": 28,
         "min_judgements": 6,

@@ -223,8 +223,34 @@ def test_it_still_flags_the_one_night_team_member_far_above_the_rest(people):
 
 def test_it_flags_a_sudden_volume_against_the_users_own_days(people):
     load(
-        working_days(people.alice, people.school, HISTORY, per_day=10),
+        working_days(people.alice, people.school, HISTORY, per_day=5),
+        views(people.alice, people.school + people.strangers, start=at(DAY, 9), gap=300),
+    )
+    review()
+    assert raised() == [("volume_spike", "alice", "medium")]
+
+
+def test_it_accepts_a_day_of_coming_back_to_the_same_children(people):
+    """Sixty views of the twelve children the user always works with: volume in lookups,
+    not in children reached."""
+    load(
+        working_days(people.alice, people.school, HISTORY, per_day=5),
         views(people.alice, people.school * 5, start=at(DAY, 9), gap=300),
+    )
+    review()
+    assert raised() == []
+
+
+def test_it_flags_three_days_running_well_above_the_users_usual(people):
+    """Twelve children a day for three days against a usual three: no single day reaches the
+    one-day test, the three together do."""
+    usual = [date(2026, 11, d) for d in (2, 3, 4, 5, 6)]
+    load(
+        working_days(people.alice, people.school, usual, per_day=3),
+        working_days(
+            people.alice, people.school, [date(2026, 11, 10), date(2026, 11, 11)], per_day=12
+        ),  # fmt: skip
+        views(people.alice, people.school, start=at(DAY, 9), gap=600),
     )
     review()
     assert raised() == [("volume_spike", "alice", "medium")]
@@ -353,6 +379,20 @@ def test_it_accepts_a_common_family_name_and_a_namesake_on_the_users_own_caseloa
         practitioner=PractitionerFactory(organisation=people.school_a, user=people.alice),
     )
     load(views(people.alice, [smiths[0], pupil], start=at(DAY, 12), gap=60))
+    review()
+    assert raised() == []
+
+
+def test_it_accepts_a_namesake_when_others_search_for_the_name_often(people):
+    """A colleague searches for Adebayo in one search of four: a user opening a handful of
+    their school's children meets an Adebayo by chance, so one namesake is no evidence."""
+    namesake = ChildFactory(family_name="Adebayo", local_authority=people.leeds)
+    InvolvementFactory(child=namesake, organisation=people.school_a)
+    others = ["Adebayo", "Abernethy", "Bellingham", "Castellano"] * 3
+    load(
+        searches(people.bob, others, start=at(DAY, 9), gap=300),
+        views(people.alice, [namesake, *people.school[:4]], start=at(DAY, 12), gap=60),
+    )
     review()
     assert raised() == []
 

@@ -2,52 +2,115 @@
 
 Threat: the 2009 misuse — staff "testing" the system on relatives, neighbours, an ex-partner's
 children. Users' family name and home postcode are held for this. A lookup on the user's own
-caseload is explained whatever the name; a very common family name (Smith) alone suggests no
-relation; searching for one's own family name again and again does.
+caseload is explained whatever the name; searching for one's own family name again and again
+is not.
+
+A match alone is weak evidence: users live where they work, so someone who opens many
+children, or whose family name is not rare, meets namesakes and neighbours by chance. The
+detector compares the day's matches with what chance predicts for this user — the distinct
+children they opened (off their caseload) times the share of children who would match: for
+the family name, its share of the day's searches by everyone else (a Przybylski is searched
+for far less often than a Smith); for the postcode, the share of everyone else's lookups
+that day that were of a child at the looker's own postcode. It alerts when that many
+matches are very unlikely by chance (Poisson tail ≤ ``max_chance``), or when nothing in the
+data (no involvement, no residence) explains a matched lookup. The log says nothing else
+that tells a relative from a coincidence: both are one record opened in the user's scope.
 """
 
 from __future__ import annotations
 
+import math
+
 from ..windows import DAY, Window
 from .base import EVIDENCE_CAP, Detector, Finding, rows
 
-_LOOKUPS = """
-SELECT actor_id, bool_or(shares_address),
-       array_agg(event_id ORDER BY event_id), count(*)
-FROM audit_lookupexplanation
-WHERE occurred_at >= %(start)s AND occurred_at < %(end)s AND actor_id IS NOT NULL
-  AND basis <> 'own_caseload'
-  AND (shares_address OR (shares_family_name AND NOT common_family_name))
-GROUP BY actor_id HAVING bool_or(shares_address) OR count(*) >= %(min_lookups)s
+# Per user with a match today: distinct children opened off their caseload, how many of them
+# live at the user's postcode or share their (not common) family name, whether nothing
+# explains one, and the share of everyone else's lookups today that were of a child at the
+# looker's own postcode (the user's own matches must not explain themselves).
+_MATCHES = """
+WITH pairs AS (
+    SELECT actor_id, child_public_id, bool_or(shares_address) AS at_home,
+           bool_or(shares_family_name AND NOT common_family_name) AS namesake,
+           bool_or(basis = 'none') AS unexplained,
+           array_agg(event_id ORDER BY event_id) AS ids
+    FROM audit_lookupexplanation
+    WHERE occurred_at >= %(start)s AND occurred_at < %(end)s AND actor_id IS NOT NULL
+      AND basis <> 'own_caseload'
+    GROUP BY actor_id, child_public_id
+), everyone AS (
+    SELECT count(*) AS pairs, count(*) FILTER (WHERE at_home) AS at_home FROM pairs
+)
+SELECT actor_id, count(*),
+       count(*) FILTER (WHERE at_home), count(*) FILTER (WHERE namesake),
+       bool_or(unexplained AND (at_home OR namesake)),
+       (SELECT array_agg(id ORDER BY id) FROM pairs matched, unnest(matched.ids) id
+        WHERE matched.actor_id = pairs.actor_id AND (matched.at_home OR matched.namesake)),
+       ((SELECT at_home FROM everyone) - count(*) FILTER (WHERE at_home))::float
+           / greatest((SELECT pairs FROM everyone) - count(*), 1)
+FROM pairs GROUP BY actor_id HAVING bool_or(at_home OR namesake)
 """
 
+# Per user searching today: how often they searched for their own family name, and the
+# share of everyone else's searches that were for it (for the users named in %(matched)s).
 _SEARCHES = """
-SELECT e.actor_id, array_agg(e.id ORDER BY e.id), count(*)
-FROM audit_accessevent e JOIN access_user u ON u.id = e.actor_id
-WHERE e.occurred_at >= %(start)s AND e.occurred_at < %(end)s AND e.action = 'search'
-  AND u.last_name <> ''
-  AND cp_name_key(coalesce(e.criteria->>'family_name', '')) = cp_name_key(u.last_name)
-GROUP BY e.actor_id HAVING count(*) >= %(searches)s
+WITH searched AS MATERIALIZED (
+    SELECT e.id, e.actor_id, cp_name_key(e.criteria->>'family_name') AS name
+    FROM audit_accessevent e
+    WHERE e.occurred_at >= %(start)s AND e.occurred_at < %(end)s AND e.action = 'search'
+      AND e.actor_id IS NOT NULL AND coalesce(e.criteria->>'family_name', '') <> ''
+), users AS (
+    SELECT id, cp_name_key(last_name) AS name FROM access_user
+    WHERE last_name <> '' AND (id = ANY(%(matched)s) OR id IN (SELECT actor_id FROM searched))
+), own AS (
+    SELECT u.id, array_agg(s.id ORDER BY s.id) AS ids, count(*) AS searches
+    FROM users u JOIN searched s ON s.actor_id = u.id AND s.name = u.name
+    GROUP BY u.id
+), others AS (
+    SELECT u.id, count(s.id) AS searches
+    FROM users u LEFT JOIN searched s ON s.name = u.name AND s.actor_id <> u.id
+    WHERE u.id = ANY(%(matched)s)
+    GROUP BY u.id
+)
+SELECT coalesce(own.id, others.id), own.ids, coalesce(own.searches, 0),
+       others.searches::float / greatest((SELECT count(*) FROM searched), 1)
+FROM own FULL JOIN others USING (id)
 """
 
 
 def find(window: Window, params: dict) -> list[Finding]:
     span = {"start": window.start, "end": window.end}
+    matches = rows(_MATCHES, span)
+    searches = {
+        actor_id: (ids or [], count, share)
+        for actor_id, ids, count, share in rows(
+            _SEARCHES, {**span, "matched": [row[0] for row in matches]}
+        )
+    }
     found: dict[int, Finding] = {}
-    for actor_id, address, ids, count in rows(
-        _LOOKUPS, {**span, "min_lookups": params["min_name_lookups"]}
-    ):
-        what = "at their own home postcode" if address else "with their own family name"
+    for actor_id, opened, at_home, namesakes, unexplained, ids, address_share in matches:
+        name_share = (searches.get(actor_id) or ([], 0, 0.0))[2] or 0.0
+        chance = min(
+            _at_least(at_home, opened * float(address_share or 0.0)),
+            _at_least(namesakes, opened * name_share),
+        )
+        if not unexplained and chance > params["max_chance"]:
+            continue
+        what = "at their own home postcode" if at_home else "with their own family name"
         found[actor_id] = Finding(
             subject_id=actor_id,
-            severity="high" if address else "medium",
-            summary=f"Opened {count} record(s) of children {what}, not on their caseload.",
+            severity="high" if at_home else "medium",
+            summary=(
+                f"Opened {at_home + namesakes} record(s) of children {what}, not on their "
+                f"caseload, among {opened} children opened; "
+                + ("nothing in the data explains it." if unexplained else f"chance {chance:.2%}.")
+            ),
             evidence_ids=ids[:EVIDENCE_CAP],
-            evidence_count=count,
+            evidence_count=len(ids),
             key=window.day.isoformat(),
         )
-    for actor_id, ids, count in rows(_SEARCHES, {**span, "searches": params["own_name_searches"]}):
-        if actor_id not in found:
+    for actor_id, (ids, count, _share) in searches.items():
+        if actor_id not in found and count >= params["own_name_searches"]:
             found[actor_id] = Finding(
                 subject_id=actor_id,
                 severity="medium",
@@ -57,6 +120,15 @@ def find(window: Window, params: dict) -> list[Finding]:
                 key=window.day.isoformat(),
             )
     return [found[actor_id] for actor_id in sorted(found)]
+
+
+def _at_least(observed: int, expected: float) -> float:
+    """Poisson P(X ≥ observed) for mean ``expected``: how likely chance alone gives this many
+    matches (1 when there are none to explain)."""
+    if observed <= 0:
+        return 1.0
+    below = sum(math.exp(-expected) * expected**k / math.factorial(k) for k in range(observed))
+    return max(0.0, 1.0 - below)
 
 
 DETECTOR = Detector(

@@ -1,8 +1,15 @@
 """Sudden volume against the user's own baseline.
 
 Threat: a user who normally opens a dozen records a day and suddenly opens hundreds is
-harvesting, whatever each lookup's explanation. Compared with their own median day (robust
-z-score), or with their role's median day while they have too little history of their own.
+harvesting, whatever each lookup's explanation. Volume is counted in distinct children
+opened: coming back to the same child all day (a busy caseload) is work, reaching many
+children is what harvesting needs. Two shapes:
+- one day far above the user's own median day (ratio and robust z-score);
+- three active days running (within a week) each several times the user's earlier median,
+  which no single day's test sees when the harvest is spread out.
+A user with fewer than ``min_history_days`` active days has no usual day to compare with and
+is not measured here (a role's median says little about one person; a new user harvesting
+fast or wide is still seen by ``scraping``).
 """
 
 from __future__ import annotations
@@ -14,58 +21,92 @@ from .base import Detector, Finding, events_of, robust_spread, rows
 
 _VOLUME = """
 WITH today AS (
-    SELECT actor_id, actor_role, lookups + searches AS volume
-    FROM audit_activityday WHERE day = %(day)s
-), role_median AS (
-    SELECT actor_role, percentile_cont(0.5) WITHIN GROUP (ORDER BY volume) AS median
-    FROM today GROUP BY actor_role
-), history AS (
-    SELECT a.actor_id, count(*) AS days,
-           percentile_cont(0.5) WITHIN GROUP (ORDER BY a.lookups + a.searches) AS median
+    SELECT actor_id, distinct_children AS children
+    FROM audit_activityday WHERE day = %(day)s AND distinct_children >= %(floor)s
+), past AS (
+    SELECT a.actor_id, a.day, a.distinct_children AS children,
+           row_number() OVER (PARTITION BY a.actor_id ORDER BY a.day DESC) AS recency
     FROM audit_activityday a JOIN today t USING (actor_id)
-    WHERE a.day >= %(since)s AND a.day < %(day)s AND t.volume >= %(min)s
-    GROUP BY a.actor_id
-), spread AS (
-    SELECT a.actor_id,
-           percentile_cont(0.5) WITHIN GROUP (
-               ORDER BY abs(a.lookups + a.searches - h.median)) AS mad
-    FROM audit_activityday a JOIN history h USING (actor_id)
     WHERE a.day >= %(since)s AND a.day < %(day)s
-    GROUP BY a.actor_id
+), history AS (
+    SELECT actor_id, count(*) AS days,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY children) AS median,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY children)
+               FILTER (WHERE recency > 2) AS earlier_median
+    FROM past GROUP BY actor_id
+), spread AS (
+    SELECT p.actor_id,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY abs(p.children - h.median)) AS mad
+    FROM past p JOIN history h USING (actor_id) GROUP BY p.actor_id
+), recent AS (
+    SELECT actor_id, count(*) AS days, min(children) AS fewest
+    FROM past WHERE recency <= 2 AND day > %(day)s - %(span)s GROUP BY actor_id
 )
-SELECT t.actor_id, t.volume, coalesce(h.days, 0), h.median, s.mad, r.median
-FROM today t JOIN role_median r USING (actor_role)
-LEFT JOIN history h USING (actor_id) LEFT JOIN spread s USING (actor_id)
-WHERE t.volume >= %(min)s
+SELECT t.actor_id, t.children, h.days, h.median, s.mad, h.earlier_median,
+       coalesce(rc.days, 0), least(t.children, rc.fewest)
+FROM today t JOIN history h USING (actor_id) JOIN spread s USING (actor_id)
+LEFT JOIN recent rc USING (actor_id)
+WHERE h.days >= %(min_days)s
 """
 
 
 def find(window: Window, params: dict) -> list[Finding]:
     since = window.day - timedelta(days=params["history_days"])
+    floor = min(params["min_children"], params["three_day_children"])
+    found = rows(
+        _VOLUME,
+        {
+            "day": window.day,
+            "since": since,
+            "floor": floor,
+            "span": params["three_day_span"],
+            "min_days": params["min_history_days"],
+        },
+    )
     findings = []
-    for actor_id, volume, days, median, mad, role_median in rows(
-        _VOLUME, {"day": window.day, "since": since, "min": params["min_lookups"]}
-    ):
-        own = days >= params["min_history_days"]
-        baseline = median if own else role_median
-        spread = robust_spread(mad if own else 0.0, baseline)
-        if volume < params["min_ratio"] * max(baseline, 1.0):
-            continue
-        if (volume - baseline) / spread < params["robust_z"]:
+    for actor_id, children, days, median, mad, earlier, recent, fewest in found:
+        summary = _one_day(params, children, median, mad) or _three_days(
+            params, days, earlier, recent, fewest
+        )
+        if summary is None:
             continue
         ids, count = events_of(actor_id, window)
-        whose = "their usual day" if own else "a usual day for their role"
         findings.append(
             Finding(
                 subject_id=actor_id,
                 severity="medium",
-                summary=f"{volume} searches and lookups in one day; {whose} is {baseline:g}.",
+                summary=summary,
                 evidence_ids=ids,
                 evidence_count=count,
                 key=window.day.isoformat(),
             )
         )
     return findings
+
+
+def _one_day(params, children, median, mad) -> str | None:
+    if children < params["min_children"]:
+        return None
+    if children < params["min_ratio"] * max(median, 1.0):
+        return None
+    if (children - median) / robust_spread(mad, median) < params["robust_z"]:
+        return None
+    return f"Opened {children} children's records in one day; their usual day is {median:g}."
+
+
+def _three_days(params, days, earlier, recent, fewest) -> str | None:
+    """Today and the two active days before it (within ``three_day_span`` days) each well
+    above the user's median of the days before them."""
+    if earlier is None or days - 2 < params["min_history_days"] or recent < 2:
+        return None
+    if fewest < params["three_day_children"]:
+        return None
+    if fewest < params["three_day_ratio"] * max(earlier, 1.0):
+        return None
+    return (
+        f"Opened at least {fewest} children's records on each of three days running; "
+        f"their usual day before them was {earlier:g}."
+    )
 
 
 DETECTOR = Detector(
