@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
+from django.utils.functional import cached_property
 
 
 class Role(models.TextChoices):
@@ -73,6 +74,15 @@ class User(AbstractUser):
     @property
     def reads_child_data(self) -> bool:
         return self.role in CHILD_READER_ROLES
+
+    @cached_property
+    def leads_team(self) -> bool:
+        """Whether anyone names this user as their supervisor.
+
+        The navigation and the alerts entry both ask on every page; the user object lives for
+        one request, so the question costs one query a page, not one per asker.
+        """
+        return self.team.exists()
 
 
 def _expired(on: date | None, valid_days: int, today: date) -> bool:

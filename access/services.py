@@ -1,11 +1,12 @@
 """Writes about users and their sessions."""
 
+from django.conf import settings
 from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.tokens import default_token_generator
-from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django.utils.module_loading import import_string
 from guardian.shortcuts import assign_perm, remove_perm
 
 from directory.models import Organisation
@@ -17,11 +18,18 @@ from .models import Role, User, UserSession
 
 def user_sessions_end(*, user: User) -> int:
     """Delete every session ``user`` holds; returns how many were ended."""
+    store = session_store_class()
     with transaction.atomic():
         keys = list(UserSession.objects.filter(user=user).values_list("session_key", flat=True))
-        Session.objects.filter(session_key__in=keys).delete()
+        for key in keys:
+            store(session_key=key).delete()
         UserSession.objects.filter(user=user).delete()
     return len(keys)
+
+
+def session_store_class():
+    """The configured session engine's store (sessions live in Redis; tests may differ)."""
+    return import_string(f"{settings.SESSION_ENGINE}.SessionStore")
 
 
 def org_admin_grant(*, user: User, organisation: Organisation) -> None:

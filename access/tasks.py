@@ -1,20 +1,28 @@
 """Scheduled housekeeping for access."""
 
+from datetime import timedelta
+
 from celery import shared_task
-from django.contrib.sessions.models import Session
+from django.conf import settings
 from django.utils import timezone
 
 from .models import UserSession
+from .services import session_store_class
 
 
 @shared_task(bind=True, max_retries=5, retry_backoff=True)
 def expired_sessions_clear(self) -> int:
-    """Delete expired sessions and their tracking rows; idempotent, safe to re-run."""
-    expired = Session.objects.filter(expire_date__lt=timezone.now())
-    keys = list(expired.values_list("session_key", flat=True))
-    expired.delete()
-    UserSession.objects.filter(session_key__in=keys).delete()
-    return len(keys)
+    """Forget sessions that can no longer be used; idempotent, safe to re-run.
+
+    Redis expires idle sessions by itself (``clear_expired`` is for engines that do not);
+    what is left is the tracking rows deactivation uses. A session older than the absolute
+    lifetime is refused by the middleware whatever the store holds, so its row goes.
+    Returns how many tracking rows were deleted.
+    """
+    session_store_class().clear_expired()
+    cutoff = timezone.now() - timedelta(seconds=settings.SESSION_ABSOLUTE_SECONDS)
+    deleted, _ = UserSession.objects.filter(started_at__lt=cutoff).delete()
+    return deleted
 
 
 @shared_task(bind=True, max_retries=None, retry_backoff=True, retry_backoff_max=600)

@@ -56,7 +56,7 @@ def alert_reviewer_kind(user: User) -> str | None:
         return None
     if user.role == Role.AUDITOR:
         return AUDITOR
-    if user.role == Role.SUPERVISOR or user.team.exists():
+    if user.role == Role.SUPERVISOR or user.leads_team:
         return SUPERVISOR
     return None
 

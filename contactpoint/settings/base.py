@@ -184,7 +184,7 @@ CACHES = {
 AUTH_USER_MODEL = "access.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "access.auth_backend.UserWithOrganisationBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 LOGIN_URL = "access:login"
@@ -203,7 +203,10 @@ OTP_TOTP_ISSUER = "ContactPoint"
 OTP_TOTP_THROTTLE_FACTOR = 1
 
 # Sessions: idle timeout 15 minutes, absolute lifetime 12 hours (enforced by middleware).
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Held in Redis: the idle timeout renews the session on every request, which in the database
+# was a read and an UPDATE per page. Redis expires them itself; if it loses them, people sign
+# in again (it fails closed). access.UserSession still lists each user's keys for deactivation.
+SESSION_ENGINE = "django.contrib.sessions.backends.cache"
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=15 * 60)
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

@@ -12,7 +12,6 @@ from auditlog.models import LogEntry
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
-from django.contrib.sessions.models import Session
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
@@ -20,7 +19,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from guardian.shortcuts import get_objects_for_user
 
 from access.models import Role, User
-from access.services import org_admin_grant
+from access.services import org_admin_grant, session_store_class
 from directory.models import Organisation
 from tests.factories import CarerFactory, PractitionerFactory, UserFactory
 
@@ -382,7 +381,7 @@ def test_it_ends_sessions_when_the_action_deactivates_a_user(world, as_user):
     alice = as_user(world.alice)
     assert alice.get("/search/").status_code == 200
     _run_action(as_user(world.ada), "deactivate", world.alice)
-    assert not Session.objects.filter(session_key=alice.session.session_key).exists()
+    assert not session_store_class()().exists(alice.session.session_key)
     response = alice.get("/search/")
     assert response["Location"] == "/accounts/login/"
 
@@ -391,7 +390,7 @@ def test_it_ends_sessions_when_the_checkbox_deactivates_a_user(world, as_user, o
     alice = as_user(world.alice)
     assert alice.get("/search/").status_code == 200
     as_user(olive).post(_change_url(world.alice), _user_form(world.alice, is_active=None))
-    assert not Session.objects.filter(session_key=alice.session.session_key).exists()
+    assert not session_store_class()().exists(alice.session.session_key)
     response = alice.get("/search/")
     assert response["Location"] == "/accounts/login/"
 
