@@ -12,11 +12,14 @@ from access.purposes import Purpose
 from .normalise import normalise_postcode
 
 _OUTWARD = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?$")
-_NAME = re.compile(r"^[^\W\d_]+(?:[ '\-.][^\W\d_]+)*\.?$")
+# Letters in words joined by a space, hyphen or apostrophe, or by a full stop after an
+# initial ("St. John", "H.-Dieter"). Typographic apostrophes are read as plain ones first.
+_NAME = re.compile(r"^[^\W\d_]+(?:(?:\.[ -]?|[ '\-])[^\W\d_]+)*\.?$")
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
 
 
 def _clean_name(value: str, label: str) -> str:
-    value = " ".join(value.split())
+    value = " ".join(value.translate(_APOSTROPHES).split())
     if value and not _NAME.match(value):
         raise forms.ValidationError(
             f"{label} must only include letters, spaces, hyphens and apostrophes"
