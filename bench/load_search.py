@@ -24,6 +24,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -98,6 +99,8 @@ def gunicorn_start(port: int, workers: int, env: dict, log: Path) -> subprocess.
         stderr=log.open("w"),
     )
     for _ in range(100):
+        if process.poll() is not None:
+            sys.exit(f"gunicorn exited (is port {port} in use?); see {log}")
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=1)
             return process
@@ -105,6 +108,77 @@ def gunicorn_start(port: int, workers: int, env: dict, log: Path) -> subprocess.
             time.sleep(0.2)
     process.terminate()
     sys.exit(f"gunicorn did not start; see {log}")
+
+
+class CpuSampler(threading.Thread):
+    """CPU seconds spent by the web server, PostgreSQL's backends for the benchmark database and
+    the load generator, sampled twice a second during the run.
+
+    Why: on two shared cores, requests per second alone cannot say whether the web workers,
+    the database or the load generator is the limit; CPU per lookup can, and it predicts the
+    ceiling (2 cores ÷ CPU per lookup). Sampled rather than read at the end so the figures can
+    be taken over the lookup window alone (sign-in hashes passwords, which costs far more).
+    PostgreSQL's background processes (WAL writer, checkpointer) are not counted.
+    """
+
+    def __init__(self, web_pid: int, database: str) -> None:
+        super().__init__(daemon=True)
+        self.web_pid, self.database = web_pid, database
+        self.locust_pid: int | None = None
+        self.samples: list[tuple[float, dict[str, float]]] = []
+        self._seen: dict[int, tuple[str, float, float]] = {}  # pid -> (part, first, last)
+        self._done = threading.Event()
+
+    def run(self) -> None:
+        while not self._done.wait(0.5):
+            self.sample()
+
+    def stop(self) -> None:
+        self._done.set()
+        self.join()
+        self.sample()
+
+    def sample(self) -> None:
+        import psutil
+
+        for part, process in self._processes(psutil):
+            try:
+                times = process.cpu_times()
+            except psutil.Error:
+                continue
+            used = times.user + times.system
+            first = self._seen.get(process.pid, (part, used, used))[1]
+            self._seen[process.pid] = (part, first, used)
+        totals = {"web": 0.0, "database": 0.0, "load generator": 0.0}
+        for part, first, last in self._seen.values():
+            totals[part] += last - first
+        self.samples.append((time.time(), totals))
+
+    def _processes(self, psutil):
+        for root, part in ((self.web_pid, "web"), (self.locust_pid, "load generator")):
+            if root is None:
+                continue
+            try:
+                parent = psutil.Process(root)
+                yield from ((part, p) for p in [parent, *parent.children(recursive=True)])
+            except psutil.Error:
+                continue
+        for process in psutil.process_iter(["name", "cmdline"]):
+            command = " ".join(process.info["cmdline"] or [])
+            if process.info["name"] == "postgres" and f" {self.database} " in command:
+                yield "database", process
+
+    def between(self, start: float, end: float) -> dict[str, float]:
+        """CPU seconds per part from ``start`` to ``end`` (linear between samples)."""
+        at_start, at_end = self._at(start), self._at(end)
+        return {part: at_end[part] - at_start[part] for part in at_end}
+
+    def _at(self, moment: float) -> dict[str, float]:
+        before = [s for s in self.samples if s[0] <= moment] or self.samples[:1]
+        after = [s for s in self.samples if s[0] >= moment] or self.samples[-1:]
+        (t0, a), (t1, b) = before[-1], after[0]
+        share = 0.0 if t1 == t0 else (moment - t0) / (t1 - t0)
+        return {part: a[part] + share * (b[part] - a[part]) for part in a}
 
 
 def main() -> None:
@@ -128,9 +202,11 @@ def main() -> None:
     env = {**os.environ, "LOOKUP_RATE_LIMIT": str(10**9), "LOAD_PLAN": str(plan)}
     env["LOAD_WINDOW"] = str(work / "window.json")
     server = gunicorn_start(args.port, args.workers, env, work / "gunicorn.log")
+    cpu = CpuSampler(server.pid, args.database)
+    cpu.start()
     stats = work / "locust"
     try:
-        subprocess.run(
+        locust = subprocess.Popen(
             [
                 str(VENV_BIN / "locust"),
                 "-f",
@@ -154,18 +230,39 @@ def main() -> None:
             ],
             cwd=ROOT,
             env=env,
-            check=False,
         )
+        cpu.locust_pid = locust.pid
+        locust.wait()
     finally:
+        cpu.stop()
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
     window = json.loads((work / "window.json").read_text() or "{}")
-    report(work / "locust_stats.csv", window, user_ids, first_event)
+    lookups = report(work / "locust_stats.csv", window, user_ids, first_event)
+    cpu_report(cpu, window, lookups)
 
 
-def report(path: Path, window: dict, user_ids: list[int], first_event: int) -> None:
+def cpu_report(cpu: CpuSampler, window: dict, lookups: int) -> None:
+    """CPU milliseconds per lookup (search or record view) for each part, over the window,
+    and the lookups per second two cores could serve at that cost."""
+    if not lookups or "first" not in window:
+        return
+    spent = cpu.between(window["first"], window["last"])
+    seconds = window["last"] - window["first"]
+    parts = ", ".join(f"{part} {used / lookups * 1000:.1f} ms" for part, used in spent.items())
+    print(f"CPU per lookup: {parts}")
+    served = spent["web"] + spent["database"]
+    print(
+        f"cores busy: {sum(spent.values()) / seconds:.2f} of {os.cpu_count()}; "
+        f"web + database {served / lookups * 1000:.1f} ms per lookup: at most "
+        f"{os.cpu_count() * lookups / served:.0f} lookups/s on {os.cpu_count()} cores "
+        f"with nothing else running"
+    )
+
+
+def report(path: Path, window: dict, user_ids: list[int], first_event: int) -> int:
     """Locust's percentiles per request kind; rates over the lookup window (see the
-    locustfile), so the sign-in phase does not dilute them."""
+    locustfile), so the sign-in phase does not dilute them. Returns the lookups served."""
     from audit.models import AccessEvent
 
     rows = {row["Name"]: row for row in csv.DictReader(path.open())}
@@ -190,6 +287,7 @@ def report(path: Path, window: dict, user_ids: list[int], first_event: int) -> N
         f"audit: {searches} search events for {served.get('search', 0)} searches served; "
         f"{views} record-view events for {served.get('record', 0)} record views served"
     )
+    return sum(served.values())
 
 
 if __name__ == "__main__":
