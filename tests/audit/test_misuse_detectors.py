@@ -289,6 +289,37 @@ def test_it_accepts_nights_from_someone_who_works_evenings(people):
     assert raised() == []
 
 
+def test_it_flags_a_late_burst_by_someone_who_does_some_evening_work(people):
+    """Two records most evenings make evening work this user's habit; ten at night is five
+    times the most they ever opened after hours."""
+    evenings = [
+        e
+        for day in HISTORY
+        for e in views(people.dora, people.school[:2], start=at(day, 21), gap=300)
+    ]
+    load(
+        working_days(people.dora, people.school, HISTORY, per_day=6),
+        evenings,
+        views(people.dora, people.school[:10], start=at(DAY, 22), gap=120),
+    )
+    review()
+    assert raised() == [("off_hours", "dora", "medium")]
+
+
+def test_it_flags_a_day_through_the_users_own_schools_children(people):
+    """Eighty pupils of the user's own school in one day, a few minutes apart, against a
+    usual three: every lookup is explained by the school's involvement, none is a burst."""
+    pupils = [ChildFactory(family_name="Pupil", local_authority=people.leeds) for _ in range(80)]
+    for child in pupils:
+        InvolvementFactory(child=child, organisation=people.school_a)
+    load(
+        working_days(people.alice, people.school, HISTORY, per_day=3),
+        views(people.alice, pupils, start=at(DAY, 9), gap=200),
+    )
+    review()
+    assert ("scraping", "alice", "high") in raised()
+
+
 @pytest.mark.parametrize(
     "shape",
     ["burst", "alphabetical walk", "blind searching"],
@@ -335,6 +366,15 @@ def test_it_flags_an_attempt_on_a_shielded_childs_details(people):
 def test_it_flags_a_shielded_record_opened_again_and_again(people):
     hidden = ChildFactory(family_name="Rowntree", shielded=True, local_authority=people.leeds)
     load(views(people.alice, [hidden] * 3, start=at(DAY, 11, 5), gap=200))
+    review()
+    assert raised() == [("shielded", "alice", "medium")]
+
+
+def test_it_flags_a_shielded_record_opened_twice_an_hour_all_afternoon(people):
+    """Never three times in one hour, but six times by four o'clock."""
+    hidden = ChildFactory(family_name="Rowntree", shielded=True, local_authority=people.leeds)
+    load(*(views(people.alice, [hidden] * 2, start=at(DAY, hour, 5), gap=1800)
+           for hour in (13, 14, 15)))  # fmt: skip
     review()
     assert raised() == [("shielded", "alice", "medium")]
 
@@ -418,8 +458,8 @@ def _emergency(requester, supervisor, child, *, granted: datetime, judged_after=
     return request
 
 
-@pytest.mark.parametrize(("judged_after", "expected"), [(45, 1), (40 * 60, 0)])
-def test_it_flags_a_supervisor_who_endorses_every_break_glass_within_a_minute(
+@pytest.mark.parametrize(("judged_after", "expected"), [(45, 1), (4 * 60, 1), (40 * 60, 0)])
+def test_it_flags_a_supervisor_who_endorses_every_break_glass_within_minutes(
     people, judged_after, expected
 ):
     for n in range(8):

@@ -2,7 +2,10 @@
 
 Threat: lookups at night or at the weekend by someone who never works then are lookups
 nobody is around to question. Night and weekend workers (out-of-hours GPs, emergency duty
-teams) are measured against their own habits, so their normal nights raise nothing.
+teams) are measured against their own habits, so their normal nights raise nothing. Someone
+who does some evening work (but mostly works days) is still flagged for a burst several
+times larger than any off-hours day in their past: a habit of checking a few records after
+dinner does not cover a night of two dozen.
 """
 
 from __future__ import annotations
@@ -22,7 +25,8 @@ WITH today AS (
     WHERE day = %(day)s AND off_hours_lookups >= %(min)s
 )
 SELECT t.actor_id, t.off_hours_lookups,
-       coalesce(sum(a.off_hours_lookups), 0), coalesce(sum(a.lookups), 0)
+       coalesce(sum(a.off_hours_lookups), 0), coalesce(sum(a.lookups), 0),
+       coalesce(max(a.off_hours_lookups), 0)
 FROM today t LEFT JOIN audit_activityday a
      ON a.actor_id = t.actor_id AND a.day >= %(since)s AND a.day < %(day)s
 GROUP BY t.actor_id, t.off_hours_lookups
@@ -33,12 +37,14 @@ def find(window: Window, params: dict) -> list[Finding]:
     since = window.day - timedelta(days=params["history_days"])
     opens, closes = settings.MISUSE_WORKING_HOURS
     findings = []
-    for actor_id, off_hours, past_off, past_all in rows(
+    for actor_id, off_hours, past_off, past_all, most in rows(
         _OFF_HOURS,
         {"day": window.day, "since": since, "min": params["min_off_hours_lookups"]},
     ):
         usual_share = past_off / past_all if past_all else 0.0
-        if usual_share > params["max_usual_share"]:
+        mostly_days = usual_share <= params["burst_max_usual_share"]
+        burst = mostly_days and off_hours >= params["burst_ratio"] * max(most, 1)
+        if usual_share > params["max_usual_share"] and not burst:
             continue
         ids, count = events_of(actor_id, window, LOOKUP_ACTIONS)
         findings.append(
@@ -47,7 +53,8 @@ def find(window: Window, params: dict) -> list[Finding]:
                 severity="medium",
                 summary=(
                     f"Opened {off_hours} records outside working hours ({closes}:00–{opens}:00 "
-                    f"or at the weekend); usually {usual_share:.0%} of their lookups are."
+                    f"or at the weekend); usually {usual_share:.0%} of their lookups are, and "
+                    f"their most on any day of the last {params['history_days']} was {most}."
                 ),
                 evidence_ids=ids,
                 evidence_count=count,

@@ -3,7 +3,8 @@
 Threat: someone copying the directory. Four shapes, any one of which raises the alert:
 - a burst — many distinct children within an hour, with seconds between them;
 - a wide day — many distinct children, mostly ones the data explains only weakly or not at
-  all (residence, nothing), which is not what a caseload looks like;
+  all (residence, nothing), which is not what a caseload looks like; or many times the
+  user's own usual day, however well explained (a teacher copying their own school);
 - a walk — searches whose family names go in alphabetical order, or whose dates of birth step
   a day at a time;
 - blind searching — many searches and (almost) no record ever opened, which is how someone
@@ -37,12 +38,21 @@ WITH l AS (
            avg((basis IN ('residence', 'none'))::int) AS weak_share,
            (array_agg(event_id ORDER BY event_id))[1:%(cap)s] AS ids, count(*) AS n
     FROM l GROUP BY actor_id
+), wide AS (
+    SELECT d.*, coalesce((
+        SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY a.distinct_children)
+        FROM audit_activityday a
+        WHERE a.actor_id = d.actor_id AND a.day >= %(since)s AND a.day < %(day)s), 0) AS usual
+    FROM per_day d WHERE d.children >= %(day_children)s
 )
 SELECT 'burst', actor_id, children, median_gap, ids, n FROM per_hour
 WHERE children >= %(burst_children)s AND median_gap <= %(burst_gap)s
 UNION ALL
-SELECT 'wide', actor_id, children, weak_share, ids, n FROM per_day
-WHERE children >= %(day_children)s AND weak_share >= %(weak_share)s
+SELECT 'wide', actor_id, children, weak_share, ids, n FROM wide
+WHERE weak_share >= %(weak_share)s
+UNION ALL
+SELECT 'usual', actor_id, children, usual, ids, n FROM wide
+WHERE weak_share < %(weak_share)s AND children >= %(day_ratio)s * greatest(usual, 1)
 """
 
 _SEARCHES = """
@@ -92,10 +102,15 @@ def find(window: Window, params: dict) -> list[Finding]:
             "burst_gap": params["burst_median_gap_seconds"],
             "day_children": params["day_children"],
             "weak_share": params["day_unexplained_share"],
+            "day_ratio": params["day_usual_ratio"],
+            "day": window.day,
+            "since": window.day - timedelta(days=params["history_days"]),
         },
     ):
         if shape == "burst":
             note(actor_id, f"{children} children in one hour, {measure:.0f} s apart", ids, n)
+        elif shape == "usual":
+            note(actor_id, f"{children} children in a day, against a usual {measure:g}", ids, n)
         else:
             note(actor_id, f"{children} children in a day, {measure:.0%} not on a caseload", ids, n)
     spread = window.end - timedelta(days=params["spread_days"])

@@ -4,12 +4,14 @@ Threat: a shielded child is at risk if located (a refuge); anyone trying to get 
 shield — overriding it, being refused an override, or opening the identity-only record again
 and again — is exactly who the shield is for. Overrides are also raised the moment they
 happen (``access.gateway.shield_override``); this detector's key is the same, so a window
-reviewed later adds nothing twice.
+reviewed later adds nothing twice. Repeats are counted in the hour and since local midnight,
+so spreading them over the afternoon does not hide them; both carry the key of the day's
+first view of that child, so one run of repeats raises one alert.
 """
 
 from __future__ import annotations
 
-from ..windows import HOUR, Window
+from ..windows import DAY, HOUR, Window, window_floor
 from .base import Detector, Finding, rows
 
 _ATTEMPTS = """
@@ -20,11 +22,21 @@ ORDER BY e.id
 """
 
 _REPEATS = """
-SELECT actor_id, child_public_id, array_agg(event_id ORDER BY event_id), count(*)
-FROM audit_lookupexplanation
-WHERE occurred_at >= %(start)s AND occurred_at < %(end)s AND child_shielded
-  AND action = 'view' AND actor_id IS NOT NULL
-GROUP BY actor_id, child_public_id HAVING count(*) >= %(repeats)s
+WITH this_hour AS (
+    SELECT actor_id, child_public_id, count(*) AS in_hour
+    FROM audit_lookupexplanation
+    WHERE occurred_at >= %(start)s AND occurred_at < %(end)s AND child_shielded
+      AND action = 'view' AND actor_id IS NOT NULL
+    GROUP BY actor_id, child_public_id
+)
+SELECT h.actor_id, h.child_public_id, array_agg(x.event_id ORDER BY x.event_id), count(*),
+       h.in_hour
+FROM this_hour h JOIN audit_lookupexplanation x
+     ON x.actor_id = h.actor_id AND x.child_public_id = h.child_public_id
+    AND x.occurred_at >= %(midnight)s AND x.occurred_at < %(end)s
+    AND x.child_shielded AND x.action = 'view'
+GROUP BY h.actor_id, h.child_public_id, h.in_hour
+HAVING h.in_hour >= %(repeats)s OR count(*) >= %(day_repeats)s
 """
 
 
@@ -49,14 +61,25 @@ def find(window: Window, params: dict) -> list[Finding]:
         )
         for event_id, actor_id, action in rows(_ATTEMPTS, span)
     ]
-    for actor_id, _child, ids, count in rows(_REPEATS, {**span, "repeats": params["repeat_views"]}):
+    repeats = {
+        **span,
+        "midnight": window_floor(window.start, DAY),
+        "repeats": params["repeat_views"],
+        "day_repeats": params["day_repeat_views"],
+    }
+    for actor_id, _child, ids, count, in_hour in rows(_REPEATS, repeats):
+        how_often = (
+            f"{in_hour} times in an hour"
+            if in_hour >= params["repeat_views"]
+            else f"{count} times today"
+        )
         findings.append(
             Finding(
                 subject_id=actor_id,
                 severity="medium",
                 summary=(
-                    f"Opened one shielded child's record {count} times in an hour; it shows "
-                    "only name, gender and date of birth."
+                    f"Opened one shielded child's record {how_often}; it shows only name, "
+                    "gender and date of birth."
                 ),
                 evidence_ids=ids,
                 evidence_count=count,
