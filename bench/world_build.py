@@ -85,9 +85,28 @@ def database_create(url: str, database: str, replace: bool) -> None:
         if cursor.fetchone():
             if not replace:
                 sys.exit(f"{database} exists; pass --replace to drop and rebuild it.")
-            cursor.execute(f'DROP DATABASE "{database}" WITH (FORCE)')
+            database_drop(cursor, database)
         cursor.execute(f'CREATE DATABASE "{database}"')
     admin.close()
+
+
+def database_drop(cursor, database: str, wait_seconds: int = 900) -> None:
+    """Drop ``database``, waiting while autovacuum works in it: its workers run as the
+    superuser, whom the owner role may not terminate (seen after an interrupted build)."""
+    import psycopg2
+
+    waited = 0
+    while True:
+        try:
+            cursor.execute(f'DROP DATABASE "{database}" WITH (FORCE)')
+            return
+        except psycopg2.errors.InsufficientPrivilege:
+            if waited >= wait_seconds:
+                raise
+            if waited == 0:
+                print(f"{database}: waiting for autovacuum to leave it before dropping it")
+            time.sleep(10)
+            waited += 10
 
 
 @dataclass(frozen=True)
