@@ -170,3 +170,15 @@ def test_it_audits_a_search_that_found_nothing(world, as_user):
 def test_it_marks_search_pages_no_store(world, as_user):
     response = _search(as_user(world.alice), family_name="Thompson")
     assert response["Cache-Control"] == "no-store"
+
+
+def test_a_search_page_runs_a_bounded_number_of_statements(
+    world, as_user, django_assert_max_num_queries
+):
+    # Per page: the user with their organisation, their TOTP device, the search (with its
+    # transaction, planner settings, name keys and audit insert), the unread count and
+    # "leads a team". Sessions live in Redis. A new per-request query shows up here first.
+    client = as_user(world.alice)
+    _search(client, family_name="Thompson")
+    with django_assert_max_num_queries(10):
+        assert _search(client, family_name="Thompson").status_code == 200
