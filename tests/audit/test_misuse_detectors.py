@@ -423,6 +423,30 @@ def test_it_accepts_a_common_family_name_and_a_namesake_on_the_users_own_caseloa
     assert raised() == []
 
 
+@pytest.mark.parametrize(("match", "severity"), [("family name", "medium"), ("postcode", "high")])
+def test_it_flags_a_relative_in_the_users_own_scope_that_chance_does_not_explain(
+    people, match, severity
+):
+    """The relative is a pupil at the user's school, so the lookup is explained by the
+    school's involvement; nobody else searched for the name or met a neighbour today, so a
+    coincidence is unlikely."""
+    people.alice.home_postcode = "LS6 2AB"
+    people.alice.save(update_fields=["home_postcode"])
+    relative = ChildFactory(
+        family_name="Adebayo" if match == "family name" else "Pryce",
+        postcode="LS6 2AB" if match == "postcode" else "LS1 1AA",
+        local_authority=people.leeds,
+    )
+    InvolvementFactory(child=relative, organisation=people.school_a)
+    load(
+        searches(people.bob, CHILD_NAMES[:10], start=at(DAY, 9), gap=300),
+        views(people.bob, people.school, start=at(DAY, 10), gap=60),
+        views(people.alice, [relative, *people.school[:2]], start=at(DAY, 12), gap=60),
+    )
+    review()
+    assert raised() == [("own_family", "alice", severity)]
+
+
 def test_it_accepts_a_namesake_when_others_search_for_the_name_often(people):
     """A colleague searches for Adebayo in one search of four: a user opening a handful of
     their school's children meets an Adebayo by chance, so one namesake is no evidence."""
