@@ -40,15 +40,17 @@ WITH pairs AS (
     GROUP BY actor_id, child_public_id
 ), everyone AS (
     SELECT count(*) AS pairs, count(*) FILTER (WHERE at_home) AS at_home FROM pairs
+), evidence AS (
+    SELECT actor_id, array_agg(id ORDER BY id) AS ids
+    FROM pairs, unnest(ids) AS id WHERE at_home OR namesake GROUP BY actor_id
 )
-SELECT actor_id, count(*),
-       count(*) FILTER (WHERE at_home), count(*) FILTER (WHERE namesake),
-       bool_or(unexplained AND (at_home OR namesake)),
-       (SELECT array_agg(id ORDER BY id) FROM pairs matched, unnest(matched.ids) id
-        WHERE matched.actor_id = pairs.actor_id AND (matched.at_home OR matched.namesake)),
-       ((SELECT at_home FROM everyone) - count(*) FILTER (WHERE at_home))::float
+SELECT p.actor_id, count(*),
+       count(*) FILTER (WHERE p.at_home), count(*) FILTER (WHERE p.namesake),
+       bool_or(p.unexplained AND (p.at_home OR p.namesake)), e.ids,
+       ((SELECT at_home FROM everyone) - count(*) FILTER (WHERE p.at_home))::float
            / greatest((SELECT pairs FROM everyone) - count(*), 1)
-FROM pairs GROUP BY actor_id HAVING bool_or(at_home OR namesake)
+FROM pairs p JOIN evidence e USING (actor_id)
+GROUP BY p.actor_id, e.ids
 """
 
 # Per user searching today: how often they searched for their own family name, and the
