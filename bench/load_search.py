@@ -186,7 +186,12 @@ def main() -> None:
     parser.add_argument("--database", default=DEFAULT_DATABASE)
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--users", type=int, default=8, help="simulated users per organisation")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=4,
+        help="gunicorn workers (2 leave a core idle while each waits for PostgreSQL)",
+    )
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--seed", type=int, default=5)
     args = parser.parse_args()
