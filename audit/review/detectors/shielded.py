@@ -24,21 +24,18 @@ ORDER BY e.id
 """
 
 _REPEATS = """
-WITH this_hour AS (
-    SELECT actor_id, child_public_id, count(*) AS in_hour
+WITH today AS (
+    SELECT actor_id, child_public_id, event_id, occurred_at >= %(start)s AS in_window
     FROM audit_lookupexplanation
-    WHERE occurred_at >= %(start)s AND occurred_at < %(end)s AND child_shielded
+    WHERE occurred_at >= %(midnight)s AND occurred_at < %(end)s AND child_shielded
       AND action = 'view' AND actor_id IS NOT NULL AND basis <> 'own_caseload'
-    GROUP BY actor_id, child_public_id
 )
-SELECT h.actor_id, h.child_public_id, array_agg(x.event_id ORDER BY x.event_id), count(*),
-       h.in_hour
-FROM this_hour h JOIN audit_lookupexplanation x
-     ON x.actor_id = h.actor_id AND x.child_public_id = h.child_public_id
-    AND x.occurred_at >= %(midnight)s AND x.occurred_at < %(end)s
-    AND x.child_shielded AND x.action = 'view' AND x.basis <> 'own_caseload'
-GROUP BY h.actor_id, h.child_public_id, h.in_hour
-HAVING h.in_hour >= %(repeats)s OR count(*) >= %(day_repeats)s
+SELECT actor_id, child_public_id, array_agg(event_id ORDER BY event_id), count(*),
+       count(*) FILTER (WHERE in_window) AS in_hour
+FROM today
+GROUP BY actor_id, child_public_id
+HAVING bool_or(in_window)
+   AND (count(*) FILTER (WHERE in_window) >= %(repeats)s OR count(*) >= %(day_repeats)s)
 """
 
 
