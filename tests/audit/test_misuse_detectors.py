@@ -274,11 +274,13 @@ def test_it_flags_an_off_hours_burst_by_a_daytime_worker(people):
     assert raised() == [("off_hours", "alice", "medium")]
 
 
-def test_it_accepts_nights_from_someone_who_works_evenings(people):
+def _evening_worker_then_ten_at_night(people, *, per_evening: int) -> None:
+    """Dora's working days, ``per_evening`` records every evening of the history, then ten
+    records at night on DAY; reviewed."""
     evenings = [
         e
         for day in HISTORY
-        for e in views(people.dora, people.school[:4], start=at(day, 21), gap=300)
+        for e in views(people.dora, people.school[:per_evening], start=at(day, 21), gap=300)
     ]
     load(
         working_days(people.dora, people.school, HISTORY, per_day=6),
@@ -286,23 +288,17 @@ def test_it_accepts_nights_from_someone_who_works_evenings(people):
         views(people.dora, people.school[:10], start=at(DAY, 22), gap=120),
     )
     review()
+
+
+def test_it_accepts_nights_from_someone_who_works_evenings(people):
+    _evening_worker_then_ten_at_night(people, per_evening=4)
     assert raised() == []
 
 
 def test_it_flags_a_late_burst_by_someone_who_does_some_evening_work(people):
     """Two records most evenings make evening work this user's habit; ten at night is five
     times the most they ever opened after hours."""
-    evenings = [
-        e
-        for day in HISTORY
-        for e in views(people.dora, people.school[:2], start=at(day, 21), gap=300)
-    ]
-    load(
-        working_days(people.dora, people.school, HISTORY, per_day=6),
-        evenings,
-        views(people.dora, people.school[:10], start=at(DAY, 22), gap=120),
-    )
-    review()
+    _evening_worker_then_ten_at_night(people, per_evening=2)
     assert raised() == [("off_hours", "dora", "medium")]
 
 
