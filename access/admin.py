@@ -19,7 +19,7 @@ from .admin_permissions import (
     is_org_admin,
     is_system_admin,
     organisations_managed_by,
-    roles_grantable_by,
+    roles_offered_by,
     user_change_allowed,
     users_managed_by,
     users_visible_to,
@@ -37,6 +37,12 @@ from .services import (
 for _device_model in (TOTPDevice, StaticDevice):
     if admin.site.is_registered(_device_model):
         admin.site.unregister(_device_model)
+
+
+ROLE_CEILINGS_HELP = (
+    "Child-protection practitioners, data managers and auditors work only in a local "
+    "authority's children's services; system admins (and national auditors) in no organisation."
+)
 
 
 class UserAdminForm(forms.ModelForm):
@@ -64,6 +70,8 @@ class UserAdminForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if "email" in self.fields:
             self.fields["email"].required = True
+        if "role" in self.fields:
+            self.fields["role"].help_text = ROLE_CEILINGS_HELP
 
 
 @admin.register(User)
@@ -134,10 +142,11 @@ class UserAdmin(admin.ModelAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def formfield_for_choice_field(self, db_field, request: HttpRequest, **kwargs):
-        """Rule: nobody grants a role above their own."""
+        """Rules: nobody grants a role above their own, nor one their organisations may not
+        hold (role ceilings)."""
         if db_field.name == "role":
-            grantable = roles_grantable_by(request.user)
-            kwargs["choices"] = [(role.value, role.label) for role in grantable]
+            offered = roles_offered_by(request.user)
+            kwargs["choices"] = [(role.value, role.label) for role in offered]
         return super().formfield_for_choice_field(db_field, request, **kwargs)
 
     def save_model(self, request: HttpRequest, obj: User, form, change: bool) -> None:

@@ -11,7 +11,7 @@ from guardian.shortcuts import get_objects_for_user
 
 from directory.models import Organisation
 
-from .models import ADMIN_ROLES, Role, User
+from .models import ADMIN_ROLES, ROLE_CEILINGS, Role, User
 
 MANAGE_USERS = "directory.manage_users"
 
@@ -108,6 +108,22 @@ def roles_grantable_by(user) -> list[Role]:
     if is_org_admin(user):
         return [role for role in Role if role not in _ABOVE_ORG_ADMIN]
     return []
+
+
+def roles_offered_by(user) -> list[Role]:
+    """The roles the user form offers ``user``: those they may grant that at least one of the
+    organisations they manage may hold.
+
+    Rule (role ceilings): a school's admin is never offered child protection, data manager or
+    auditor. Which organisation the form names is checked again when it is saved
+    (``User.clean``), which is what refuses a system admin's choice that does not fit.
+    """
+    grantable = roles_grantable_by(user)
+    if is_system_admin(user):
+        return grantable
+    kinds = set(organisations_managed_by(user).values_list("kind", flat=True))
+    allowed = frozenset().union(*(ROLE_CEILINGS.get(kind, frozenset()) for kind in kinds))
+    return [role for role in grantable if role in allowed]
 
 
 def user_change_allowed(user, target: User) -> bool:

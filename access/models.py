@@ -5,8 +5,11 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.functional import cached_property
+
+from directory.models import Organisation
 
 
 class Role(models.TextChoices):
@@ -35,6 +38,60 @@ CHILD_READER_ROLES = frozenset(
     }
 )
 ADMIN_ROLES = frozenset({Role.ORG_ADMIN, Role.SYSTEM_ADMIN})
+
+# Rule (role ceilings): which roles an organisation may hold depends on what it is, so that
+# nobody — an organisation admin included — can turn a teacher into a child-protection
+# practitioner. Every organisation has practitioners, people who supervise them and an admin.
+# Only a local authority's children's services hold the authority's powers: overriding a
+# shield (child protection), managing shields and seeing shielded children in full (data
+# managers), and reading every alert (auditors). System admins, and auditors working
+# nationally, belong to no organisation. A kind missing here may hold nothing (fails closed).
+_EVERY_ORGANISATION = frozenset(
+    {Role.PRACTITIONER, Role.SUPERVISING_PRACTITIONER, Role.SUPERVISOR, Role.ORG_ADMIN}
+)
+_AUTHORITY_ONLY = frozenset({Role.CHILD_PROTECTION_PRACTITIONER, Role.DATA_MANAGER, Role.AUDITOR})
+_Kind = Organisation.Kind
+ROLE_CEILINGS: dict[str | None, frozenset[Role]] = {
+    _Kind.SCHOOL: _EVERY_ORGANISATION,
+    _Kind.GP_PRACTICE: _EVERY_ORGANISATION,
+    _Kind.HEALTH_SERVICE: _EVERY_ORGANISATION,
+    _Kind.POLICE: _EVERY_ORGANISATION,
+    _Kind.YOUTH_OFFENDING: _EVERY_ORGANISATION,
+    _Kind.VOLUNTARY: _EVERY_ORGANISATION,
+    _Kind.LA_CHILDRENS_SERVICES: _EVERY_ORGANISATION | _AUTHORITY_ONLY,
+    None: frozenset({Role.SYSTEM_ADMIN, Role.AUDITOR}),
+}
+
+
+def roles_allowed_for(organisation: Organisation | None) -> frozenset[Role]:
+    """The roles a user of ``organisation`` (None: of no organisation) may hold."""
+    return ROLE_CEILINGS.get(organisation.kind if organisation else None, frozenset())
+
+
+def role_within_ceiling(*, role: str, organisation: Organisation | None) -> bool:
+    return role in roles_allowed_for(organisation)
+
+
+def role_ceiling_problem(*, role: str, organisation: Organisation | None) -> str | None:
+    """Why ``organisation`` may not hold ``role``, in words an admin can act on; None if it
+    may."""
+    if role_within_ceiling(role=role, organisation=organisation):
+        return None
+    allowed = [r.label for r in Role if r in roles_allowed_for(organisation)]
+    who = (
+        f"Users of {organisation.name} ({organisation.get_kind_display()})"
+        if organisation
+        else "Users with no organisation"
+    )
+    label = Role(role).label if role in Role.values else role
+    return (
+        f"{who} cannot hold the role “{label}”. "
+        f"Roles they may hold: {', '.join(allowed) or 'none'}."
+    )
+
+
+class RoleCeilingExceeded(ValidationError):
+    """Raised on save: the user's organisation may not hold their role (see ``ROLE_CEILINGS``)."""
 
 
 class User(AbstractUser):
@@ -70,6 +127,25 @@ class User(AbstractUser):
 
     class Meta:
         permissions = [("reset_second_factor", "Can reset a user's second factor")]
+
+    def clean(self) -> None:
+        super().clean()
+        problem = role_ceiling_problem(role=self.role, organisation=self.organisation)
+        if problem:
+            raise ValidationError({"role": problem})
+
+    def save(self, *args, **kwargs) -> None:
+        """Rule (role ceilings), enforced on every save — admin, shell, services, factories —
+        not only in forms. A save that touches neither role nor organisation (``last_login``
+        at sign-in) cannot change the answer and skips the check."""
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or {"role", "organisation", "organisation_id"} & set(
+            update_fields
+        ):
+            problem = role_ceiling_problem(role=self.role, organisation=self.organisation)
+            if problem:
+                raise RoleCeilingExceeded({"role": problem})
+        super().save(*args, **kwargs)
 
     @property
     def reads_child_data(self) -> bool:

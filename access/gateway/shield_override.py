@@ -1,10 +1,11 @@
 """Shield override: a child-protection practitioner sees a shielded child's full record once.
 
-Rule (shielding): only the child-protection role may override a shield, only for a child in
-their scope, after a warning, a fresh second factor (the view's ``require_step_up``) and a
-written reason. The full record is returned by this one call and remembered nowhere, so the
-next view is shielded again. The user's supervisor and the authority's data managers are told
-at once, and every attempt, allowed or refused, is an audit event of its own kind.
+Rule (shielding): only the child-protection role, held in an organisation allowed to hold it
+(role ceilings), may override a shield, only for a child in their scope, after a warning, a
+fresh second factor (the view's ``require_step_up``) and a written reason. The full record is
+returned by this one call and remembered nowhere, so the next view is shielded again. The
+user's supervisor and the authority's data managers are told at once, and every attempt,
+allowed or refused, is an audit event of its own kind.
 """
 
 from __future__ import annotations
@@ -33,7 +34,10 @@ from .shielding import REVEALED_BY_OVERRIDE, ShieldStatus, data_managers_for, ma
 OVERRIDE = "shield_override"
 DENIED = "shield_denied"
 
-NOT_CHILD_PROTECTION = "Only child-protection practitioners can override a shield."
+NOT_CHILD_PROTECTION = (
+    "Only child-protection practitioners of a local authority's children's services can "
+    "override a shield."
+)
 
 
 class ShieldOverrideRefused(Exception):
@@ -49,9 +53,10 @@ class ChildNotShielded(Exception):
 
 
 def shield_override_refuse(*, user: User, public_id: str, actor: Actor) -> None:
-    """Record and refuse an attempt by a user whose role may not override a shield.
+    """Record and refuse an attempt by a user whose role (or organisation) may not override a
+    shield.
 
-    The refusal depends on the role alone, never on the child, so it tells nothing about
+    The refusal depends on the user alone, never on the child, so it tells nothing about
     whether the child exists.
     """
     access_event_record_now(

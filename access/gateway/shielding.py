@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from access.models import Notification, Role, ShieldChange, User
+from access.models import Notification, Role, ShieldChange, User, role_within_ceiling
 from access.notifications import notification_create
 from audit.models import AccessEvent
 from audit.writer import Actor, access_event_record
@@ -67,8 +67,15 @@ def manages_shielding(*, user: User, local_authority_id: str) -> bool:
 
 
 def may_override_shield(user: User) -> bool:
-    """Rule: only the child-protection role may override a shield."""
-    return user.role == Role.CHILD_PROTECTION_PRACTITIONER
+    """Rule: only the child-protection role may override a shield, and only in an
+    organisation allowed to hold it (role ceilings: a local authority's children's services).
+
+    The organisation is checked here as well as when the user is saved, so a row that got
+    past the model (a bulk update, an organisation whose kind changed later) still cannot.
+    """
+    return user.role == Role.CHILD_PROTECTION_PRACTITIONER and role_within_ceiling(
+        role=user.role, organisation=user.organisation
+    )
 
 
 def shield_status_for(*, user: User, child: Child) -> ShieldStatus:

@@ -34,8 +34,9 @@ from tests.factories import (
     InvolvementFactory,
     LocalAuthorityFactory,
     OrganisationFactory,
-    UserFactory,
 )
+
+from .past_ceiling import user_past_ceiling
 
 # --- the world, as plain data ----------------------------------------------------------------
 
@@ -246,7 +247,9 @@ def _build(world: WorldSpec, today: date):
         )
         for i, (name, kind, authority, sensitive) in enumerate(ORGANISATIONS)
     ]
-    users = [UserFactory(organisation=orgs[u.organisation], role=u.role) for u in world.users]
+    # Any role in any organisation, as rows from before role ceilings may be: the gateway's
+    # answers must follow the rules for them too.
+    users = [user_past_ceiling(organisation=orgs[u.organisation], role=u.role) for u in world.users]
     children = []
     for i, spec in enumerate(world.children):
         child = ChildFactory(

@@ -5,7 +5,8 @@ import pytest
 
 from access.models import Notification
 from audit.models import AccessEvent
-from tests.factories import UserFactory
+
+from .past_ceiling import user_past_ceiling
 
 PRIVATE = ("12 Refuge Road", "07700 900123", "Dr Priya Shah", "LS1 4AP")
 
@@ -130,6 +131,6 @@ def test_it_finds_a_shielded_child_by_name_but_never_by_postcode(shield_world, a
 def test_it_does_not_tell_the_management_team_when_nobody_is_registered(world, as_user):
     world.maya.shielded = True
     world.maya.save()
-    UserFactory(organisation=world.school_a, role="data_manager")
+    user_past_ceiling(organisation=world.school_a, role="data_manager")
     body = _contact(as_user(world.alice), world.maya).content.decode()
     assert "Nobody in Leeds's management team is registered" in body

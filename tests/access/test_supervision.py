@@ -64,7 +64,7 @@ def test_it_needs_a_note_to_reject(world, as_user, granted):
 
 
 def test_it_tells_the_auditors_of_a_rejection(world, as_user, granted):
-    auditor = UserFactory(username="audrey", role=Role.AUDITOR)
+    auditor = UserFactory(username="audrey", organisation=world.council, role=Role.AUDITOR)
     as_user(world.sam).post(
         f"/supervision/{granted.pk}/", {"decision": "reject", "note": "No emergency here."}
     )
