@@ -5,6 +5,8 @@ views (``RequireTwoFactorMiddleware``); the second factor is checked against the
 device, with django-otp's throttling.
 """
 
+from urllib.parse import urlsplit
+
 from django.contrib import auth
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -19,6 +21,7 @@ from audit.models import AccessEvent
 from audit.writer import Actor, access_event_record_now
 
 from . import throttle, two_factor
+from .cross_site import is_lookup_path
 from .forms import PasswordForm, TokenForm
 from .step_up import step_up_record
 
@@ -29,8 +32,16 @@ _THROTTLED = "Too many failed sign-in attempts from this network. Try again in 1
 
 
 def _safe_next(request: HttpRequest) -> str | None:
+    """Where to go after signing in or stepping up: a page of this site, but never a search
+    or record. ``next`` comes from a URL anyone can write, and a lookup reached through it
+    after sign-in would come from our own redirect, past the cross-site check
+    (``access.cross_site``); nothing of ours puts a lookup in ``next``."""
     target = request.GET.get("next") or request.POST.get("next")
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
+    if (
+        target
+        and url_has_allowed_host_and_scheme(target, {request.get_host()})
+        and not is_lookup_path(urlsplit(target).path)
+    ):
         return target
     return None
 
