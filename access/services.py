@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.tokens import default_token_generator
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.module_loading import import_string
@@ -25,6 +26,24 @@ def user_sessions_end(*, user: User) -> int:
             store(session_key=key).delete()
         UserSession.objects.filter(user=user).delete()
     return len(keys)
+
+
+def session_rotate(*, request: HttpRequest) -> None:
+    """Give the signed-in session a new key, keeping its contents.
+
+    Rule (sessions): called when the second factor is verified, so a key learned or planted
+    while the session knew only the password (session fixation, a half-signed-in browser left
+    open) is void before the session can reach any child. ``UserSession`` follows the new key,
+    so deactivating the user still ends this session.
+    """
+    old_key = request.session.session_key
+    request.session.cycle_key()
+    new_key = request.session.session_key
+    moved = UserSession.objects.filter(user=request.user, session_key=old_key).update(
+        session_key=new_key
+    )
+    if not moved:
+        UserSession.objects.get_or_create(user=request.user, session_key=new_key)
 
 
 def session_store_class():

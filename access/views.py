@@ -2,7 +2,8 @@
 
 A session that has passed the password step but not the second factor may reach only these
 views (``RequireTwoFactorMiddleware``); the second factor is checked against the user's own
-device, with django-otp's throttling.
+device, with django-otp's throttling, and once it is verified the session gets a new key
+(``session_rotate``), as it did at the password step.
 """
 
 from urllib.parse import urlsplit
@@ -23,6 +24,7 @@ from audit.writer import Actor, access_event_record_now
 from . import throttle, two_factor
 from .cross_site import is_lookup_path
 from .forms import PasswordForm, TokenForm
+from .services import session_rotate
 from .step_up import step_up_record
 
 _NEXT = "cp_next"
@@ -96,6 +98,7 @@ def second_factor(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         if two_factor.token_verify(device=device, token=form.cleaned_data["otp_token"]):
             otp_login(request, device)
+            session_rotate(request=request)
             return _after_login(request)
         _record_code_failure(request)
         form.add_error("otp_token", _BAD_CODE)
@@ -122,6 +125,7 @@ def enrol(request: HttpRequest) -> HttpResponse:
             device.confirmed = True
             device.save(update_fields=["confirmed"])
             otp_login(request, device)
+            session_rotate(request=request)
             access_event_record_now(
                 actor=Actor.from_request(request),
                 action=AccessEvent.Action.DEVICE_ENROLLED,
