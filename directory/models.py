@@ -9,7 +9,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import F, Func, Q
-from django.db.models.functions import Left, Length
+from django.db.models.functions import Left, Length, Substr
 
 from .public_ids import new_public_id
 
@@ -205,6 +205,11 @@ class FamilyNameKey(models.Model):
     phonetic = models.GeneratedField(
         expression=DoubleMetaphone(F("key")), output_field=models.TextField(), db_persist=True
     )
+    # How many active children carry the key (current or former), refreshed in bulk by
+    # cp_family_key_frequencies_refresh() (migration 0011): the matcher's term-frequency
+    # adjustment, so that "Smith" agreeing counts for less than "Featherstonehaugh". A key
+    # added since the last refresh reads 0 and is taken as rare.
+    children = models.IntegerField(db_default=0)
 
     class Meta:
         indexes = [
@@ -213,10 +218,34 @@ class FamilyNameKey(models.Model):
             # Keys by first letter and length, key included: the candidates for an
             # edit-distance match, read and measured from the index alone.
             models.Index(Left("key", 1), Length("key"), F("key"), name="familynamekey_shape"),
+            # Keys without their first letter: a slip in the first letter (Nerry for Berry)
+            # shares no leading trigram and no sound with the name meant.
+            models.Index(Substr("key", 2), name="familynamekey_tail"),
         ]
 
     def __str__(self) -> str:
         return self.key
+
+
+class MatchWeights(models.Model):
+    """The matcher's u probabilities as last estimated from the directory's own children.
+
+    Rule (identity): how much an agreement counts depends on how often it happens by chance
+    between two different children; ``estimate_match_weights`` measures that on random pairs
+    of this directory's records (no names or ids are kept, only per-level rates). The newest
+    row is used; with none, the defaults in ``access/gateway/match_model.py`` apply.
+    """
+
+    estimated_at = models.DateTimeField(auto_now_add=True)
+    pairs = models.PositiveIntegerField(help_text="Random pairs of children compared.")
+    u = models.JSONField(help_text="Per field, the share of random pairs at each level.")
+
+    class Meta:
+        ordering = ["-estimated_at"]
+        verbose_name_plural = "match weights"
+
+    def __str__(self) -> str:
+        return f"Match weights of {self.estimated_at:%Y-%m-%d %H:%M}"
 
 
 class Carer(models.Model):

@@ -41,6 +41,13 @@ def child_scope_q(*, user, now: datetime, today: date) -> Q:
 
     For a query on ``Child`` itself (the table unaliased), as every gateway read is.
     """
+    condition, params = child_scope_sql(user=user, now=now, today=today)
+    return Q(RawSQL(condition, params, output_field=BooleanField()))  # noqa: S611 - parameters
+
+
+def child_scope_sql(*, user, now: datetime, today: date) -> tuple[str, list]:
+    """``child_scope_q``'s condition as SQL text and parameters, for the gateway's queries
+    written in SQL (the matcher); the one place the scope rule is written."""
     organisation: Organisation = user.organisation
     sql = [_INVOLVED, _GRANTED]
     params: list = [organisation.pk, today, today]
@@ -48,8 +55,7 @@ def child_scope_q(*, user, now: datetime, today: date) -> Q:
     if organisation.is_local_authority:
         sql.append(_RESIDENT)
         params.append(organisation.local_authority_id)
-    condition = "(" + " OR ".join(sql) + ")"
-    return Q(RawSQL(condition, params, output_field=BooleanField()))  # noqa: S611 - parameters
+    return "(" + " OR ".join(sql) + ")", params
 
 
 def visible_involvements_q(*, organisation: Organisation, today: date) -> Q:

@@ -1,13 +1,16 @@
-"""Child search: typo-tolerant, scoped in SQL, capped, audited in the same transaction.
+"""Child search: ranked by how well each child matches, scoped in SQL, capped, audited in
+the same transaction.
 
-Matching: family names through the dictionary of name keys (trigram and double metaphone,
-current and former surnames), given names by similarity, sound and a nickname table, dates
-of birth as typed or with day and month swapped. See docs/performance.md for the plans.
+``child_search`` asks the matcher (``matcher.candidates_rank``) for candidates within the
+user's scope and shows them with the evidence of what agreed, strong matches first and
+possible matches after. ``children_matching`` is the strict filter the break-glass
+directory search keeps: there, every typed detail must match, so that a search of the whole
+directory cannot become a fishing tool. See docs/matching.md.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 
 from django.conf import settings
@@ -19,19 +22,22 @@ from django.utils import timezone
 from access.models import AccessRequest
 from audit.models import AccessEvent
 from audit.writer import Actor, access_event_record
-from directory.models import Child, FamilyNameKey
-from directory.normalise import date_of_birth_readings, given_name_variants, name_key
+from directory.models import Child
+from directory.normalise import date_of_birth_readings, given_name_variants
 
 from .gate import ensure_may_read
+from .matcher import (
+    Candidate,
+    Evidence,
+    MatchQuery,
+    QueryKeys,
+    candidates_rank,
+    name_keys_lookup,
+    query_keys_lookup,
+)
 from .replica import child_read
-from .scope import child_scope_q
+from .scope import child_scope_sql
 
-# How many dictionary keys one typed family name may expand to: enough for every spelling
-# of a common name, few enough that the btree lookups stay a handful of milliseconds.
-FAMILY_KEYS_LIMIT = 200
-# Keys this short or shorter tolerate one keystroke's slip, longer ones two (a swap of two
-# letters is two).
-SHORT_NAME = 3
 # Ranking points: a former surname, a nickname and the typed (not swapped) date of birth
 # count nearly as much as an exact name, so the intended child is in the top five.
 FORMER_NAME_SCORE = 0.8
@@ -85,6 +91,10 @@ class ChildSummary:
     shielded: bool
     town: str
     postcode: str
+    # A ranked search says why a child is shown and how strongly; a strict one has no
+    # evidence and every child is a match.
+    strong: bool = True
+    evidence: Evidence | None = None
 
     @property
     def full_name(self) -> str:
@@ -93,8 +103,18 @@ class ChildSummary:
 
 @dataclass(frozen=True)
 class SearchResult:
-    children: list[ChildSummary]
-    more_than_cap: bool
+    """The children shown, best first: strong matches, then possible ones."""
+
+    children: list[ChildSummary] = field(default_factory=list)
+    more_than_cap: bool = False
+
+    @property
+    def matches(self) -> list[ChildSummary]:
+        return [child for child in self.children if child.strong]
+
+    @property
+    def possible(self) -> list[ChildSummary]:
+        return [child for child in self.children if not child.strong]
 
 
 def child_search(
@@ -121,8 +141,20 @@ def child_search(
         # what was found, so it cannot be written before the read.
         with child_read() as using:
             search_session_tune(using=using)
-            rows = list(_matching_children(user=user, criteria=criteria, today=today)[: cap + 1])
-        children = [child_summary(child) for child in rows[:cap]]
+            query = MatchQuery(
+                family_name=criteria.family_name,
+                given_name=criteria.given_name,
+                date_of_birth=criteria.date_of_birth,
+            )
+            keys = query_keys_lookup(query, using=using)
+            ranked = candidates_rank(
+                query=query,
+                condition=_search_condition(user=user, criteria=criteria, keys=keys, today=today),
+                limit=cap + 1,
+                using=using,
+                keys=keys,
+            )
+        children = [candidate_summary(candidate) for candidate in ranked[:cap]]
         access_event_record(
             actor=actor,
             action=AccessEvent.Action.SEARCH,
@@ -131,7 +163,7 @@ def child_search(
             criteria=criteria.for_audit(),
             result_ids=[c.public_id for c in children],
         )
-    return SearchResult(children=children, more_than_cap=len(rows) > cap)
+    return SearchResult(children=children, more_than_cap=len(ranked) > cap)
 
 
 def search_session_tune(using: str = DEFAULT_DB_ALIAS) -> None:
@@ -148,17 +180,51 @@ def search_session_tune(using: str = DEFAULT_DB_ALIAS) -> None:
         )
 
 
-def _matching_children(*, user, criteria: SearchCriteria, today: date) -> QuerySet[Child]:
+def _search_condition(
+    *, user, criteria: SearchCriteria, keys: QueryKeys, today: date
+) -> tuple[str, list]:
+    """Which children may be candidates: active, in the user's scope, and in the postcode
+    when one was typed (a postcode narrows; it is not weighed).
+
+    Without a date of birth the candidates are every child with a family name like the one
+    typed (or the given name, for names typed the wrong way round), so the condition also
+    names where the planner can start from scope (``_scope_candidates``).
+    """
     now = timezone.now()
-    keys = family_keys_matching(criteria.family_name)
-    in_scope = Child.objects.filter(child_scope_q(user=user, now=now, today=today))
+    scope_sql, params = child_scope_sql(user=user, now=now, today=today)
+    where = [f"{_CHILD}.status = %s", scope_sql]
+    params = [Child.Status.ACTIVE.value, *params]
+    if criteria.postcode:
+        # Rule (shielding): a shielded child is never found by where they live.
+        where.append(f"NOT {_CHILD}.shielded")
+        if criteria.postcode_is_outward:
+            where.append(f"{_CHILD}.postcode LIKE %s")
+            params.append(f"{criteria.postcode} %")
+        else:
+            where.append(f"{_CHILD}.postcode = %s")
+            params.append(criteria.postcode)
     if not criteria.date_of_birth:
-        # With a date of birth the (date_of_birth, family_key) index finds a handful of
-        # rows at once and scope is checked on those; without one, start from scope.
-        in_scope = in_scope.filter(
-            _scope_candidates(user=user, family_keys=keys, now=now, today=today)
-        )
-    return children_matching(criteria=criteria, among=in_scope, family_keys=keys)
+        narrow = _scope_candidates(user=user, family_keys=keys.all, now=now, today=today)
+        where.append(narrow.sql)
+        params += narrow.params
+    return " AND ".join(where), params
+
+
+def candidate_summary(candidate: Candidate) -> ChildSummary:
+    row = candidate.row
+    shielded = row["shielded"]
+    return ChildSummary(
+        public_id=row["public_id"],
+        given_name=row["given_name"],
+        family_name=row["family_name"],
+        date_of_birth=row["date_of_birth"],
+        gender=Child.Gender(row["gender"]).label,
+        shielded=shielded,
+        town="" if shielded else row["town"],
+        postcode="" if shielded else row["postcode"],
+        strong=candidate.strong,
+        evidence=candidate.evidence,
+    )
 
 
 def _scope_candidates(*, user, family_keys: list[str], now: datetime, today: date) -> RawSQL:
@@ -211,37 +277,6 @@ def _scope_candidates(*, user, family_keys: list[str], now: datetime, today: dat
     return RawSQL(sql + ")", params, output_field=BooleanField())  # noqa: S611 - parameters
 
 
-def family_keys_matching(family_name: str) -> list[str]:
-    """Family-name keys that look or sound like ``family_name``, closest first (at most
-    ``FAMILY_KEYS_LIMIT``), from the dictionary of keys: trigram similarity above the
-    session threshold, an equal double metaphone key (Smyth finds Smith), or, among keys
-    with the same first letter, one or two keystrokes away (Daky finds Daly, which share
-    too few trigrams and no sound).
-    """
-    key = name_key(family_name)
-    if not key:
-        return []
-    slips = 1 if len(key) <= SHORT_NAME else 2
-    with connections[FamilyNameKey.objects.db].cursor() as cursor:
-        cursor.execute(
-            """
-            SELECT key FROM (
-                SELECT key FROM directory_familynamekey
-                WHERE key %% cp_name_key(%s) OR phonetic = dmetaphone(cp_name_key(%s))
-                UNION
-                SELECT key FROM directory_familynamekey
-                WHERE left(key, 1) = %s AND length(key) BETWEEN %s AND %s
-                  AND levenshtein_less_equal(key, cp_name_key(%s), %s) <= %s
-            ) AS close_keys
-            ORDER BY similarity(key, cp_name_key(%s)) DESC, key
-            LIMIT %s
-            """,
-            [family_name, family_name, key[0], len(key) - slips, len(key) + slips]
-            + [family_name, slips, slips, family_name, FAMILY_KEYS_LIMIT],
-        )
-        return [row[0] for row in cursor.fetchall()]
-
-
 def children_matching(
     *, criteria: SearchCriteria, among: QuerySet[Child], family_keys: list[str] | None = None
 ) -> QuerySet[Child]:
@@ -256,7 +291,7 @@ def children_matching(
     equivalent expression tree cost more CPU than PostgreSQL spent running the query.
     """
     if family_keys is None:
-        family_keys = family_keys_matching(criteria.family_name)
+        family_keys = name_keys_lookup(criteria.family_name, using=among.db).keys
     former = _FORMER.format(table=_CHILD)
     where = [
         f"{_CHILD}.status = %s",

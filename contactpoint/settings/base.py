@@ -245,6 +245,9 @@ DIRECTORY_SEARCH_CAP = env.int("DIRECTORY_SEARCH_CAP", default=10)
 # --- Search -------------------------------------------------------------------------------
 SEARCH_RESULT_CAP = env.int("SEARCH_RESULT_CAP", default=20)
 SEARCH_TRIGRAM_THRESHOLD = env.float("SEARCH_TRIGRAM_THRESHOLD", default=0.4)
+# How long a process keeps the matcher's weights (access/gateway/match_model.py) before
+# reading the newest estimate and the directory's size again.
+MATCH_MODEL_CACHE_SECONDS = env.int("MATCH_MODEL_CACHE_SECONDS", default=600)
 # Searches and record views together, per user, per window (no bulk export).
 LOOKUP_RATE_LIMIT = env.int("LOOKUP_RATE_LIMIT", default=120)
 LOOKUP_RATE_WINDOW_SECONDS = env.int("LOOKUP_RATE_WINDOW_SECONDS", default=15 * 60)

@@ -44,3 +44,6 @@ AUDIT_WITNESS_DIR = os.path.join(tempfile.gettempdir(), f"contactpoint-test-witn
 DATABASES["audit"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}  # noqa: F405
 AUDIT_NOW_DATABASE = "default"
 AUDIT_SYNTHETIC_HISTORY_ALLOWED = True
+
+# Each test builds its own small world: the matcher reads its size afresh every search.
+MATCH_MODEL_CACHE_SECONDS = 0

@@ -1,0 +1,394 @@
+"""The matcher: a query record in, ranked candidates with scores and per-field evidence out.
+
+Rule (identity): the search ranks candidates by how well they match and never silently
+drops the right child because one detail was mistyped. Two stages:
+
+1. **Blocking** finds candidates cheaply, through indexes, under every common error: a
+   family name that looks or sounds alike (from the dictionary of name keys, including a
+   slip in the first letter and one part of a double-barrelled name) with a date of birth
+   that is right, swapped or one digit out; any name with the date of birth as typed or
+   swapped; a family name with a given name that is close whatever the date; and the two
+   names the wrong way round. The blocks are unioned; scope is applied to the union by the
+   caller's condition, exactly as strict as before: only children the user may see are
+   ever candidates.
+2. **Scoring** gives each field of each candidate a level of agreement in SQL and sums the
+   levels' weights (``match_model``). The levels are returned, so a result can say which
+   details agreed and which did not.
+
+The same code serves searches (``search.child_search``) and, with another condition in
+place of scope, the linking of incoming feed records.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db import connections
+
+from directory.normalise import given_name_variants, name_key
+
+from .match_model import (
+    AGREEING,
+    DOB_LEVELS,
+    FAMILY_LEVELS,
+    GIVEN_LEVELS,
+    MatchModel,
+    match_model_current,
+)
+
+# How many dictionary keys one typed name may expand to (closest first).
+FAMILY_KEYS_LIMIT = 200
+# Keys this short or shorter tolerate one keystroke's slip, longer ones two.
+SHORT_NAME = 3
+# Bands, in bits below the best weight the typed details could reach: within STRONG_MARGIN
+# is a match; within POSSIBLE_MARGIN a possible match; below, not shown at all. Nor is a
+# candidate whose evidence weighs against being the child (a total below MIN_WEIGHT).
+STRONG_MARGIN = 8.0
+POSSIBLE_MARGIN = 20.0
+MIN_WEIGHT = 0.0
+# The columns a result shows; the rest of the row stays unread.
+SUMMARY_COLUMNS = (
+    "public_id",
+    "given_name",
+    "family_name",
+    "date_of_birth",
+    "gender",
+    "shielded",
+    "town",
+    "postcode",
+)
+_C = '"directory_child"'
+
+# What was typed, as SQL values every level reads (``q``): keys, sounds, name parts,
+# nickname variants and the date as digits. The same text serves one search (from
+# parameters) and a batch of estimation pairs (from columns), so both read alike.
+QUERY_COLUMNS = """cp_name_key({family}) AS fk, dmetaphone(cp_name_key({family})) AS fph,
+    cp_name_parts({family}) AS fparts, cp_name_key({given}) AS gk,
+    dmetaphone(cp_name_key({given})) AS gph, {variants}::text[] AS gvariants,
+    {dob}::date AS dob, to_char({dob}::date, 'YYYYMMDD') AS dobs,
+    cp_digit_transpositions(to_char({dob}::date, 'YYYYMMDD')) AS dobt"""
+
+_REVERSED = f"""(q.gk <> '' AND {_C}.given_key = q.fk AND {_C}.family_key <> q.fk
+    AND levenshtein_less_equal({_C}.family_key, q.gk, 1) <= 1)"""
+# The levels of match_model, tested in order: the first that holds is the level.
+FAMILY_LEVEL = f"""CASE
+    WHEN {_REVERSED} THEN 8
+    WHEN {_C}.family_key = q.fk THEN 1
+    WHEN q.fk = ANY({_C}.former_family_keys) THEN 2
+    WHEN q.fk = ANY(cp_name_parts({_C}.family_name)) OR {_C}.family_key = ANY(q.fparts) THEN 3
+    WHEN {_C}.family_phonetic = q.fph THEN 4
+    WHEN levenshtein_less_equal({_C}.family_key, q.fk, 1) <= 1 THEN 5
+    WHEN levenshtein_less_equal({_C}.family_key, q.fk, 2) <= 2 THEN 6
+    ELSE 7 END"""
+GIVEN_LEVEL = f"""CASE
+    WHEN q.gk = '' THEN 0
+    WHEN {_REVERSED} THEN 8
+    WHEN {_C}.given_key = q.gk THEN 1
+    WHEN {_C}.given_key = ANY(q.gvariants)
+      OR (length(q.gk) >= 3 AND starts_with({_C}.given_key, q.gk))
+      OR (length({_C}.given_key) >= 3 AND starts_with(q.gk, {_C}.given_key)) THEN 2
+    WHEN dmetaphone({_C}.given_key) = q.gph
+      OR levenshtein_less_equal({_C}.given_key, q.gk, 1) <= 1 THEN 3
+    WHEN levenshtein_less_equal({_C}.given_key, q.gk, 2) <= 2 THEN 4
+    WHEN left({_C}.given_key, 1) = left(q.gk, 1) THEN 5
+    ELSE 6 END"""
+DOB_LEVEL = f"""CASE
+    WHEN q.dob IS NULL THEN 0
+    WHEN {_C}.date_of_birth = q.dob THEN 1
+    WHEN to_char({_C}.date_of_birth, 'YYYYDDMM') = q.dobs THEN 2
+    WHEN levenshtein(to_char({_C}.date_of_birth, 'YYYYMMDD'), q.dobs) <= 1
+      OR to_char({_C}.date_of_birth, 'YYYYMMDD') = ANY(q.dobt)
+      OR (to_char({_C}.date_of_birth, 'MMDD') = substr(q.dobs, 5)
+          AND abs(extract(year FROM {_C}.date_of_birth)::int - left(q.dobs, 4)::int) = 1) THEN 3
+    WHEN levenshtein(to_char({_C}.date_of_birth, 'YYYYDDMM'), q.dobs) <= 1
+      OR levenshtein(to_char({_C}.date_of_birth, 'YYYYMMDD'), q.dobs) <= 2 THEN 4
+    ELSE 5 END"""
+LEVELS = f"SELECT {FAMILY_LEVEL} AS fl, {GIVEN_LEVEL} AS gl, {DOB_LEVEL} AS dl"
+
+
+@dataclass(frozen=True)
+class MatchQuery:
+    """What is known of the child sought: a family name, and any of the rest."""
+
+    family_name: str
+    given_name: str = ""
+    date_of_birth: date | None = None
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What a result says about each typed field: agreed, or how it differs."""
+
+    agreed: tuple[str, ...]
+    differs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One ranked candidate: the summary columns, its weight, band and evidence."""
+
+    row: dict
+    score: float
+    strong: bool
+    evidence: Evidence
+
+
+@dataclass(frozen=True)
+class NameKeys:
+    """A typed family name's key, how many children carry it, and the dictionary keys
+    that look or sound like it (itself first)."""
+
+    key: str
+    children: int
+    keys: list[str]
+
+
+def name_keys_lookup(name: str, *, using: str) -> NameKeys:
+    """Family-name keys close to ``name``, from the dictionary (thousands of rows, not
+    millions): trigram similarity, the same double metaphone, one or two keystrokes with
+    the same first letter, a slip in the first letter (Nerry for Berry, Rpiest for Priest),
+    and names of which it is one part (Jones finds Smith-Jones). Closest first: the exact
+    key, then slips and sounds, then the rest by similarity.
+    """
+    key = name_key(name)
+    if not key:
+        return NameKeys(key="", children=0, keys=[])
+    slips = 1 if len(key) <= SHORT_NAME else 2
+    first_letter = [key[1] + key[0] + key[2:], key[1:]] if len(key) > 2 else []
+    # Named parameters, and the typed key as cp_name_key(<constant>), which PostgreSQL folds
+    # into a constant at planning time so that each branch can use its index.
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            """
+            WITH near AS (
+                SELECT key, 1 AS rank FROM directory_familynamekey
+                WHERE phonetic = dmetaphone(cp_name_key(%(name)s))
+                   OR key = ANY(%(first_letter)s::text[] || cp_name_parts(%(name)s))
+                   OR substr(key, 2) = substr(cp_name_key(%(name)s), 2)
+                   OR substr(key, 2) = cp_name_key(%(name)s)
+                UNION ALL
+                SELECT key, 1 FROM directory_familynamekey
+                WHERE left(key, 1) = %(initial)s AND length(key) BETWEEN %(low)s AND %(high)s
+                  AND levenshtein_less_equal(key, cp_name_key(%(name)s), %(slips)s) <= %(slips)s
+                UNION ALL
+                SELECT key, 2 FROM directory_familynamekey
+                WHERE key %% cp_name_key(%(name)s) OR cp_name_key(%(name)s) <%% key
+            )
+            SELECT (SELECT coalesce(max(children), 0) FROM directory_familynamekey
+                    WHERE key = cp_name_key(%(name)s)),
+                   ARRAY(SELECT key FROM near GROUP BY key
+                         ORDER BY key = cp_name_key(%(name)s) DESC, min(rank),
+                                  similarity(key, cp_name_key(%(name)s)) DESC, key
+                         LIMIT %(limit)s)
+            """,
+            {
+                "name": name,
+                "first_letter": first_letter,
+                "initial": key[0],
+                "low": len(key) - slips,
+                "high": len(key) + slips,
+                "slips": slips,
+                "limit": FAMILY_KEYS_LIMIT,
+            },
+        )
+        children, keys = cursor.fetchone()
+    return NameKeys(key=key, children=children, keys=list(keys))
+
+
+def dates_near(value: date) -> list[date]:
+    """Real dates one slip away from ``value``: as typed, day and month swapped, one digit
+    changed, two adjacent digits swapped, the year one out, and the swapped reading with
+    one digit changed. The date-of-birth blocks look these up in the (date, name) index."""
+    digits = value.strftime("%Y%m%d")
+    variants = {digits, value.strftime("%Y%d%m")}
+    for source in (digits, value.strftime("%Y%d%m")):
+        for i in range(8):
+            variants |= {source[:i] + d + source[i + 1 :] for d in "0123456789"}
+    variants |= {digits[:i] + digits[i + 1] + digits[i] + digits[i + 2 :] for i in range(7)}
+    found = {_date_or_none(v) for v in variants}
+    found |= {_shift_year(value, -1), _shift_year(value, 1)}
+    found.discard(None)
+    return sorted(found, key=lambda d: (d != value, d))
+
+
+def _date_or_none(digits: str) -> date | None:
+    try:
+        return date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
+    except ValueError:
+        return None
+
+
+def _shift_year(value: date, years: int) -> date | None:
+    try:
+        return value.replace(year=value.year + years)
+    except ValueError:
+        return value.replace(year=value.year + years, day=28)  # 29 February
+
+
+def candidate_blocks(
+    query: MatchQuery, family: NameKeys, given_as_family: NameKeys | None
+) -> tuple[str, list]:
+    """The union of blocks as SQL yielding child ids, and its parameters."""
+    keys = family.keys
+    given_key = name_key(query.given_name)
+    blocks: list[str] = []
+    params: list = []
+    if query.date_of_birth:
+        near = dates_near(query.date_of_birth)
+        exact = near[:1] + [d for d in near[1:] if d == _swapped(query.date_of_birth)]
+        blocks += [
+            "SELECT id FROM directory_child "
+            "WHERE date_of_birth = ANY(%s::date[]) AND family_key = ANY(%s::text[])",
+            "SELECT id FROM directory_child WHERE date_of_birth = ANY(%s::date[]) "
+            "AND former_family_keys && %s::text[] AND NOT former_family_keys = '{}'",
+            "SELECT id FROM directory_child WHERE date_of_birth = ANY(%s::date[])",
+        ]
+        params += [near, keys, near, keys, exact]
+    else:
+        blocks += [
+            "SELECT id FROM directory_child WHERE family_key = ANY(%s::text[])",
+            "SELECT id FROM directory_child "
+            "WHERE former_family_keys && %s::text[] AND NOT former_family_keys = '{}'",
+        ]
+        params += [keys, keys]
+    if given_key:
+        variants = given_name_variants(query.given_name)
+        if query.date_of_birth:
+            blocks.append(
+                "SELECT id FROM directory_child WHERE family_key = ANY(%s::text[]) AND ("
+                "given_key %% %s OR dmetaphone(given_key) = dmetaphone(%s) "
+                "OR given_key = ANY(%s::text[]) OR left(given_key, 1) = left(%s, 1) "
+                "OR levenshtein_less_equal(given_key, %s, 2) <= 2)"
+            )
+            params += [keys, given_key, given_key, variants, given_key, given_key]
+        if given_as_family and given_as_family.keys:
+            blocks.append(
+                "SELECT id FROM directory_child WHERE family_key = ANY(%s::text[]) "
+                "AND levenshtein_less_equal(given_key, %s, 1) <= 1"
+            )
+            params += [given_as_family.keys, family.key]
+    return " UNION ".join(blocks), params
+
+
+def _swapped(value: date) -> date | None:
+    try:
+        return value.replace(month=value.day, day=value.month)
+    except ValueError:
+        return None
+
+
+def query_values(query: MatchQuery) -> tuple[str, list]:
+    """``q``: what was typed, as one row of SQL values (see QUERY_COLUMNS)."""
+    columns = QUERY_COLUMNS.format(family="%s", given="%s", variants="%s", dob="%s")
+    params = [query.family_name] * 3 + [query.given_name] * 2
+    params += [given_name_variants(query.given_name)] + [query.date_of_birth] * 3
+    return f"(SELECT {columns}) AS q", params
+
+
+@dataclass(frozen=True)
+class QueryKeys:
+    """The dictionary keys a query reaches: by its family name, and by its given name (for
+    names typed the wrong way round; None when no given name was typed)."""
+
+    family: NameKeys
+    given_as_family: NameKeys | None
+
+    @property
+    def all(self) -> list[str]:
+        return self.family.keys + (self.given_as_family.keys if self.given_as_family else [])
+
+
+def query_keys_lookup(query: MatchQuery, *, using: str) -> QueryKeys:
+    given = name_keys_lookup(query.given_name, using=using) if name_key(query.given_name) else None
+    return QueryKeys(family=name_keys_lookup(query.family_name, using=using), given_as_family=given)
+
+
+def candidates_rank(
+    *,
+    query: MatchQuery,
+    condition: tuple[str, list],
+    limit: int,
+    using: str,
+    keys: QueryKeys | None = None,
+    model: MatchModel | None = None,
+) -> list[Candidate]:
+    """Candidates for ``query`` among the children that satisfy ``condition`` (SQL on the
+    unaliased ``directory_child`` row, with its parameters), best first, at most ``limit``,
+    none below the possible-match band."""
+    model = model or match_model_current(using)
+    keys = keys or query_keys_lookup(query, using=using)
+    family, given_as_family = keys.family, keys.given_as_family
+    if not family.key:
+        return []
+    blocks, block_params = candidate_blocks(query, family, given_as_family)
+    q_sql, q_params = query_values(query)
+    weights = _weights(model, family)
+    best = _best_weight(query, weights)
+    condition_sql, condition_params = condition
+    columns = ", ".join(f"{_C}.{c}" for c in SUMMARY_COLUMNS)
+    sql = f"""
+        SELECT {", ".join(SUMMARY_COLUMNS)}, fl, gl, dl, score FROM (
+            SELECT {columns}, lv.fl, lv.gl, lv.dl,
+                (%s::float8[])[lv.fl + 1] + (%s::float8[])[lv.gl + 1]
+                    + (%s::float8[])[lv.dl + 1] AS score
+            FROM directory_child CROSS JOIN {q_sql} CROSS JOIN LATERAL ({LEVELS}) AS lv
+            WHERE {_C}.id IN ({blocks}) AND ({condition_sql})
+        ) AS scored
+        WHERE score >= %s
+        ORDER BY score DESC, family_name, given_name, date_of_birth, public_id
+        LIMIT %s"""  # noqa: S608 - this module's constant fragments; values are parameters
+    params = [list(weights[0]), list(weights[1]), list(weights[2])]
+    params += q_params + block_params + condition_params + [shown_from(best), limit]
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    width = len(SUMMARY_COLUMNS)
+    return [
+        Candidate(
+            row=dict(zip(SUMMARY_COLUMNS, row[:width], strict=True)),
+            score=row[-1],
+            strong=row[-1] >= best - STRONG_MARGIN,
+            evidence=evidence_for(*row[width : width + 3]),
+        )
+        for row in rows
+    ]
+
+
+def shown_from(best: float) -> float:
+    """The least weight shown: a strong match always is; a possible one only when its
+    evidence does not weigh against it."""
+    return min(max(best - POSSIBLE_MARGIN, MIN_WEIGHT), best - STRONG_MARGIN)
+
+
+def _weights(model: MatchModel, family: NameKeys) -> tuple[list[float], ...]:
+    """The model's weights, with an exact family name weighted by how common it is."""
+    family_weights = list(model.family)
+    family_weights[1] = model.family_exact_weight(family.children)
+    return family_weights, list(model.given), list(model.dob)
+
+
+def _best_weight(query: MatchQuery, weights: tuple[list[float], ...]) -> float:
+    """What a candidate agreeing exactly on every typed field would weigh."""
+    best = weights[0][1]
+    if name_key(query.given_name):
+        best += weights[1][1]
+    if query.date_of_birth:
+        best += weights[2][1]
+    return best
+
+
+def evidence_for(family_level: int, given_level: int, dob_level: int) -> Evidence:
+    """Which typed details agreed and which did not, in words a practitioner reads."""
+    agreed: list[str] = []
+    differs: list[str] = []
+    reversed_names = family_level == 8
+    for field, level, labels in (
+        ("family", family_level, FAMILY_LEVELS),
+        ("given", given_level, GIVEN_LEVELS),
+        ("dob", dob_level, DOB_LEVELS),
+    ):
+        if level == 0 or (reversed_names and field == "given"):
+            continue
+        (agreed if level in AGREEING[field] else differs).append(labels[level])
+    return Evidence(agreed=tuple(agreed), differs=tuple(differs))
