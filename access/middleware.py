@@ -1,9 +1,11 @@
-"""Request-wide protections: second factor on every path, session lifetimes, no-store."""
+"""Request-wide protections: second factor on every path, session lifetimes, no-store, and
+one 404 for addresses no record can have."""
 
 import time
 
 from django.conf import settings
 from django.contrib.auth import logout
+from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 
@@ -53,6 +55,26 @@ class SessionTimeoutMiddleware:
                 logout(request)
                 return redirect(reverse("access:login"))
         return self.get_response(request)
+
+
+class NulInPathMiddleware:
+    """Answers an address containing NUL (``%00``) with the shared 404 before any view runs.
+
+    Rule (out of scope, non-existent and hidden look the same): no id holds NUL, and
+    PostgreSQL text cannot, so such an id could only fail deep in a lookup — a 500 where
+    every other unknown id gets the 404. Raised from ``process_view``, so the 404 passes
+    through every middleware exactly as the gateway's not-found does.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if "\x00" in request.path:
+            raise Http404("No record at this address.")
 
 
 class NoStoreMiddleware:

@@ -99,6 +99,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "access.middleware.SessionTimeoutMiddleware",
     "access.middleware.RequireTwoFactorMiddleware",
+    "access.middleware.NulInPathMiddleware",
     "access.cross_site.CrossSiteLookupMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
