@@ -1,11 +1,12 @@
-"""The admin site: one login page, and entry only for verified admins and auditors.
+"""The admin site: one login page, entry only for verified admins and auditors, and no page
+for changing a password.
 
 ``access.admin_apps.AdminConfig`` installs it as ``admin.site``.
 """
 
 from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -35,3 +36,12 @@ class ContactPointAdminSite(admin.AdminSite):
         if self.has_permission(request):
             return redirect(next_url)
         return redirect_to_login(next_url, reverse("access:login"))
+
+    def password_change(self, request: HttpRequest, extra_context=None) -> HttpResponse:
+        """Rule: nobody sets a password in admin, their own included; every password is chosen
+        by its owner through a reset link, against the validators. The page answers as an
+        address that does not exist (and ``admin/base_site.html`` drops its link)."""
+        raise Http404("No such page.")
+
+    def password_change_done(self, request: HttpRequest, extra_context=None) -> HttpResponse:
+        raise Http404("No such page.")

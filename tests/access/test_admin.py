@@ -303,6 +303,13 @@ def test_it_has_no_admin_page_for_setting_a_users_password(world, as_user):
     assert response.status_code != 200
 
 
+def test_it_has_no_admin_page_for_changing_ones_own_password(world, as_user):
+    client = as_user(world.ada)
+    assert client.get("/admin/password_change/").status_code == 404
+    assert client.get("/admin/password_change/done/").status_code == 404
+    assert b"password_change" not in client.get("/admin/").content
+
+
 def test_it_emails_a_password_reset_link(world, as_user):
     _run_action(as_user(world.ada), "send_password_reset", world.alice)
     assert len(mail.outbox) == 1
