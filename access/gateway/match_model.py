@@ -34,8 +34,8 @@ FAMILY_LEVELS = {
     1: "Family name matches",
     2: "Matches a former family name",
     3: "Matches one part of a double-barrelled family name",
-    4: "Family name sounds the same",
-    5: "Family name differs by one letter",
+    4: "Family name differs by one letter or two swapped letters",
+    5: "Family name sounds the same",
     6: "Family name differs by two letters",
     7: "Family name differs",
     8: "Given and family names entered the wrong way round",
@@ -43,7 +43,7 @@ FAMILY_LEVELS = {
 GIVEN_LEVELS = {
     1: "Given name matches",
     2: "Given name is a short form or nickname",
-    3: "Given name sounds the same or differs by one letter",
+    3: "Given name sounds the same, or differs by one letter or two swapped letters",
     4: "Given name differs by two letters",
     5: "Only the given name's initial matches",
     6: "Given name differs",
@@ -57,25 +57,37 @@ DOB_LEVELS = {
     5: "Date of birth differs",
 }
 # Levels that count as agreement in what a result shows ("agreed" rather than "differs").
-AGREEING = {"family": {1, 2, 3, 4, 8}, "given": {1, 2, 3, 8}, "dob": {1, 2}}
+AGREEING = {"family": {1, 2, 3, 5, 8}, "given": {1, 2, 3, 8}, "dob": {1, 2}}
 
 # m: the share of a child's own records at each level, from clerical error rates (reference
 # in docs/matching.md). Each field's shares sum to one.
 M = {
-    "family": {1: 0.90, 2: 0.01, 3: 0.01, 4: 0.02, 5: 0.03, 6: 0.01, 7: 0.015, 8: 0.005},
+    "family": {1: 0.90, 2: 0.01, 3: 0.01, 4: 0.03, 5: 0.02, 6: 0.01, 7: 0.015, 8: 0.005},
     "given": {1: 0.86, 2: 0.04, 3: 0.04, 4: 0.02, 5: 0.01, 6: 0.025, 8: 0.005},
     "dob": {1: 0.93, 2: 0.015, 3: 0.04, 4: 0.005, 5: 0.01},
 }
-# u: the share of random pairs of different children at each level, measured by
-# ``estimate_match_weights`` on the demo world (5,000 children, 20,000 pairs, seed 1); the
-# smallest observable share stands in for levels no random pair reached.
+# u: the share of random pairs of different children at each level, as measured by
+# ``estimate_match_weights --pairs 20000 --seed 1`` on the demo world (5,000 children:
+# 2,476 pairs; shares smoothed as (pairs at the level + 0.5) / (pairs + 1)).
 U_DEFAULT = {
-    "family": {1: 0.004, 2: 0.0001, 3: 0.0001, 4: 0.004, 5: 0.003, 6: 0.01, 7: 0.9788, 8: 0.0001},
-    "given": {1: 0.012, 2: 0.003, 3: 0.01, 4: 0.03, 5: 0.06, 6: 0.8849, 8: 0.0001},
-    "dob": {1: 0.0002, 2: 0.0001, 3: 0.004, 4: 0.03, 5: 0.9657},
+    "family": {
+        1: 0.0014,
+        2: 0.0002,
+        3: 0.0002,
+        4: 0.0002,
+        5: 0.0014,
+        6: 0.003,
+        7: 0.9945,
+        8: 0.0002,
+    },
+    "given": {1: 0.0018, 2: 0.0014, 3: 0.0038, 4: 0.0046, 5: 0.0515, 6: 0.9376, 8: 0.0002},
+    "dob": {1: 0.0002, 2: 0.0002, 3: 0.0055, 4: 0.0382, 5: 0.9566},
 }
 # The least u any level is given: a level no random pair reached is rare, not impossible.
-U_FLOOR = 0.00005
+U_FLOOR = 0.00001
+# Levels from best to worst agreement (8, names the wrong way round, stands apart): a worse
+# level never weighs more than a better one, whatever a small sample of pairs measured.
+ORDER = {"family": (1, 2, 3, 4, 5, 6, 7), "given": (1, 2, 3, 4, 5, 6), "dob": (1, 2, 3, 4, 5)}
 
 
 @dataclass(frozen=True)
@@ -96,20 +108,24 @@ class MatchModel:
         return math.log2(self.m_family_exact / max(share, U_FLOOR))
 
 
-def weights_from(m: dict[int, float], u: dict[int, float]) -> tuple[float, ...]:
-    """``log2(m/u)`` per level, as a tuple indexed by level (gaps weigh nothing)."""
-    top = max(m)
-    return (0.0,) + tuple(
-        math.log2(m[level] / max(u.get(level, U_FLOOR), U_FLOOR)) if level in m else 0.0
-        for level in range(1, top + 1)
-    )
+def weights_from(field: str, u: dict[int, float]) -> tuple[float, ...]:
+    """``log2(m/u)`` per level of ``field``, as a tuple indexed by level (gaps weigh
+    nothing), no level weighing more than a better one."""
+    m = M[field]
+    weights = [0.0] * (max(m) + 1)
+    for level, share in m.items():
+        weights[level] = math.log2(share / max(u.get(level, U_FLOOR), U_FLOOR))
+    order = ORDER[field]
+    for better, worse in zip(order, order[1:], strict=False):
+        weights[worse] = min(weights[worse], weights[better])
+    return tuple(weights)
 
 
 def model_build(u: dict[str, dict[int, float]], children: int) -> MatchModel:
     return MatchModel(
-        family=weights_from(M["family"], u["family"]),
-        given=weights_from(M["given"], u["given"]),
-        dob=weights_from(M["dob"], u["dob"]),
+        family=weights_from("family", u["family"]),
+        given=weights_from("given", u["given"]),
+        dob=weights_from("dob", u["dob"]),
         m_family_exact=M["family"][1],
         children=children,
     )

@@ -21,6 +21,7 @@ place of scope, the linking of incoming feed records.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -64,10 +65,11 @@ _C = '"directory_child"'
 # nickname variants and the date as digits. The same text serves one search (from
 # parameters) and a batch of estimation pairs (from columns), so both read alike.
 QUERY_COLUMNS = """cp_name_key({family}) AS fk, dmetaphone(cp_name_key({family})) AS fph,
-    cp_name_parts({family}) AS fparts, cp_name_key({given}) AS gk,
-    dmetaphone(cp_name_key({given})) AS gph, {variants}::text[] AS gvariants,
+    cp_name_parts({family}) AS fparts, cp_transpositions(cp_name_key({family})) AS ftrans,
+    cp_name_key({given}) AS gk, dmetaphone(cp_name_key({given})) AS gph,
+    cp_transpositions(cp_name_key({given})) AS gtrans, {variants}::text[] AS gvariants,
     {dob}::date AS dob, to_char({dob}::date, 'YYYYMMDD') AS dobs,
-    cp_digit_transpositions(to_char({dob}::date, 'YYYYMMDD')) AS dobt"""
+    cp_transpositions(to_char({dob}::date, 'YYYYMMDD')) AS dobt"""
 
 _REVERSED = f"""(q.gk <> '' AND {_C}.given_key = q.fk AND {_C}.family_key <> q.fk
     AND levenshtein_less_equal({_C}.family_key, q.gk, 1) <= 1)"""
@@ -77,8 +79,9 @@ FAMILY_LEVEL = f"""CASE
     WHEN {_C}.family_key = q.fk THEN 1
     WHEN q.fk = ANY({_C}.former_family_keys) THEN 2
     WHEN q.fk = ANY(cp_name_parts({_C}.family_name)) OR {_C}.family_key = ANY(q.fparts) THEN 3
-    WHEN {_C}.family_phonetic = q.fph THEN 4
-    WHEN levenshtein_less_equal({_C}.family_key, q.fk, 1) <= 1 THEN 5
+    WHEN levenshtein_less_equal({_C}.family_key, q.fk, 1) <= 1
+      OR {_C}.family_key = ANY(q.ftrans) THEN 4
+    WHEN {_C}.family_phonetic = q.fph THEN 5
     WHEN levenshtein_less_equal({_C}.family_key, q.fk, 2) <= 2 THEN 6
     ELSE 7 END"""
 GIVEN_LEVEL = f"""CASE
@@ -89,7 +92,8 @@ GIVEN_LEVEL = f"""CASE
       OR (length(q.gk) >= 3 AND starts_with({_C}.given_key, q.gk))
       OR (length({_C}.given_key) >= 3 AND starts_with(q.gk, {_C}.given_key)) THEN 2
     WHEN dmetaphone({_C}.given_key) = q.gph
-      OR levenshtein_less_equal({_C}.given_key, q.gk, 1) <= 1 THEN 3
+      OR levenshtein_less_equal({_C}.given_key, q.gk, 1) <= 1
+      OR {_C}.given_key = ANY(q.gtrans) THEN 3
     WHEN levenshtein_less_equal({_C}.given_key, q.gk, 2) <= 2 THEN 4
     WHEN left({_C}.given_key, 1) = left(q.gk, 1) THEN 5
     ELSE 6 END"""
@@ -105,6 +109,7 @@ DOB_LEVEL = f"""CASE
       OR levenshtein(to_char({_C}.date_of_birth, 'YYYYMMDD'), q.dobs) <= 2 THEN 4
     ELSE 5 END"""
 LEVELS = f"SELECT {FAMILY_LEVEL} AS fl, {GIVEN_LEVEL} AS gl, {DOB_LEVEL} AS dl"
+_PLACEHOLDER = re.compile(r"\{(family|given|variants|dob)\}")
 
 
 @dataclass(frozen=True)
@@ -280,10 +285,15 @@ def _swapped(value: date) -> date | None:
 
 def query_values(query: MatchQuery) -> tuple[str, list]:
     """``q``: what was typed, as one row of SQL values (see QUERY_COLUMNS)."""
+    values = {
+        "family": query.family_name,
+        "given": query.given_name,
+        "variants": given_name_variants(query.given_name),
+        "dob": query.date_of_birth,
+    }
+    order = _PLACEHOLDER.findall(QUERY_COLUMNS)
     columns = QUERY_COLUMNS.format(family="%s", given="%s", variants="%s", dob="%s")
-    params = [query.family_name] * 3 + [query.given_name] * 2
-    params += [given_name_variants(query.given_name)] + [query.date_of_birth] * 3
-    return f"(SELECT {columns}) AS q", params
+    return f"(SELECT {columns}) AS q", [values[name] for name in order]
 
 
 @dataclass(frozen=True)

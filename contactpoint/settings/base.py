@@ -250,6 +250,11 @@ SEARCH_TRIGRAM_THRESHOLD = env.float("SEARCH_TRIGRAM_THRESHOLD", default=0.4)
 # How long a process keeps the matcher's weights (access/gateway/match_model.py) before
 # reading the newest estimate and the directory's size again.
 MATCH_MODEL_CACHE_SECONDS = env.int("MATCH_MODEL_CACHE_SECONDS", default=600)
+CELERY_BEAT_SCHEDULE["estimate-match-weights"] = {
+    "task": "directory.tasks.match_weights_estimate_task",
+    "schedule": timedelta(hours=24),
+    "options": {"expires": 6 * 3600},
+}
 # Searches and record views together, per user, per window (no bulk export).
 LOOKUP_RATE_LIMIT = env.int("LOOKUP_RATE_LIMIT", default=120)
 LOOKUP_RATE_WINDOW_SECONDS = env.int("LOOKUP_RATE_WINDOW_SECONDS", default=15 * 60)

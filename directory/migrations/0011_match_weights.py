@@ -31,10 +31,10 @@ $$;
 SELECT cp_family_key_frequencies_refresh();
 """
 
-# Comparators the matcher's levels use: the 8-digit strings a date becomes when two adjacent
-# digits are swapped, and the keys of each part of a name (Smith-Jones: smith, jones).
+# Comparators the matcher's levels use: the strings a name or a date (as 8 digits) becomes
+# when two adjacent characters are swapped, and the keys of each part of a name (Smith-Jones: smith, jones).
 COMPARATORS = """
-CREATE FUNCTION cp_digit_transpositions(s text) RETURNS text[]
+CREATE FUNCTION cp_transpositions(s text) RETURNS text[]
 LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT
 RETURN ARRAY(
     SELECT overlay(s PLACING substr(s, i + 1, 1) || substr(s, i, 1) FROM i FOR 2)
@@ -98,7 +98,7 @@ class Migration(migrations.Migration):
         ),
         migrations.RunSQL(
             COMPARATORS,
-            "DROP FUNCTION cp_name_parts(text); DROP FUNCTION cp_digit_transpositions(text);",
+            "DROP FUNCTION cp_name_parts(text); DROP FUNCTION cp_transpositions(text);",
         ),
         migrations.RunSQL(
             FREQUENCIES_REFRESH, "DROP FUNCTION cp_family_key_frequencies_refresh();"

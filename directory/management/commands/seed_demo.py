@@ -16,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from access.gateway.match_estimate import family_frequencies_refresh
 from access.models import User
 from directory.demo.credentials import (
     credentials_entries,
@@ -69,6 +70,8 @@ class Command(BaseCommand):
             world = world_build(children=children, seed=seed, today=timezone.localdate())
             with transaction.atomic():
                 counts = world_write(world=world, issued=issued)
+                # The matcher weighs a family name by how common it is.
+                family_frequencies_refresh()
                 history = (
                     history_load(world=world, today=timezone.localdate())
                     if history_allowed()

@@ -1,0 +1,192 @@
+"""The search ranks instead of filtering: the right child is found under each common clerical
+error, shown with what agreed and what did not, and never outside the searcher's scope."""
+
+import random
+from datetime import date
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+
+from access.gateway.match_model import U_DEFAULT, model_build
+from access.gateway.matcher import MatchQuery, candidates_rank, dates_near
+from directory.models import Child, MatchWeights
+from tests.factories import ChildFactory, InvolvementFactory
+
+SEARCH = "/search/"
+BORN = date(2015, 3, 27)
+_GIVEN = ("Ava", "Noah", "Isla", "Leo", "Ivy", "Theo", "Ella", "Finn", "Rosa", "Alfie")
+_FAMILY = ("Ainsworth", "Blackburn", "Crossley", "Dunford", "Eastwood", "Fairclough")
+
+
+@pytest.fixture
+def crowd(world):
+    """Four hundred children in Kent, known to nobody here: a directory big enough for
+    names and dates to carry the weight they carry in a real one."""
+    rng = random.Random(7)
+    Child.objects.bulk_create(
+        ChildFactory.build(
+            given_name=rng.choice(_GIVEN),
+            family_name=f"{rng.choice(_FAMILY)}{'abcdefghij'[n % 10]}{n}",
+            date_of_birth=date(2008 + n % 12, 1 + n % 12, 1 + n % 28),
+            local_authority=world.kent,
+        )
+        for n in range(400)
+    )
+    return world
+
+
+def _search(client, **params):
+    params.setdefault("purpose", "current_involvement")
+    return client.get(SEARCH, params).content.decode()
+
+
+def _pupil(world, **fields):
+    fields.setdefault("date_of_birth", BORN)
+    child = ChildFactory(local_authority=world.leeds, **fields)
+    InvolvementFactory(child=child, organisation=world.school_a)
+    return child
+
+
+def _section(body: str, heading: str) -> str:
+    """The part of the results page under ``heading`` (up to the next heading)."""
+    start = body.index(f">{heading}</h3>")
+    end = body.find("<h3", start + 1)
+    return body[start : end if end > 0 else None]
+
+
+@pytest.mark.parametrize(
+    ("recorded", "typed"),
+    [
+        ({"given_name": "Jack"}, {"given_name": "Jcak"}),
+        ({"given_name": "Kyle"}, {"given_name": "Kye"}),
+        ({"given_name": "Mohammed"}, {"given_name": "Muhammad"}),
+        ({"given_name": "Aleksandr"}, {"given_name": "Alexander"}),
+        ({"family_name": "Priest"}, {"family_name": "Rpiest"}),
+        ({"family_name": "Berry"}, {"family_name": "Nerry"}),
+        ({"family_name": "Smith-Jones"}, {"family_name": "Jones"}),
+        ({"family_name": "O'Brien"}, {"family_name": "OBrien"}),
+        ({"family_name": "Van der Berg"}, {"family_name": "Vanderberg"}),
+        ({}, {"date_of_birth": "2015-03-28"}),  # one wrong digit
+        ({"date_of_birth": date(2015, 12, 3)}, {"date_of_birth": "2015-12-30"}),  # transposed
+        ({}, {"date_of_birth": "2014-03-27"}),  # the year one out
+        ({"date_of_birth": date(2014, 3, 7)}, {"date_of_birth": "2014-07-04"}),  # swapped + typo
+        ({}, {"given_name": "Oscar"}),  # one field replaced by another name entirely
+        ({}, {"given_name": "Priestley", "family_name": "Jack"}),  # the wrong way round
+    ],
+)
+def test_it_finds_the_child_when_one_detail_is_mistyped(crowd, as_user, recorded, typed):
+    child = _pupil(crowd, **{"given_name": "Jack", "family_name": "Priestley", **recorded})
+    query = {
+        "family_name": child.family_name,
+        "given_name": child.given_name,
+        "date_of_birth": child.date_of_birth.isoformat(),
+        **typed,
+    }
+    assert child.public_id in _search(as_user(crowd.alice), **query)
+
+
+def test_it_shows_a_child_with_a_differing_detail_as_a_possible_match(crowd, as_user):
+    _pupil(crowd, given_name="Jack", family_name="Priestley")
+    exact = _pupil(
+        crowd, given_name="Jack", family_name="Priestley", date_of_birth=date(2016, 5, 1)
+    )
+    body = _search(
+        as_user(crowd.alice), family_name="Priestley", given_name="Jack", date_of_birth="2016-05-01"
+    )
+    matches, possible = _section(body, "Matches"), _section(body, "Possible matches")
+    assert exact.public_id in matches
+    assert "Date of birth matches" in matches
+    assert "Date of birth differs" in possible
+
+
+def test_it_says_which_digit_of_the_date_differed(crowd, as_user):
+    _pupil(crowd, given_name="Jack", family_name="Priestley")
+    body = _search(
+        as_user(crowd.alice), family_name="Priestley", given_name="Jack", date_of_birth="2015-03-28"
+    )
+    assert "Date of birth differs by one digit, two swapped digits or a year" in body
+    assert "Given name matches" in body
+
+
+def test_it_ranks_the_child_who_matches_above_a_twin(crowd, as_user):
+    _pupil(crowd, given_name="Amelia", family_name="Priestley")
+    jack = _pupil(crowd, given_name="Jack", family_name="Priestley")
+    body = _search(
+        as_user(crowd.alice), family_name="Priestley", given_name="Jcak", date_of_birth="2015-03-27"
+    )
+    assert body.index(jack.public_id) < body.index("Amelia Priestley")
+
+
+def test_it_keeps_a_child_who_shares_only_the_date_of_birth_off_the_page(crowd, as_user):
+    _pupil(crowd, given_name="Olivia", family_name="Hargreaves")
+    body = _search(
+        as_user(crowd.alice), family_name="Priestley", given_name="Jack", date_of_birth="2015-03-27"
+    )
+    assert "Hargreaves" not in body
+    assert "No children found" in body
+
+
+def test_it_never_offers_a_child_outside_scope_however_well_it_matches(crowd, as_user):
+    child = _pupil(crowd, given_name="Jack", family_name="Priestley")
+    exact = {"family_name": "Priestley", "given_name": "Jack", "date_of_birth": "2015-03-27"}
+    mistyped = {"family_name": "Rpiestley", "given_name": "Jcak", "date_of_birth": "2015-03-27"}
+    for typed in (exact, mistyped):
+        assert child.public_id not in _search(as_user(crowd.charlie), **typed)
+        assert child.public_id in _search(as_user(crowd.alice), **typed)
+        assert child.public_id in _search(as_user(crowd.dora), **typed)
+
+
+def test_it_never_finds_a_shielded_child_by_postcode_even_as_a_possible_match(crowd, as_user):
+    _pupil(crowd, given_name="Jack", family_name="Priestley", shielded=True)
+    body = _search(
+        as_user(crowd.alice), family_name="Priestley", given_name="Jack", postcode="LS1 4AP"
+    )
+    assert "Jack Priestley" not in body
+
+
+def test_it_weighs_a_rare_family_name_agreeing_above_a_common_one(crowd):
+    for _ in range(30):
+        ChildFactory(family_name="Smith", local_authority=crowd.kent)
+    rare = ChildFactory(family_name="Featherstonehaugh", local_authority=crowd.kent)
+    common = ChildFactory(family_name="Smith", local_authority=crowd.kent)
+    call_command("estimate_match_weights", "--pairs", "200")  # recounts the frequencies
+
+    def score(child):
+        ranked = candidates_rank(
+            query=MatchQuery(family_name=child.family_name, date_of_birth=child.date_of_birth),
+            condition=("directory_child.id = %s", [child.pk]),
+            limit=1,
+            using=connection.alias,
+            model=model_build(U_DEFAULT, children=Child.objects.count()),
+        )
+        return ranked[0].score
+
+    assert score(rare) > score(common) + 3
+
+
+def test_it_estimates_u_from_random_pairs_of_the_directorys_children(crowd):
+    call_command("estimate_match_weights", "--pairs", "200", "--seed", "3")
+    stored = MatchWeights.objects.get()
+    assert 150 <= stored.pairs <= 200
+    for field, levels in stored.u.items():
+        smoothing = 0.5 * len(levels) / stored.pairs  # half a pair added to each level
+        assert sum(levels.values()) == pytest.approx(1, abs=smoothing + 0.001), field
+    assert stored.u["dob"]["5"] > 0.8  # most pairs of children were born on other days
+
+
+def test_it_refuses_to_estimate_from_too_few_children(world):
+    with pytest.raises(CommandError, match="at least 150 are needed"):
+        call_command("estimate_match_weights", "--pairs", "200")
+    assert not MatchWeights.objects.exists()
+
+
+def test_it_reaches_every_date_one_slip_away():
+    near = set(dates_near(date(2015, 12, 3)))
+    assert date(2015, 12, 30) in near  # two digits swapped
+    assert date(2015, 3, 12) in near  # day and month swapped
+    assert date(2016, 12, 3) in near  # the year one out
+    assert date(2015, 12, 8) in near  # one digit
+    assert date(2015, 3, 13) in near  # swapped, then one digit
+    assert dates_near(date(2016, 2, 29))[0] == date(2016, 2, 29)
+    assert date(2015, 2, 28) in dates_near(date(2016, 2, 29))
