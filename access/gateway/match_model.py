@@ -21,6 +21,7 @@ estimate ``u``, so the two can never disagree.
 
 from __future__ import annotations
 
+import json
 import math
 import time
 from dataclasses import dataclass
@@ -161,7 +162,10 @@ def match_model_forget() -> None:
 
 
 def _u_parse(stored) -> dict[str, dict[int, float]]:
-    """JSON keys are strings; levels are numbers."""
+    """Read through a plain cursor, the JSON arrives as text; its keys are strings, and
+    levels are numbers."""
+    if isinstance(stored, str):
+        stored = json.loads(stored)
     return {
         field: {int(k): float(v) for k, v in levels.items()} for field, levels in stored.items()
     }

@@ -175,6 +175,13 @@ def test_it_estimates_u_from_random_pairs_of_the_directorys_children(crowd):
     assert stored.u["dob"]["5"] > 0.8  # most pairs of children were born on other days
 
 
+def test_it_searches_with_the_newest_estimate(crowd, as_user):
+    child = _pupil(crowd, given_name="Jack", family_name="Priestley")
+    call_command("estimate_match_weights", "--pairs", "200")
+    body = _search(as_user(crowd.alice), family_name="Priestley", date_of_birth="2015-03-27")
+    assert child.public_id in body
+
+
 def test_it_refuses_to_estimate_from_too_few_children(world):
     with pytest.raises(CommandError, match="at least 150 are needed"):
         call_command("estimate_match_weights", "--pairs", "200")
