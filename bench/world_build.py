@@ -21,8 +21,10 @@ address (3.5 % with twins); 2 % of households moved from another authority, with
 school and GP involvements ended; about three involvements per child (GP, school, earlier
 school, health visitor, and a few social-work, sexual-health and youth-offending ones, the
 sexual-health ones cloaked); one or two carers per child; 3 % with a former surname.
-Surnames follow the demo's ONS-like frequencies plus a long tail of rare surnames; given
-names follow the demo's popularity weights.
+Surnames follow the demo's ONS-like frequencies plus a long tail of rare surnames, with a
+few compound shapes added (double-barrelled, and surnames with a particle such as Van der
+Berg) so that search-quality queries can drop a part or a space; given names follow the
+demo's popularity weights.
 
 Needs the owner role (DATABASE_OWNER_URL or .data/stack.env): it creates the database.
 """
@@ -47,6 +49,15 @@ HOUSEHOLD_SLACK = 1.04  # households drawn beyond the expected need, trimmed to 
 _TAIL_SUFFIXES = (
     "ley", "ton", "field", "wood", "worth", "ford", "ham", "by", "son", "well", "stone",
     "croft", "dale", "hurst", "more", "combe", "bury", "land", "thorpe", "wick",
+)  # fmt: skip
+# Compound surnames the demo's pools hardly have (its own are mostly O'Neill and Da Costa):
+# a double-barrelled name for this share of surname draws, and these particle names.
+# The share is a modelling choice so that a search-quality kind has children to apply to,
+# not a measured figure.
+DOUBLE_BARRELLED_SHARE = 0.02
+_PARTICLE_SURNAMES = (
+    "Van der Berg", "Van Dijk", "Van der Merwe", "De Souza", "Da Silva", "Du Plessis",
+    "De Jong", "Van den Bosch", "Dos Santos", "Le Roux", "De la Cruz", "El Amin",
 )  # fmt: skip
 _AREA_LETTERS = "ABDEFGHJKLMNPRSTWY"
 _REGION_NAMES = (
@@ -145,12 +156,22 @@ def names_draw(seed: int, rng: random.Random) -> dict[str, list[tuple]]:
 
     A pool sampled uniformly keeps the demo's frequencies (Smith about 1.4 %); the synthetic
     tail (a stem of a real surname plus an English ending) gives the rare surnames a real
-    directory is mostly made of, so typo queries are not all about common names.
+    directory is mostly made of, so typo queries are not all about common names. The
+    compound surnames come from their own generator, so the given names drawn below stay
+    what they were before they were added.
     """
     from directory.demo.names import name_pools_build
 
     pools = name_pools_build(seed=seed)
     surnames = [(i + 1, name, origin) for i, (name, origin) in enumerate(pools.surnames)]
+    compound = random.Random(f"compound:{seed}")
+    plain = [name for name, origin in pools.surnames if origin == "gb" and name.isalpha()]
+    extra = [
+        f"{compound.choice(plain)}-{compound.choice(plain)}"
+        for _ in range(round(len(surnames) * DOUBLE_BARRELLED_SHARE))
+    ]
+    extra += [name for name in _PARTICLE_SURNAMES for _ in range(3)]
+    surnames += [(len(surnames) + i + 1, name, "gb") for i, name in enumerate(extra)]
     stems = sorted({name[:4] for name, _ in pools.surnames if len(name) >= 5 and name.isalpha()})
     tail = sorted({stem + suffix for stem in stems for suffix in _TAIL_SUFFIXES})
     rng.shuffle(tail)
