@@ -1,103 +1,142 @@
-"""Search quality at national scale: is the intended child in the top five?
+"""Search quality: is the intended child found, and first, when a detail is typed wrong?
 
-    .venv/bin/python bench/search_quality.py --database contactpoint_bench12m --samples 500
+    .venv/bin/pip install -e '.[bench]'      # the yardstick's toolkit, for benchmarks only
+    .venv/bin/python bench/search_quality.py --database contactpoint_bench500k --samples 200
 
-For children drawn at random from a ``bench/world_build.py`` world, the application's own
-search service (``child_search``, audit on) is asked the way a practitioner would ask with
-one kind of error, and the script counts how often the intended child is among the first
-five results. Kinds:
+Children are drawn at random from a ``bench/world_build.py`` world; for each, one kind of
+clerical error (``bench/quality/errors.py``: typos, a mistyped date of birth, names the
+wrong way round, a replaced name, compound names cut or joined, transliterations,
+nicknames, two errors at once, and an error-free control) turns the child's record into
+what a practitioner typed, in three query shapes: family + given + date of birth,
+family + date of birth, and family + given. A kind is asked only in the shapes that
+contain the fields it changes (a given-name typo is invisible without a given name).
+``--samples`` is the number of queries per kind and shape.
 
-- **typo**: one keyboard slip in the family name (given name and date of birth right);
-- **nickname**: the given name as a nickname or formal name from the variants table;
-- **phonetic**: the family name spelt as it sounds (same double metaphone, new spelling);
-- **swapped**: day and month of the date of birth swapped (only dates where that differs);
-- **moved**: a child whose family moved from another authority, searched by family and
-  given name and the new postcode (no date of birth) by the new authority.
+The errors are made independently of the search: nothing in ``bench/quality`` reads the
+application's normaliser, nickname table or search code.
 
-Every query but *moved* carries the date of birth, as searches for a particular child do;
-each child is searched by children's services of the authority it lives in (a benchmark
-user per authority, created on first use).
+Two searchers answer each query:
+
+- **ours**: the search page's path. The query goes through the page's form
+  (``ChildSearchForm``): what it refuses (a 30th of February from a mistyped digit, a
+  date in the future) is counted as *refused* and not searched, as a practitioner would be
+  told to correct it. What it accepts goes to ``child_search`` (vetting, rate limit lifted,
+  the scoped query, the audit insert) as the children's-services user of the authority the
+  child lives in, a user who may see the child.
+- **library**: the Python Record Linkage Toolkit, used out of the box
+  (``bench/quality/yardstick.py``), over the children the same user may see.
+
+Per kind and shape it prints, for both: recall@1 (the child first), recall@5 (in the first
+five), *wrong first* (another child shown first: the practitioner may open the wrong
+record) and *nothing* (no result). Totals over the error kinds are unweighted: every kind
+gets as many queries, which is not how often each error happens. Then the CPU time of
+this process per search (``time.process_time``: Python, Django, the driver; PostgreSQL's
+own time is spent in its backend process and is not in it) and the load average.
+Deterministic for a world, ``--seed`` and ``--samples``.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
-from dataclasses import replace
+import sys
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
 
-from search_scale import (
-    DEFAULT_DATABASE,
-    Sample,
-    bench_user,
-    django_setup,
-    nickname,
-    sound_alike,
-    swapped,
-    typo,
-)
+from quality.errors import DOB, FAMILY, GIVEN, KINDS, Kind, Person, Query
+from search_scale import bench_user, django_setup
 
-KINDS = ("typo", "nickname", "phonetic", "swapped", "moved")
+DEFAULT_DATABASE = "contactpoint_bench500k"
 TOP = 5
+PURPOSE = "current_involvement"
+SHAPES = {
+    "f+g+dob": frozenset({FAMILY, GIVEN, DOB}),
+    "f+dob": frozenset({FAMILY, DOB}),
+    "f+g": frozenset({FAMILY, GIVEN}),
+}
+CONTROL = KINDS[0].name
 
 
-def samples(kind: str, count: int, rng: random.Random) -> list[Sample]:
-    """Random active, unshielded children; for *nickname* only those with a variant, for
-    *moved* only those with an ended GP involvement in another authority."""
-    from django.db import connection
+@dataclass
+class Tally:
+    """How one searcher did on a set of queries."""
 
-    from directory.normalise import _variant_groups
+    queries: int = 0
+    first: int = 0
+    top: int = 0
+    wrong_first: int = 0
+    nothing: int = 0
 
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT max(id) FROM directory_child")
-        top = cursor.fetchone()[0]
-        draw = {"nickname": 40, "moved": 120}.get(kind, 3)
-        ids = [rng.randint(1, top) for _ in range(count * draw)]
-        names = sorted(_variant_groups()) if kind == "nickname" else None
-        moved = kind == "moved"
-        cursor.execute(
-            """
-            SELECT c.family_name, c.given_name, c.date_of_birth, c.postcode, c.public_id,
-                   c.local_authority_id
-            FROM directory_child c
-            WHERE c.id = ANY(%s) AND c.status = 'active' AND NOT c.shielded
-              AND (%s::text[] IS NULL OR c.given_key = ANY(%s::text[]))
-              AND (NOT %s OR EXISTS (
-                    SELECT 1 FROM directory_involvement i
-                    JOIN directory_organisation o ON o.id = i.organisation_id
-                    WHERE i.child_id = c.id AND i.role = 'gp' AND i.ended_on IS NOT NULL
-                      AND o.local_authority_id <> c.local_authority_id))
-            LIMIT %s
-            """,
-            [ids, names, names, moved, count],
-        )
-        return [Sample(*row) for row in cursor.fetchall()]
+    def add(self, ranked: list[str], target: str) -> None:
+        self.queries += 1
+        self.first += bool(ranked) and ranked[0] == target
+        self.top += target in ranked[:TOP]
+        self.wrong_first += bool(ranked) and ranked[0] != target
+        self.nothing += not ranked
+
+    def merge(self, other: Tally) -> None:
+        for name in ("queries", "first", "top", "wrong_first", "nothing"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    def columns(self) -> list[str]:
+        n = max(self.queries, 1)
+        return [
+            f"{self.first / n:.3f}",
+            f"{self.top / n:.3f}",
+            f"{self.wrong_first}",
+            f"{self.nothing}",
+        ]
 
 
-def query_for(kind: str, sample: Sample, rng: random.Random, cursor):
-    """The criteria for this kind of error, or None when it cannot apply to this child."""
-    from access.gateway import SearchCriteria
+@dataclass
+class Cell:
+    """One kind in one query shape."""
 
-    base = SearchCriteria(
-        family_name=sample.family_name,
-        given_name=sample.given_name,
-        date_of_birth=sample.date_of_birth,
-        purpose="current_involvement",
-    )
-    if kind == "typo":
-        changed = typo(sample.family_name, rng)
-        return replace(base, family_name=changed) if changed != sample.family_name else None
-    if kind == "nickname":
-        variant = nickname(sample.given_name, rng)
-        return replace(base, given_name=variant) if variant else None
-    if kind == "phonetic":
-        variant = sound_alike(sample.family_name, cursor)
-        return replace(base, family_name=variant) if variant else None
-    if kind == "swapped":
-        other = swapped(sample.date_of_birth)
-        return replace(base, date_of_birth=other) if other else None
-    if kind == "moved":
-        return replace(base, date_of_birth=None, postcode=sample.postcode)
-    raise ValueError(kind)
+    refused: int = 0
+    ours: Tally = field(default_factory=Tally)
+    library: Tally = field(default_factory=Tally)
+
+    def merge(self, other: Cell) -> None:
+        self.refused += other.refused
+        self.ours.merge(other.ours)
+        self.library.merge(other.library)
+
+
+@dataclass
+class Clock:
+    """CPU of this process spent in each searcher, and wall time of ours."""
+
+    ours_cpu: float = 0.0
+    ours_wall: float = 0.0
+    ours_searches: int = 0
+    library_cpu: float = 0.0
+    library_searches: int = 0
+    loads: list[float] = field(default_factory=list)
+
+
+class World:
+    """Every active child of the world, read once: the people to draw from and the
+    yardstick's candidates."""
+
+    def __init__(self):
+        import pandas as pd
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT public_id, given_name, family_name, date_of_birth, gender, "
+                "local_authority_id, shielded FROM directory_child WHERE status = 'active' "
+                "ORDER BY id"
+            )
+            rows = cursor.fetchall()
+        columns = ["public_id", "given_name", "family_name", "date_of_birth", "gender"]
+        self.frame = pd.DataFrame(rows, columns=[*columns, "local_authority_id", "shielded"])
+        self.people = [Person(family, given, dob, sex) for _, given, family, dob, sex, *_ in rows]
+        self.public_ids = [row[0] for row in rows]
+        self.authorities = [row[5] for row in rows]
+        self.shielded = [row[6] for row in rows]
 
 
 class Councils:
@@ -117,46 +156,184 @@ class Councils:
         return self.users[authority]
 
 
+def criteria_for(query: Query, shape: frozenset[str]):
+    """The criteria the search page would build, or None where its form refuses the input."""
+    from directory.forms import ChildSearchForm
+
+    form = ChildSearchForm(
+        {
+            "family_name": query.family,
+            "given_name": query.given if GIVEN in shape else "",
+            "date_of_birth": query.dob_text if DOB in shape else "",
+            "purpose": PURPOSE,
+        }
+    )
+    return form.criteria() if form.is_valid() else None
+
+
+class Bench:
+    def __init__(self, world: World, yardstick, samples: int, seed: int, misses: int):
+        self.world = world
+        self.yardstick = yardstick
+        self.samples = samples
+        self.seed = seed
+        self.councils = Councils()
+        self.cells: dict[tuple[str, str], Cell] = defaultdict(Cell)
+        self.missed: dict[str, list[str]] = defaultdict(list)
+        self.misses = misses
+        self.refused_by_service = 0
+        self.clock = Clock()
+
+    def kind_run(self, kind: Kind) -> None:
+        """Draw children the kind can apply to, in a random order, until every shape the
+        kind can be asked in has ``samples`` queries (or the children run out)."""
+        rng = random.Random(f"{self.seed}:{kind.name}")
+        world = self.world
+        pool = [
+            i
+            for i, person in enumerate(world.people)
+            if not world.shielded[i] and kind.eligible(person)
+        ]
+        rng.shuffle(pool)
+        shapes = [s for s, fields in SHAPES.items() if any(c <= fields for c in kind.changes)]
+        for i in pool:
+            if all(self.cells[kind.name, s].ours.queries >= self.samples for s in shapes):
+                break
+            query = kind.make(Query.of(world.people[i]), world.people[i], rng)
+            if query is None:
+                continue
+            for shape in shapes:
+                cell = self.cells[kind.name, shape]
+                if query.changed <= SHAPES[shape] and cell.ours.queries < self.samples:
+                    self.ask(kind.name, shape, cell, query, i)
+        self.clock.loads.append(os.getloadavg()[0])
+
+    def ask(self, kind: str, shape: str, cell: Cell, query: Query, i: int) -> None:
+        from access.gateway import SearchRefused, child_search
+        from audit.writer import Actor
+
+        criteria = criteria_for(query, SHAPES[shape])
+        if criteria is None:
+            cell.refused += 1
+            return
+        authority, target = self.world.authorities[i], self.world.public_ids[i]
+        user = self.councils.user_for(authority)
+        actor = Actor(user.pk, user.username, user.role, user.organisation_id, None, "bench")
+        cpu, wall = time.process_time(), time.perf_counter()
+        try:
+            result = child_search(user=user, criteria=criteria, actor=actor)
+        except SearchRefused:
+            self.refused_by_service += 1
+            cell.refused += 1
+            return
+        self.clock.ours_cpu += time.process_time() - cpu
+        self.clock.ours_wall += time.perf_counter() - wall
+        self.clock.ours_searches += 1
+        ours = [child.public_id for child in result.children]
+        cell.ours.add(ours, target)
+        if target not in ours[:TOP] and len(self.missed[kind]) < self.misses:
+            person = self.world.people[i]
+            shown = f"first {result.children[0].full_name}" if ours else "nothing"
+            self.missed[kind].append(
+                f"{shape}: {person.given} {person.family} {person.dob} typed as "
+                f"{criteria.given_name} {criteria.family_name} {criteria.date_of_birth or ''}"
+                f" ({len(ours)} shown, {shown})"
+            )
+        if self.yardstick is not None:
+            cpu = time.process_time()
+            ranked = self.yardstick.rank(
+                authority=authority,
+                family=criteria.family_name,
+                given=criteria.given_name,
+                dob=criteria.date_of_birth.isoformat() if criteria.date_of_birth else "",
+            )
+            self.clock.library_cpu += time.process_time() - cpu
+            self.clock.library_searches += 1
+            cell.library.add(ranked, target)
+
+
+def table_print(bench: Bench, kinds: list[Kind]) -> None:
+    heads = ["kind", "query", "n", "refused", "ours @1", "ours @5", "ours wrong 1st"]
+    heads += ["ours none", "lib @1", "lib @5", "lib wrong 1st", "lib none"]
+    print("| " + " | ".join(heads) + " |")
+    print("|" + "---|" * len(heads))
+
+    def row(kind: str, shape: str, cell: Cell) -> None:
+        values = [kind, shape, str(cell.ours.queries), str(cell.refused)]
+        values += cell.ours.columns() + cell.library.columns()
+        print("| " + " | ".join(values) + " |")
+
+    by_shape: dict[str, Cell] = defaultdict(Cell)
+    total = Cell()
+    for kind in kinds:
+        for shape in SHAPES:
+            cell = bench.cells.get((kind.name, shape))
+            if cell is None or not (cell.ours.queries or cell.refused):
+                continue
+            row(kind.name, shape, cell)
+            if kind.name != CONTROL:
+                by_shape[shape].merge(cell)
+                total.merge(cell)
+    for shape, cell in by_shape.items():
+        row("**all errors, unweighted**", shape, cell)
+    row("**all errors, unweighted**", "all", total)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", default=DEFAULT_DATABASE)
-    parser.add_argument("--samples", type=int, default=300, help="children per kind")
+    parser.add_argument("--samples", type=int, default=200, help="queries per kind and shape")
     parser.add_argument("--seed", type=int, default=11)
-    parser.add_argument("--misses", type=int, default=3, help="misses to print per kind")
+    parser.add_argument("--misses", type=int, default=3, help="our misses to print per kind")
+    parser.add_argument("--only", default="", help="comma-separated kind names")
+    parser.add_argument("--no-library", action="store_true", help="skip the yardstick")
     args = parser.parse_args()
     django_setup(args.database)
+    started = time.perf_counter()
+    load_at_start = os.getloadavg()
 
-    from django.db import connection
+    world = World()
+    yardstick = None
+    if not args.no_library:
+        from quality.yardstick import Yardstick
 
-    from access.gateway import child_search
-    from audit.writer import Actor
+        yardstick = Yardstick(world.frame)
+    only = {name.strip() for name in args.only.split(",") if name.strip()}
+    kinds = [kind for kind in KINDS if not only or kind.name in only]
+    bench = Bench(world, yardstick, args.samples, args.seed, args.misses)
+    for kind in kinds:
+        kind_started = time.perf_counter()
+        bench.kind_run(kind)
+        print(f"{kind.name}: {time.perf_counter() - kind_started:.0f} s", file=sys.stderr)
 
-    rng = random.Random(args.seed)
-    councils = Councils()
-    print(f"{'kind':<10}{'queries':>8}{'found':>7}{f'recall@{TOP}':>10}")
-    for kind in KINDS:
-        asked = found = 0
-        misses = []
-        for sample in samples(kind, args.samples, rng):
-            with connection.cursor() as cursor:
-                criteria = query_for(kind, sample, rng, cursor)
-            if criteria is None:
-                continue
-            user = councils.user_for(sample.local_authority_id)
-            actor = Actor(user.pk, user.username, user.role, user.organisation_id, None, "bench")
-            result = child_search(user=user, criteria=criteria, actor=actor)
-            asked += 1
-            if sample.public_id in [c.public_id for c in result.children[:TOP]]:
-                found += 1
-            elif len(misses) < args.misses:
-                misses.append((sample, criteria, len(result.children)))
-        print(f"{kind:<10}{asked:>8}{found:>7}{found / max(asked, 1):>10.3f}")
-        for sample, criteria, shown in misses:
-            print(
-                f"    missed {sample.given_name} {sample.family_name} {sample.date_of_birth}: "
-                f"asked {criteria.given_name} {criteria.family_name} "
-                f"{criteria.date_of_birth or criteria.postcode} ({shown} shown)"
-            )
+    clock = bench.clock
+    print(
+        f"{args.database}: {len(world.people):,} active children; --samples {args.samples} "
+        f"--seed {args.seed}; {time.strftime('%Y-%m-%d')}\n"
+    )
+    table_print(bench, kinds)
+    print(
+        f"\nours: the search page's form and child_search; lib: recordlinkage; "
+        f"@1 / @5 recall; wrong 1st / none counts of n. Refused: {bench.refused_by_service} "
+        f"by the service, the rest by the form."
+    )
+    ours = clock.ours_cpu / max(clock.ours_searches, 1) * 1000
+    wall = clock.ours_wall / max(clock.ours_searches, 1) * 1000
+    library = clock.library_cpu / max(clock.library_searches, 1) * 1000
+    print(
+        f"CPU of this process per search: ours {ours:.1f} ms ({clock.ours_searches} searches; "
+        f"wall {wall:.1f} ms; PostgreSQL's time is in its own process), "
+        f"library {library:.1f} ms ({clock.library_searches})"
+    )
+    loads = clock.loads or [0.0]
+    print(
+        f"load average (1 min): {load_at_start[0]:.2f} at the start, {min(loads):.2f}-"
+        f"{max(loads):.2f} after each kind; run {time.perf_counter() - started:.0f} s"
+    )
+    for kind, lines in bench.missed.items():
+        print(f"\nours missed ({kind}):")
+        for line in lines:
+            print(f"    {line}")
 
 
 if __name__ == "__main__":
