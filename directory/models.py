@@ -167,9 +167,16 @@ class Child(models.Model):
         # these btrees turn the matched keys into children by date of birth, by local
         # authority (a children's-services search), by key alone, or by a former surname.
         indexes = [
-            models.Index(name="child_dob_family", fields=["date_of_birth", "family_key"]),
+            # Date of birth, family key, given key and id: the matcher's date blocks (with a
+            # family name like the one typed; or with a close given name, whatever the
+            # family name) read it without touching the table.
+            models.Index(
+                name="child_dob_names", fields=["date_of_birth", "family_key", "given_key", "id"]
+            ),
             models.Index(name="child_la_family", fields=["local_authority", "family_key"]),
-            models.Index(name="child_family_id", fields=["family_key", "id"]),
+            # Family key, given key and id: the matcher's "same family name, close given
+            # name" block and the scope narrowing read it without touching the table.
+            models.Index(name="child_family_given", fields=["family_key", "given_key", "id"]),
             GinIndex(
                 name="child_former_family",
                 fields=["former_family_keys"],

@@ -1,0 +1,214 @@
+"""CPU per search: this checkout's search beside an earlier revision's, interleaved in one run.
+
+    .venv/bin/python bench/search_cpu.py --database contactpoint_bench500k --baseline 1297963
+
+Two worker processes search the same queries in the same order through ``child_search``
+(vetting, rate limit, scoped query, audit insert and commit), as children's services of the
+authority each child lives in: one runs this checkout, the other a git worktree of
+``--baseline`` (made under /tmp on first use, sharing this checkout's ``.data/``). The
+parent alternates batches between them (baseline, current, baseline, …) and, for each
+batch, reads from /proc the CPU time (user + system) of the worker and of its PostgreSQL
+backends (the default and the audit connections). It prints CPU per search for both, per
+round, and the medians and their difference. Wall time is not reported: on a shared,
+noisy machine CPU time is the honest measure of cost; interleaving puts both under the
+same load.
+
+Queries: random active children of the world, searched with family name, given name and
+date of birth (``--shape full``), family name and date of birth (``dob``), or family and
+given name (``names``), as recorded: what a search costs when the details are right.
+Redis's CPU (rate limit) is not counted; it is the same code on both sides.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of process ``pid`` from /proc (fields 14 and 15 of stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def worker(root: Path, database: str) -> None:
+    """Answer "batch <file>" lines: run those searches, print the CPU they cost."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    from search_scale import database_urls
+
+    app, owner = database_urls(database)
+    os.environ.update(DATABASE_URL=app, DATABASE_OWNER_URL=owner)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "contactpoint.settings.development")
+    sys.path.insert(0, str(root))
+    os.chdir(root)
+    import django
+
+    django.setup()
+    from datetime import date
+
+    from django.conf import settings
+    from django.db import connections
+
+    from access.gateway import SearchCriteria, child_search
+    from access.models import User
+    from audit.writer import Actor
+
+    settings.LOOKUP_RATE_LIMIT = 10**9
+    users: dict[str, User] = {}
+    for line in sys.stdin:
+        queries = json.loads(Path(line.split(" ", 1)[1].strip()).read_text())
+        backends = _backend_pids(connections)
+        before = cpu_seconds(os.getpid()), sum(cpu_seconds(p) for p in backends)
+        for query in queries:
+            user = users.get(query["user"]) or User.objects.select_related(
+                "organisation__local_authority"
+            ).get(username=query["user"])
+            users[query["user"]] = user
+            actor = Actor(user.pk, user.username, user.role, user.organisation_id, None, "bench")
+            criteria = SearchCriteria(
+                family_name=query["family_name"],
+                given_name=query["given_name"],
+                date_of_birth=date.fromisoformat(query["dob"]) if query["dob"] else None,
+                purpose="current_involvement",
+            )
+            child_search(user=user, criteria=criteria, actor=actor)
+        backends = _backend_pids(connections) | backends
+        after = cpu_seconds(os.getpid()), sum(cpu_seconds(p) for p in backends)
+        print(json.dumps({"python": after[0] - before[0], "postgres": after[1] - before[1]}))
+        sys.stdout.flush()
+
+
+def _backend_pids(connections) -> set[int]:
+    pids = set()
+    for alias in ("default", "audit"):
+        if alias in connections.settings:
+            with connections[alias].cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                pids.add(cursor.fetchone()[0])
+    return pids
+
+
+def queries_draw(database: str, count: int, shape: str, seed: int) -> list[dict]:
+    """Random active children and a children's-services user of their authority each."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    from search_scale import bench_user, django_setup
+
+    django_setup(database)
+    from django.db import connection
+
+    from directory.models import Organisation
+
+    rng = random.Random(seed)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT max(id) FROM directory_child")
+        top = cursor.fetchone()[0]
+        cursor.execute(
+            "SELECT family_name, given_name, date_of_birth, local_authority_id"
+            " FROM directory_child WHERE id = ANY(%s) AND status = 'active' LIMIT %s",
+            [[rng.randint(1, top) for _ in range(count * 2)], count],
+        )
+        rows = cursor.fetchall()
+    councils = {
+        authority: bench_user(f"bench.council.{authority}", organisation).username
+        for authority, organisation in Organisation.objects.filter(
+            kind=Organisation.Kind.LA_CHILDRENS_SERVICES,
+            local_authority_id__in={row[3] for row in rows},
+        ).values_list("local_authority_id", "pk")
+    }
+    return [
+        {
+            "user": councils[authority],
+            "family_name": family,
+            "given_name": given if shape in ("full", "names") else "",
+            "dob": born.isoformat() if shape in ("full", "dob") else "",
+        }
+        for family, given, born, authority in rows
+    ]
+
+
+def baseline_tree(revision: str) -> Path:
+    """A worktree of ``revision`` beside the bench's scratch files, sharing .data/."""
+    tree = Path(tempfile.gettempdir()) / f"contactpoint-baseline-{revision}"
+    if not tree.exists():
+        subprocess.run(
+            [shutil.which("git") or "git", "-C", str(ROOT), "worktree", "add", "--detach"]
+            + [str(tree), revision],
+            check=True,
+            capture_output=True,
+        )
+        (tree / ".data").symlink_to(ROOT / ".data")
+    return tree
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database", default="contactpoint_bench500k")
+    parser.add_argument("--baseline", help="git revision to compare with (required)")
+    parser.add_argument("--shape", choices=("full", "dob", "names"), default="full")
+    parser.add_argument("--searches", type=int, default=100, help="searches per batch")
+    parser.add_argument("--rounds", type=int, default=6)
+    parser.add_argument("--seed", type=int, default=5)
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        worker(Path(args.worker), args.database)
+        return
+    if not args.baseline:
+        parser.error("--baseline is required")
+    queries = queries_draw(args.database, args.searches, args.shape, args.seed)
+    batch = Path(tempfile.mkstemp(prefix="search-cpu-", suffix=".json")[1])
+    batch.write_text(json.dumps(queries))
+    sides = {"baseline": baseline_tree(args.baseline), "current": ROOT}
+    workers = {
+        name: subprocess.Popen(
+            [sys.executable, __file__, "--worker", str(tree), "--database", args.database],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for name, tree in sides.items()
+    }
+    per_search: dict[str, list[float]] = {name: [] for name in sides}
+    print(f"{len(queries)} searches a batch, shape {args.shape}; ms of CPU per search")
+    print(f"{'round':>5} {'baseline py+pg':>16} {'current py+pg':>16} {'difference':>11}")
+    for round_number in range(args.rounds + 1):  # round 0 warms both caches, untimed
+        costs = {}
+        # Alternate who goes first, so neither side always meets the other's leftovers.
+        order = list(workers.items())[:: 1 if round_number % 2 else -1]
+        for name, process in order:
+            process.stdin.write(f"batch {batch}\n")
+            process.stdin.flush()
+            measured = json.loads(process.stdout.readline())
+            costs[name] = measured
+        if round_number == 0:
+            continue
+        cells = []
+        for name in sides:
+            py, pg = (1000 * costs[name][k] / len(queries) for k in ("python", "postgres"))
+            per_search[name].append(py + pg)
+            cells.append(f"{py:6.2f}+{pg:5.2f}")
+        difference = per_search["current"][-1] - per_search["baseline"][-1]
+        print(f"{round_number:>5} {cells[0]:>16} {cells[1]:>16} {difference:>+11.2f}")
+    for process in workers.values():
+        process.stdin.close()
+        process.wait()
+    baseline, current = (statistics.median(per_search[n]) for n in ("baseline", "current"))
+    print(
+        f"median: baseline {baseline:.2f} ms, current {current:.2f} ms, "
+        f"difference {current - baseline:+.2f} ms ({current / baseline:.2f}x)"
+    )
+
+
+if __name__ == "__main__":
+    main()
