@@ -83,7 +83,8 @@ FAMILY_LEVEL = f"""CASE
     WHEN {_REVERSED} THEN 8
     WHEN {_C}.family_key = q.fk THEN 1
     WHEN q.fk = ANY({_C}.former_family_keys) THEN 2
-    WHEN q.fk = ANY(cp_name_parts({_C}.family_name)) OR {_C}.family_key = ANY(q.fparts) THEN 3
+    WHEN ({_C}.family_name ~ '[[:space:]-]' AND q.fk = ANY(cp_name_parts({_C}.family_name)))
+      OR {_C}.family_key = ANY(q.fparts) THEN 3
     WHEN levenshtein_less_equal({_C}.family_key, q.fk, 1) <= 1
       OR {_C}.family_key = ANY(q.ftrans) THEN 4
     WHEN {_C}.family_phonetic = q.fph THEN 5
@@ -237,8 +238,13 @@ def _shift_year(value: date, years: int) -> date | None:
         return value.replace(year=value.year + years, day=28)  # 29 February
 
 
+def has_wide_blocks(query: MatchQuery) -> bool:
+    """Wide blocks need a given name and a date of birth to start from."""
+    return bool(query.date_of_birth and name_key(query.given_name))
+
+
 def candidate_blocks(
-    query: MatchQuery, family: NameKeys, given_as_family: NameKeys | None
+    query: MatchQuery, family: NameKeys, given_as_family: NameKeys | None, *, wide: bool = True
 ) -> tuple[str, list]:
     """The union of blocks as SQL yielding child ids, and its parameters. Each block is an
     index path (``child_dob_names``, ``child_family_given``, ``child_former_family``) whose
@@ -260,7 +266,7 @@ def candidate_blocks(
             "AND former_family_keys && %s::text[] AND NOT former_family_keys = '{}'",
         ]
         params += [near, keys, near, keys]
-        if given_key:
+        if wide and given_key:
             exact = [d for d in near if d in (query.date_of_birth, _swapped(query.date_of_birth))]
             blocks += [
                 # Born on the day typed (or swapped), with a close given name: the family
@@ -367,19 +373,32 @@ def candidates_rank(
     unaliased ``directory_child`` row, with its parameters), best first, at most ``limit``,
     none below the possible-match band.
 
+    Blocking is progressive: the narrow blocks first (the family name nearly right); only
+    when they find no strong match are the wide ones added (a close given name with any
+    family name, or with any date), so that the common search, with the details right,
+    pays for the narrow blocks alone.
+    """
+    model = model or match_model_current(using)
+    keys = keys or query_keys_lookup(query, using=using)
+    if not keys.family.key:
+        return []
+    weights = _weights(model, keys.family)
+    best = _best_weight(query, weights)
+    ranked = _ranked(query, keys, weights, best, condition, limit, using, wide=False)
+    if (not ranked or not ranked[0].strong) and has_wide_blocks(query):
+        ranked = _ranked(query, keys, weights, best, condition, limit, using, wide=True)
+    return ranked
+
+
+def _ranked(query, keys, weights, best, condition, limit, using, *, wide) -> list[Candidate]:
+    """One statement: the blocks' candidates within ``condition``, levelled and weighed.
+
     ``OFFSET 0`` keeps PostgreSQL from copying the level expressions into the score, the
     filter and the sort key: each is computed once per candidate, and the statement plans
     in a fraction of the time.
     """
-    model = model or match_model_current(using)
-    keys = keys or query_keys_lookup(query, using=using)
-    family, given_as_family = keys.family, keys.given_as_family
-    if not family.key:
-        return []
-    blocks, block_params = candidate_blocks(query, family, given_as_family)
+    blocks, block_params = candidate_blocks(query, keys.family, keys.given_as_family, wide=wide)
     q_sql, q_params = query_values(query)
-    weights = _weights(model, family)
-    best = _best_weight(query, weights)
     condition_sql, condition_params = condition
     columns = ", ".join(f"{_C}.{c}" for c in SUMMARY_COLUMNS)
     sql = f"""

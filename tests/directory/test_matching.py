@@ -72,6 +72,8 @@ def _section(body: str, heading: str) -> str:
         ({}, {"date_of_birth": "2014-03-27"}),  # the year one out
         ({"date_of_birth": date(2014, 3, 7)}, {"date_of_birth": "2014-07-04"}),  # swapped + typo
         ({}, {"given_name": "Oscar"}),  # one field replaced by another name entirely
+        ({}, {"family_name": "Oldroyd"}),  # the family name replaced: a new surname
+        ({}, {"date_of_birth": "2011-09-14"}),  # the date replaced by another entirely
         ({}, {"given_name": "Priestley", "family_name": "Jack"}),  # the wrong way round
     ],
 )
@@ -87,7 +89,7 @@ def test_it_finds_the_child_when_one_detail_is_mistyped(crowd, as_user, recorded
 
 
 def test_it_shows_a_child_with_a_differing_detail_as_a_possible_match(crowd, as_user):
-    _pupil(crowd, given_name="Jack", family_name="Priestley")
+    _pupil(crowd, given_name="Jack", family_name="Priestley", date_of_birth=date(2016, 5, 7))
     exact = _pupil(
         crowd, given_name="Jack", family_name="Priestley", date_of_birth=date(2016, 5, 1)
     )
