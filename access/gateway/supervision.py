@@ -78,8 +78,10 @@ class SupervisionItem:
 
 
 def working_days_after(start: datetime, days: int) -> datetime:
-    """``start`` moved forward by ``days`` working days (Monday to Friday)."""
-    moment = start
+    """``start`` moved forward by ``days`` working days (Monday to Friday), counted in local
+    days at the same local time: a request made at 00:30 on a summer Saturday was made on a
+    Saturday, though in UTC it is still Friday."""
+    moment = timezone.localtime(start)
     remaining = days
     while remaining > 0:
         moment += timedelta(days=1)

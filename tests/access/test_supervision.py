@@ -1,7 +1,8 @@
 """The supervisor's side: told at once, judges with a note, never their own request; requests
 left unjudged escalate to an auditor."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
@@ -13,6 +14,8 @@ from access.models import AccessRequest, Notification, Role
 from audit.models import AccessEvent
 from audit.writer import Actor, PastEvent, access_events_load_synthetic
 from tests.factories import UserFactory
+
+LONDON = ZoneInfo("Europe/London")
 
 
 @pytest.fixture
@@ -112,31 +115,58 @@ def test_it_refuses_a_judge_whose_own_supervisor_made_the_request(world, as_user
     assert request.judgement == "pending"
 
 
-def test_it_escalates_after_two_working_days(world, granted):
-    AccessRequest.objects.filter(pk=granted.pk).update(
-        created_at=timezone.now() - timedelta(days=4)
-    )
+def _deadline(made: datetime) -> datetime:
+    """The same London time of day on the second working day (Monday to Friday) after the
+    London day the request was made: the rule, worked out apart from the code."""
+    local = made.astimezone(LONDON)
+    day, remaining = local.date(), 2
+    while remaining:
+        day += timedelta(days=1)
+        if day.weekday() < 5:
+            remaining -= 1
+    return datetime.combine(day, local.time(), tzinfo=LONDON)
+
+
+@pytest.mark.calendar
+def test_it_escalates_once_two_working_days_have_passed(world, granted, time_machine):
+    time_machine.move_to(_deadline(granted.created_at) + timedelta(minutes=1))
     assert break_glass_escalate_overdue() == 1
     granted.refresh_from_db()
     assert granted.judgement == "escalated"
     assert AccessEvent.objects.filter(action="bg_escalated").exists()
 
 
-def test_it_escalates_once(world, granted):
-    AccessRequest.objects.filter(pk=granted.pk).update(
-        created_at=timezone.now() - timedelta(days=4)
-    )
+@pytest.mark.calendar
+def test_it_escalates_once(world, granted, time_machine):
+    time_machine.move_to(_deadline(granted.created_at) + timedelta(days=3))
     break_glass_escalate_overdue()
     assert break_glass_escalate_overdue() == 0
 
 
-def test_it_waits_while_within_the_deadline(world, granted):
+@pytest.mark.calendar
+def test_it_waits_until_two_working_days_have_passed(world, granted, time_machine):
+    time_machine.move_to(_deadline(granted.created_at) - timedelta(minutes=1))
     assert break_glass_escalate_overdue() == 0
 
 
 def test_it_counts_working_days_over_a_weekend():
     friday = timezone.datetime(2026, 11, 27, 15, 0, tzinfo=timezone.get_current_timezone())
     assert working_days_after(friday, 2).weekday() == 1  # Tuesday
+
+
+@pytest.mark.parametrize(
+    ("made", "deadline"),
+    [
+        # 00:30 on a summer Saturday is Friday 23:30 in UTC; it is still a Saturday.
+        (datetime(2027, 6, 5, 0, 30, tzinfo=LONDON), datetime(2027, 6, 8, 0, 30, tzinfo=LONDON)),
+        # Over the clocks going forward and back: the same time of day, not 48 hours.
+        (datetime(2027, 3, 26, 10, tzinfo=LONDON), datetime(2027, 3, 30, 10, tzinfo=LONDON)),
+        (datetime(2027, 10, 29, 10, tzinfo=LONDON), datetime(2027, 11, 2, 10, tzinfo=LONDON)),
+    ],
+)
+def test_it_counts_working_days_in_london_time(made, deadline):
+    from_the_database = made.astimezone(UTC)
+    assert working_days_after(from_the_database, 2) == deadline == _deadline(made)
 
 
 def test_it_holds_a_planned_request_until_the_supervisor_approves(world, as_user):
@@ -187,12 +217,11 @@ def test_it_lapses_a_request_whose_child_was_never_chosen(world):
     assert request.status == "lapsed"
 
 
-def test_it_runs_the_scheduled_review_as_a_task(world, granted):
+@pytest.mark.calendar
+def test_it_runs_the_scheduled_review_as_a_task(world, granted, time_machine):
     from access.tasks import break_glass_escalate_overdue as task
 
-    AccessRequest.objects.filter(pk=granted.pk).update(
-        created_at=timezone.now() - timedelta(days=5)
-    )
+    time_machine.move_to(_deadline(granted.created_at) + timedelta(hours=1))
     assert task.apply().get() == 1
 
 
