@@ -7,20 +7,26 @@ function ``cp_audit_partitions_ensure`` (migration 0003), which runs as the tabl
 application role, which may not create tables, can call it from Celery beat.
 """
 
+from datetime import datetime
+
 from django.conf import settings
 from django.db import connections
 
 _FUNCTION = "cp_audit_partitions_ensure(timestamptz, timestamptz)"
 
 
-def audit_partitions_ensure(*, months_ahead: int | None = None, using: str = "default") -> int:
+def audit_partitions_ensure(
+    *, months_ahead: int | None = None, using: str = "default", now: datetime | None = None
+) -> int:
     """Create the partitions for this month and the next ``months_ahead``; return how many
-    were created (0 when they all exist). Idempotent."""
+    were created (0 when they all exist). Idempotent. "This month" is the database server's,
+    unless ``now`` names another moment (the tests' pinned clock cannot move the server's)."""
     months = settings.AUDIT_PARTITION_MONTHS_AHEAD if months_ahead is None else months_ahead
     with connections[using].cursor() as cursor:
         cursor.execute(
-            "SELECT cp_audit_partitions_ensure(now(), now() + make_interval(months => %s))",
-            [months],
+            "SELECT cp_audit_partitions_ensure(coalesce(%s, now()),"
+            " coalesce(%s, now()) + make_interval(months => %s))",
+            [now, now, months],
         )
         return cursor.fetchone()[0]
 

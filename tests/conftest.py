@@ -8,11 +8,20 @@
 - ada: system admin, no child access
 - maya: child: at school A, lives in Leeds
 - kent_child: lives in Kent, known to nobody in these personas
+
+Tests about dates (working days, vetting expiry, the demo month, review windows) are marked
+``calendar``: they run with the clock pinned (``clock``), so they give the same answer on any
+day, and ``tests/calendar_sweep.py`` runs them again on the awkward days.
 """
 
+import os
+from datetime import date, datetime, time
 from types import SimpleNamespace
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
+from django.conf import settings
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -95,3 +104,55 @@ def _clean_cache():
 
     cache.clear()
     yield
+
+
+# --- the clock --------------------------------------------------------------------------------
+
+TEST_DATE_VARIABLE = "CONTACTPOINT_TEST_DATE"
+# Wednesday 13 January 2027, mid-morning in London: a working day away from any weekend, month
+# end, bank holiday or clock change, so that CI gives the same answer every day of the year.
+DEFAULT_TEST_INSTANT = "2027-01-13T10:30:00"
+
+
+def pinned_instant(raw: str | None = None) -> datetime:
+    """The instant calendar tests start at: ``CONTACTPOINT_TEST_DATE`` if set (an ISO date,
+    read as noon, or an ISO date and time, read in Europe/London unless it carries an offset),
+    else ``DEFAULT_TEST_INSTANT``."""
+    raw = (os.environ.get(TEST_DATE_VARIABLE, "") if raw is None else raw).strip()
+    raw = raw or DEFAULT_TEST_INSTANT
+    london = ZoneInfo(settings.TIME_ZONE)
+    try:
+        if len(raw) == len("YYYY-MM-DD"):
+            return datetime.combine(date.fromisoformat(raw), time(12), tzinfo=london)
+        moment = datetime.fromisoformat(raw)
+    except ValueError as error:
+        raise pytest.UsageError(f"{TEST_DATE_VARIABLE}={raw!r} is not an ISO date") from error
+    return moment.replace(tzinfo=london) if moment.tzinfo is None else moment.astimezone(london)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items):
+    """A test that asks for ``clock`` is about dates: mark it, so ``-m calendar`` finds it."""
+    for item in items:
+        if "clock" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.calendar)
+
+
+@pytest.fixture(autouse=True)
+def _pinned_clock(request):
+    """Pins the clock for tests marked ``calendar`` before any of their data is built; it
+    ticks on from there. Only there: PostgreSQL's now(), Redis's expiry and the browser keep
+    the real time, so a pinned clock elsewhere would set them against each other."""
+    if request.node.get_closest_marker("calendar") is None:
+        yield None
+        return
+    instant = pinned_instant()
+    with time_machine.travel(instant, tick=True):
+        yield instant
+
+
+@pytest.fixture
+def clock(_pinned_clock) -> datetime:
+    """The instant (Europe/London) this calendar test started at; ``timezone.now()`` and
+    ``timezone.localdate()`` follow it."""
+    return _pinned_clock

@@ -356,6 +356,7 @@ class _Rollback(Exception):
     pass
 
 
+@pytest.mark.calendar
 @pytest.mark.django_db
 @settings(
     max_examples=25,

@@ -34,6 +34,7 @@ def test_sessions_live_in_redis_not_in_the_database():
     assert settings.CACHES["default"]["BACKEND"].endswith("RedisCache")
 
 
+@pytest.mark.calendar
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
 def test_it_forgets_sessions_past_their_absolute_lifetime_through_a_real_worker():
@@ -48,6 +49,7 @@ def test_it_forgets_sessions_past_their_absolute_lifetime_through_a_real_worker(
     assert stale != live
 
 
+@pytest.mark.calendar
 @pytest.mark.django_db
 def test_it_changes_nothing_when_run_again():
     _tracked_session(UserFactory(), age=_past_absolute_lifetime())

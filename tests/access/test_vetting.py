@@ -15,6 +15,7 @@ def _years_ago(years: int):
     return timezone.localdate() - timedelta(days=365 * years + 1)
 
 
+@pytest.mark.calendar
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
@@ -40,10 +41,18 @@ def test_it_refuses_staff_of_an_organisation_that_is_not_accredited(world, as_us
     assert b"organisation is not accredited" in response.content
 
 
+@pytest.mark.calendar
 def test_it_accepts_a_dbs_check_just_under_three_years_old(world, as_user):
     world.alice.dbs_checked_on = timezone.localdate() - timedelta(days=3 * 365 - 1)
     world.alice.save()
     assert as_user(world.alice).get("/search/", SEARCH).status_code == 200
+
+
+@pytest.mark.calendar
+def test_it_refuses_a_dbs_check_a_day_over_three_years_old(world, as_user):
+    world.alice.dbs_checked_on = timezone.localdate() - timedelta(days=3 * 365 + 1)
+    world.alice.save()
+    assert as_user(world.alice).get("/search/", SEARCH).status_code == 403
 
 
 def test_it_audits_the_refusal_with_its_reason(world, as_user):

@@ -22,7 +22,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from celery.contrib.testing.worker import start_worker
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from access.models import AccessRequest, Notification, Role
 from audit.alerts import alert_raise
@@ -669,8 +668,8 @@ def test_it_tells_each_reviewer_once_a_day_however_many_alerts(people):
 
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
-def test_it_reviews_the_log_through_a_real_worker(people):
-    two_days_ago = timezone.localdate() - timedelta(days=2)
+def test_it_reviews_the_log_through_a_real_worker(people, clock):
+    two_days_ago = clock.date() - timedelta(days=2)
     relative = ChildFactory(family_name="Adebayo", local_authority=people.leeds)
     load(views(people.alice, [relative], start=at(two_days_ago, 12), gap=1))
     assert app.connection_for_write().transport.driver_type == "redis"

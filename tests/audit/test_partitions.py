@@ -1,4 +1,7 @@
-"""The lookup log is partitioned by month, and stays append-only and sealable across moves."""
+"""The lookup log is partitioned by month, and stays append-only and sealable across moves.
+
+Partitions are named by the UTC month. "This month" is the database server's: it creates them,
+and a test's pinned clock cannot move it, so these tests ask it, or name the instant."""
 
 from datetime import UTC, datetime
 
@@ -6,7 +9,6 @@ import pytest
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
-from django.utils import timezone
 
 from audit.models import AccessEvent
 from audit.partitions import audit_partitions_ensure
@@ -44,13 +46,41 @@ def _run(sql: str, role: str | None = None) -> None:
         cursor.execute(sql)
 
 
+def _partition_for(moment: datetime) -> str:
+    return f"audit_accessevent_p{moment.astimezone(UTC):%Y_%m}"
+
+
 def _this_months_partition() -> str:
-    return f"audit_accessevent_p{timezone.now().astimezone(UTC):%Y_%m}"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT now()")
+        return _partition_for(cursor.fetchone()[0])
+
+
+def _partition_of_its_month(event_id: int) -> str:
+    return _partition_for(AccessEvent.objects.get(pk=event_id).occurred_at)
+
+
+def _partitions() -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT inhrelid::regclass::text FROM pg_inherits "
+            "WHERE inhparent = 'audit_accessevent'::regclass"
+        )
+        return {name for (name,) in cursor.fetchall()}
+
+
+def _months(start: datetime, count: int) -> list[datetime]:
+    """The first instant of each of ``count`` UTC months from ``start``'s."""
+    utc = start.astimezone(UTC)
+    return [
+        datetime(utc.year + (utc.month - 1 + n) // 12, (utc.month - 1 + n) % 12 + 1, 1, tzinfo=UTC)
+        for n in range(count)
+    ]
 
 
 def test_it_files_an_event_in_its_months_partition(db):
     [event_id] = log_events(1)
-    assert _partition_of(event_id) == _this_months_partition()
+    assert _partition_of(event_id) == _partition_of_its_month(event_id)
 
 
 def test_it_catches_an_event_from_a_month_without_a_partition(db):
@@ -67,15 +97,18 @@ def test_it_moves_caught_events_into_their_new_partition_keeping_their_seal(db):
     assert audit_verify().ok
 
 
-def test_it_creates_partitions_months_ahead(db):
+def test_it_creates_partitions_months_ahead_of_the_databases_clock(db):
     audit_partitions_ensure(months_ahead=3)
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_inherits WHERE inhparent = 'audit_accessevent'::regclass "
-            "AND inhrelid::regclass::text >= %s",
-            [_this_months_partition()],
-        )
-        assert cursor.fetchone()[0] >= 4
+        cursor.execute("SELECT now()")
+        now = cursor.fetchone()[0]
+    assert {_partition_for(month) for month in _months(now, 4)} <= _partitions()
+
+
+@pytest.mark.calendar
+def test_it_creates_the_month_of_a_given_instant_and_the_three_after_it(db, clock):
+    audit_partitions_ensure(months_ahead=3, now=clock)
+    assert {_partition_for(month) for month in _months(clock, 4)} <= _partitions()
 
 
 def test_it_indexes_events_by_actor_over_time_and_by_child(db):
@@ -139,4 +172,4 @@ def test_it_keeps_the_rows_ids_and_sequence_of_an_unpartitioned_log():
     assert list(kept.values_list("id", flat=True)) == old_ids
     [new] = log_events(1)
     assert new > old_ids[-1]
-    assert _partition_of(new) == _this_months_partition()
+    assert _partition_of(new) == _partition_of_its_month(new)

@@ -22,6 +22,9 @@ from audit.writer import Actor
 from directory.demo.world import world_build
 from directory.models import Child, Involvement, LocalAuthority, Practitioner
 
+# The demo users' vetting and the demo month of lookups follow the day the world is loaded.
+pytestmark = pytest.mark.calendar
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 CHILDREN = 300
 SEED = 7
