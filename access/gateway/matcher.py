@@ -156,16 +156,39 @@ class NameKeys:
     keys: list[str]
 
 
+@dataclass(frozen=True)
+class QueryKeys:
+    """The dictionary keys a query reaches: by its family name, and by its given name (for
+    names typed the wrong way round; None when no given name was typed)."""
+
+    family: NameKeys
+    given_as_family: NameKeys | None
+
+    @property
+    def all(self) -> list[str]:
+        return self.family.keys + (self.given_as_family.keys if self.given_as_family else [])
+
+
 def name_keys_lookup(name: str, *, using: str) -> NameKeys:
-    """Family-name keys close to ``name``, from the dictionary (thousands of rows, not
-    millions): trigram similarity, the same double metaphone, one or two keystrokes with
-    the same first letter, a slip in the first letter (Nerry for Berry, Rpiest for Priest),
-    and names of which it is one part (Jones finds Smith-Jones). Closest first: the exact
-    key, then slips and sounds, then the rest by similarity.
+    """Family-name keys close to ``name`` (see ``query_keys_lookup``)."""
+    return query_keys_lookup(MatchQuery(family_name=name), using=using).family
+
+
+def query_keys_lookup(query: MatchQuery, *, using: str) -> QueryKeys:
+    """The dictionary keys a query reaches, in one statement.
+
+    By the family name (thousands of keys, not millions of children): trigram similarity,
+    the same double metaphone, one or two keystrokes with the same first letter, a slip in
+    the first letter (Nerry for Berry, Rpiest for Priest), and names of which it is one
+    part (Jones finds Smith-Jones); closest first: the exact key, then slips and sounds,
+    then the rest by similarity. By the given name, keys equal to it or sounding like it:
+    where a given name typed in the family name's place is found (Jack Priestley entered
+    as Priestley Jack).
     """
-    key = name_key(name)
+    key = name_key(query.family_name)
+    given = name_key(query.given_name)
     if not key:
-        return NameKeys(key="", children=0, keys=[])
+        return QueryKeys(family=NameKeys(key="", children=0, keys=[]), given_as_family=None)
     slips = 1 if len(key) <= SHORT_NAME else 2
     first_letter = [key[1] + key[0] + key[2:], key[1:]] if len(key) > 2 else []
     # Named parameters, and the typed key as cp_name_key(<constant>), which PostgreSQL folds
@@ -192,20 +215,29 @@ def name_keys_lookup(name: str, *, using: str) -> NameKeys:
                    ARRAY(SELECT key FROM near GROUP BY key
                          ORDER BY key = cp_name_key(%(name)s) DESC, min(rank),
                                   similarity(key, cp_name_key(%(name)s)) DESC, key
-                         LIMIT %(limit)s)
+                         LIMIT %(limit)s),
+                   ARRAY(SELECT key FROM directory_familynamekey
+                         WHERE %(given)s <> '' AND (key = %(given)s
+                            OR phonetic = dmetaphone(%(given)s))
+                         ORDER BY key = %(given)s DESC, key LIMIT %(sounding)s)
             """,
             {
-                "name": name,
+                "name": query.family_name,
+                "given": given,
                 "first_letter": first_letter,
                 "initial": key[0],
                 "low": len(key) - slips,
                 "high": len(key) + slips,
                 "slips": slips,
                 "limit": FAMILY_KEYS_LIMIT,
+                "sounding": SOUNDING_KEYS_LIMIT,
             },
         )
-        children, keys = cursor.fetchone()
-    return NameKeys(key=key, children=children, keys=list(keys))
+        children, keys, sounding = cursor.fetchone()
+    return QueryKeys(
+        family=NameKeys(key=key, children=children, keys=list(keys)),
+        given_as_family=NameKeys(key=given, children=0, keys=list(sounding)) if given else None,
+    )
 
 
 def dates_near(value: date) -> list[date]:
@@ -323,41 +355,6 @@ def query_values(query: MatchQuery) -> tuple[str, list]:
     order = _PLACEHOLDER.findall(QUERY_COLUMNS)
     columns = QUERY_COLUMNS.format(family="%s", given="%s", variants="%s", dob="%s")
     return f"(SELECT {columns}) AS q", [values[name] for name in order]
-
-
-@dataclass(frozen=True)
-class QueryKeys:
-    """The dictionary keys a query reaches: by its family name, and by its given name (for
-    names typed the wrong way round; None when no given name was typed)."""
-
-    family: NameKeys
-    given_as_family: NameKeys | None
-
-    @property
-    def all(self) -> list[str]:
-        return self.family.keys + (self.given_as_family.keys if self.given_as_family else [])
-
-
-def query_keys_lookup(query: MatchQuery, *, using: str) -> QueryKeys:
-    given = (
-        name_keys_sounding(query.given_name, using=using) if name_key(query.given_name) else None
-    )
-    return QueryKeys(family=name_keys_lookup(query.family_name, using=using), given_as_family=given)
-
-
-def name_keys_sounding(name: str, *, using: str) -> NameKeys:
-    """Family-name keys equal to ``name`` or sounding like it: where a given name typed in
-    the family name's place may be found (Jack Priestley entered as Priestley Jack)."""
-    with connections[using].cursor() as cursor:
-        cursor.execute(
-            """SELECT ARRAY(SELECT key FROM directory_familynamekey
-                   WHERE key = cp_name_key(%(name)s)
-                      OR phonetic = dmetaphone(cp_name_key(%(name)s))
-                   ORDER BY key = cp_name_key(%(name)s) DESC, key LIMIT %(limit)s)""",
-            {"name": name, "limit": SOUNDING_KEYS_LIMIT},
-        )
-        keys = cursor.fetchone()[0]
-    return NameKeys(key=name_key(name), children=0, keys=list(keys))
 
 
 def candidates_rank(

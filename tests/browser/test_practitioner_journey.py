@@ -37,7 +37,8 @@ def test_it_takes_a_practitioner_from_sign_in_to_a_record(world, live_server, pa
     page.fill("#id_family_name", "Tompson")
     page.check("text=Safeguarding concern")
     page.click("button:has-text('Search')")
-    expect(page.locator("table")).to_contain_text("Maya Thompson")
+    expect(page.locator(".cp-results")).to_contain_text("Maya Thompson")
+    expect(page.locator(".cp-results")).to_contain_text("Family name differs by one letter")
     _assert_accessible(page)
     screenshot("03-search-results")
 
