@@ -46,6 +46,8 @@ SHORT_NAME = 3
 # birth wrong beyond one slip, so it needs the name nearly right), and how many keys a
 # given name typed as a family name reaches.
 GIVEN_BLOCK_KEYS = 10
+# The closest keys that are looked up on every date one slip away from the date typed.
+NEAR_DATE_KEYS = 10
 SOUNDING_KEYS_LIMIT = 20
 # Bands, in bits below the best weight the typed details could reach: within STRONG_MARGIN
 # is a match; within POSSIBLE_MARGIN a possible match; below, not shown at all. Nor is a
@@ -290,16 +292,19 @@ def candidate_blocks(
     given_params = [given_name_variants(query.given_name), given_key, given_key]
     if query.date_of_birth:
         near = dates_near(query.date_of_birth)
+        exact = [d for d in near if d in (query.date_of_birth, _swapped(query.date_of_birth))]
         blocks += [
-            # A family name like the one typed, born on a date one slip away.
+            # A family name like the one typed, born on the day typed (or swapped); the
+            # closest names, born on a day one slip away (two slips at once are rarer).
+            "SELECT id FROM directory_child "
+            "WHERE date_of_birth = ANY(%s::date[]) AND family_key = ANY(%s::text[])",
             "SELECT id FROM directory_child "
             "WHERE date_of_birth = ANY(%s::date[]) AND family_key = ANY(%s::text[])",
             "SELECT id FROM directory_child WHERE date_of_birth = ANY(%s::date[]) "
             "AND former_family_keys && %s::text[] AND NOT former_family_keys = '{}'",
         ]
-        params += [near, keys, near, keys]
+        params += [exact, keys, near, keys[:NEAR_DATE_KEYS], near, keys]
         if wide and given_key:
-            exact = [d for d in near if d in (query.date_of_birth, _swapped(query.date_of_birth))]
             blocks += [
                 # Born on the day typed (or swapped), with a close given name: the family
                 # name may be anything (replaced by another, or a new surname).
