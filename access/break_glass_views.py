@@ -1,6 +1,7 @@
 """Pages for break-glass, access requests and supervisors' decisions. Thin: parse, call the
 gateway, render. Every child read here goes through ``access.gateway``."""
 
+from django.conf import settings
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -75,6 +76,12 @@ def request_access_start(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _search_page(request: HttpRequest, context: dict, status: int = 200) -> HttpResponse:
+    used = context["access_request"].directory_searches
+    context["searches_left"] = max(0, settings.BREAK_GLASS_SEARCHES_PER_REQUEST - used)
+    return render(request, "access/break_glass/search.html", context, status=status)
+
+
 @require_GET
 def directory_search_view(request: HttpRequest, request_id: int) -> HttpResponse:
     try:
@@ -84,11 +91,11 @@ def directory_search_view(request: HttpRequest, request_id: int) -> HttpResponse
     context = {"access_request": access_request}
     if not any(request.GET.get(f) for f in ("family_name", "date_of_birth", "postcode")):
         context["form"] = DirectorySearchForm()
-        return render(request, "access/break_glass/search.html", context)
+        return _search_page(request, context)
     form = DirectorySearchForm(request.GET)
     context["form"] = form
     if not form.is_valid():
-        return render(request, "access/break_glass/search.html", context, status=400)
+        return _search_page(request, context, status=400)
     try:
         context["result"] = directory_search(
             user=request.user,
@@ -96,12 +103,12 @@ def directory_search_view(request: HttpRequest, request_id: int) -> HttpResponse
             criteria=form.criteria(),
             actor=Actor.from_request(request),
         )
-    except BreakGlassRefused as refusal:
+    except (BreakGlassRefused, SearchRefused) as refusal:
         context["refusal"] = refusal.reasons
-        return render(request, "access/break_glass/search.html", context, status=403)
+        return _search_page(request, context, status=403)
     except DatabaseError:
         return audit_unavailable(request)
-    return render(request, "access/break_glass/search.html", context)
+    return _search_page(request, context)
 
 
 @require_POST

@@ -268,6 +268,13 @@ class AccessRequest(models.Model):
     expiry_recorded = models.BooleanField(
         default=False, help_text="The grant's expiry has been written to the audit log."
     )
+    directory_searches = models.PositiveIntegerField(
+        default=0,
+        help_text=(
+            "Whole-directory searches made for this request; at most "
+            "BREAK_GLASS_SEARCHES_PER_REQUEST (one emergency is one child, not a harvest)."
+        ),
+    )
 
     class Meta:
         indexes = [

@@ -9,6 +9,9 @@ Rules:
 - A user with no supervisor cannot ask; nobody judges their own request, nor one from someone
   who supervises them.
 - Every step is an audit event; shielded children stay hidden from the directory-wide search.
+- No harvesting (issue 14, finding 3): each whole-directory search is a lookup inside the
+  user's lookup limit, and one request may make at most ``BREAK_GLASS_SEARCHES_PER_REQUEST``
+  of them; the supervisor is told when break-glass is invoked, not only when a child is chosen.
 """
 
 from __future__ import annotations
@@ -59,6 +62,14 @@ NO_SUPERVISOR = (
     "Ask your organisation's ContactPoint administrator to assign one."
 )
 STRONG_IDENTIFIERS = "Enter the family name with a date of birth or a full postcode"
+SEARCHES_USED_UP = (
+    "You have made the {cap} whole-directory searches one request allows. If you still cannot "
+    "find the child, start a new request: your supervisor is told of each one."
+)
+
+
+class _SearchesUsedUp(Exception):
+    """The request's last directory search was taken by a concurrent one."""
 
 
 def _choose_deadline(request: AccessRequest) -> datetime:
@@ -120,7 +131,9 @@ def access_request_open(
             criteria=criteria or {},
             reason=f"request {request.pk}: {reason}: {request.justification}",
         )
-        if not emergency:
+        if emergency:
+            _notify_supervisor_of_break_glass_invoked(request)
+        else:
             _notify_supervisor_of_request(request)
     return request
 
@@ -151,14 +164,42 @@ def directory_search(
 ) -> SearchResult:
     """Search the whole directory for an open request; shielded children stay hidden.
 
-    The ids offered are remembered on the request: only one of them can be granted.
+    Rule (no bulk export): the search counts in the user's lookup limit like any other, and
+    the request's ``BREAK_GLASS_SEARCHES_PER_REQUEST`` searches are its last; a refusal of
+    either kind is audited. The ids offered are remembered on the request: only one of them
+    can be granted.
     """
     now = timezone.now()
     _ensure_choosable(request, now)
     if not has_strong_identifiers(criteria):
         raise BreakGlassRefused([STRONG_IDENTIFIERS])
+    audit_criteria = criteria.for_audit()
+    if request.directory_searches >= settings.BREAK_GLASS_SEARCHES_PER_REQUEST:
+        raise _searches_used_up(request=request, criteria=audit_criteria, actor=actor)
+    ensure_may_read(
+        user=user,
+        actor=actor,
+        today=timezone.localdate(),
+        purpose="emergency",
+        criteria=audit_criteria,
+    )
+    try:
+        return _directory_search_run(request=request, criteria=criteria, actor=actor)
+    except _SearchesUsedUp:
+        raise _searches_used_up(request=request, criteria=audit_criteria, actor=actor) from None
+
+
+def _directory_search_run(
+    *, request: AccessRequest, criteria: SearchCriteria, actor: Actor
+) -> SearchResult:
     cap = settings.DIRECTORY_SEARCH_CAP
     with transaction.atomic():
+        # One conditional UPDATE takes a search: two tabs racing for the last one cannot both.
+        taken = AccessRequest.objects.filter(
+            pk=request.pk, directory_searches__lt=settings.BREAK_GLASS_SEARCHES_PER_REQUEST
+        ).update(directory_searches=F("directory_searches") + 1)
+        if not taken:
+            raise _SearchesUsedUp
         _tune()
         among = Child.objects.filter(shielded=False)
         rows = list(children_matching(criteria=criteria, among=among)[: cap + 1])
@@ -174,7 +215,23 @@ def directory_search(
             result_ids=request.offered_ids,
             reason=f"request {request.pk}",
         )
+    request.refresh_from_db(fields=["directory_searches"])
     return SearchResult(children=children, more_than_cap=len(rows) > cap)
+
+
+def _searches_used_up(*, request: AccessRequest, criteria: dict, actor: Actor) -> BreakGlassRefused:
+    """Record the refusal in its own transaction (it must outlive the request) and return the
+    exception that tells the user."""
+    cap = settings.BREAK_GLASS_SEARCHES_PER_REQUEST
+    access_event_record_now(
+        actor=actor,
+        action="refused",
+        outcome="refused",
+        purpose="emergency",
+        criteria=criteria,
+        reason=f"request {request.pk}: all {cap} whole-directory searches used",
+    )
+    return BreakGlassRefused([SEARCHES_USED_UP.format(cap=cap)])
 
 
 def access_grant(
@@ -244,6 +301,26 @@ def _notify_supervisor_of_break_glass(request: AccessRequest) -> None:
             "Please review it and endorse or reject it in your supervision queue."
         ),
         link=f"/supervision/{request.pk}/",
+    )
+
+
+def _notify_supervisor_of_break_glass_invoked(request: AccessRequest) -> None:
+    """Rule (break-glass): the supervisor is told the moment the glass is broken, before any
+    child is chosen, so a request used only to search the directory does not go unseen."""
+    notification_create(
+        recipient=request.supervisor,
+        kind=Notification.Kind.BREAK_GLASS,
+        subject="Emergency access started by your team",
+        body=(
+            f"{_requester_line(request)} started emergency access (break-glass) at "
+            f"{timezone.localtime(request.created_at):%H:%M on %d %B %Y} and may now search "
+            "the whole directory.\n"
+            f"Reason: {request.get_reason_display()}.\n"
+            "You will be told which child they choose. Their searches and choice are in your "
+            "supervision queue."
+        ),
+        link=f"/supervision/{request.pk}/",
+        in_app_detail=f"Justification: {request.justification}",
     )
 
 

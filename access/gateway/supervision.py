@@ -66,6 +66,7 @@ class SupervisionItem:
     expires_at: datetime | None
     child_name: str
     child_age: int | None
+    directory_searches: int
     views: list[ViewDuringGrant]
 
     @property
@@ -157,6 +158,7 @@ def _item(request: AccessRequest, today: date, views: list[ViewDuringGrant]) -> 
         expires_at=request.expires_at,
         child_name=f"{child.given_name} {child.family_name}" if child else "",
         child_age=_age(child.date_of_birth, today) if child else None,
+        directory_searches=request.directory_searches,
         views=views,
     )
 

@@ -243,6 +243,11 @@ GRANT_CHOOSE_WITHIN_MINUTES = env.int("GRANT_CHOOSE_WITHIN_MINUTES", default=30)
 JUSTIFICATION_MIN_LENGTH = env.int("JUSTIFICATION_MIN_LENGTH", default=40)
 JUDGEMENT_WORKING_DAYS = env.int("JUDGEMENT_WORKING_DAYS", default=2)
 DIRECTORY_SEARCH_CAP = env.int("DIRECTORY_SEARCH_CAP", default=10)
+# Whole-directory searches one break-glass or approved request may make (issue 14, finding 3):
+# an emergency is about one child, so a handful of attempts at the spelling is enough.
+BREAK_GLASS_SEARCHES_PER_REQUEST = env.int("BREAK_GLASS_SEARCHES_PER_REQUEST", default=5)
+if BREAK_GLASS_SEARCHES_PER_REQUEST < 1:
+    raise ImproperlyConfigured("BREAK_GLASS_SEARCHES_PER_REQUEST must be at least 1.")
 
 # --- Search -------------------------------------------------------------------------------
 SEARCH_RESULT_CAP = env.int("SEARCH_RESULT_CAP", default=20)
