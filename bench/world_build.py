@@ -367,8 +367,10 @@ WITH k AS (
     WHERE h.first_child + o <= %(children)s
 )
 SELECT k.*,
-       %(today)s::date - least(18 * 365 - 2,
-           youngest_age + (size - CASE WHEN twins AND ord = 2 THEN 1 ELSE ord END) * gap)
+       -- Older siblings past 18 wrap round to a younger age instead of all being born on the
+       -- one day 18 years ago (5 %% of children shared that date of birth before).
+       %(today)s::date - (youngest_age
+           + (size - CASE WHEN twins AND ord = 2 THEN 1 ELSE ord END) * gap) %% (18 * 365 - 2)
            AS date_of_birth,
        1 + floor(bench.u(id, 21) * 20000)::int AS given_idx,
        bench.u(id, 22) < 0.05 AS own_surname,
@@ -477,12 +479,15 @@ CROSS JOIN LATERAL (VALUES
 WHERE v.applies;
 """
 
+# The keys, with how many active children carry each (the matcher's term frequencies, as
+# cp_family_key_frequencies_refresh() would count them).
 FAMILY_KEYS_SQL = """
-INSERT INTO directory_familynamekey (key)
-SELECT DISTINCT k
+INSERT INTO directory_familynamekey (key, children)
+SELECT k, count(*) FILTER (WHERE c.status = 'active')
 FROM directory_child c, unnest(array[c.family_key] || c.former_family_keys) AS k
 WHERE k IS NOT NULL AND k <> ''
-ON CONFLICT (key) DO NOTHING;
+GROUP BY k
+ON CONFLICT (key) DO UPDATE SET children = EXCLUDED.children;
 """
 
 

@@ -104,8 +104,16 @@ class MatchModel:
 
     def family_exact_weight(self, children_with_name: int) -> float:
         """The weight of an exact family-name agreement for a name ``children_with_name``
-        children carry: a common name agreeing is likelier by chance, so it counts less."""
-        share = max(children_with_name, 1) / max(self.children, 1)
+        children carry: a common name agreeing is likelier by chance, so it counts less.
+
+        A name no child carries was probably mistyped; what an exact agreement with the
+        name meant would weigh is not known, so it weighs what an exact agreement weighs on
+        average (otherwise every misspelling would look like the rarest name there is, and
+        set the bar for its own near matches out of reach).
+        """
+        if children_with_name <= 0:
+            return self.family[1]
+        share = children_with_name / max(self.children, 1)
         return math.log2(self.m_family_exact / max(share, U_FLOOR))
 
 
