@@ -2,6 +2,7 @@
 error, shown with what agreed and what did not, and never outside the searcher's scope."""
 
 import random
+import time
 from datetime import date
 
 import pytest
@@ -10,6 +11,7 @@ from django.db import connection
 
 from access.gateway.match_model import U_DEFAULT, model_build
 from access.gateway.matcher import MatchQuery, candidates_rank, dates_near
+from access.models import AccessRequest
 from directory.models import Child, MatchWeights
 from tests.factories import ChildFactory, InvolvementFactory
 
@@ -199,3 +201,25 @@ def test_it_reaches_every_date_one_slip_away():
     assert date(2015, 3, 13) in near  # swapped, then one digit
     assert dates_near(date(2016, 2, 29))[0] == date(2016, 2, 29)
     assert date(2015, 2, 28) in dates_near(date(2016, 2, 29))
+
+
+def test_it_keeps_the_break_glass_directory_search_strict(world, as_user):
+    """Rule (break-glass): a whole-directory search must not become a fishing tool, so only
+    children matching every typed detail are offered; near misses are not."""
+    client = as_user(world.alice)
+    session = client.session
+    session["cp_step_up_at"] = time.time()
+    session.save()
+    client.post("/break-glass/", {"reason": "immediate_risk", "justification": "A" * 60})
+    request = AccessRequest.objects.get()
+    search = f"/break-glass/{request.pk}/search/"
+    exact = client.get(search, {"family_name": "Thompson", "date_of_birth": "2015-03-27"})
+    assert "Oliver Thompson" in exact.content.decode()
+    near = client.get(search, {"family_name": "Thompson", "date_of_birth": "2015-03-28"})
+    assert "Oliver Thompson" not in near.content.decode()
+
+
+def test_it_weighs_a_mistyped_family_name_as_an_average_one():
+    model = model_build(U_DEFAULT, children=1_000_000)
+    assert model.family_exact_weight(0) == model.family[1]
+    assert model.family_exact_weight(1) > model.family[1] > model.family_exact_weight(20_000)
