@@ -196,6 +196,7 @@ class ActivityDay(models.Model):
     searches = models.IntegerField(default=0)
     distinct_children = models.IntegerField(default=0)
     break_glass = models.IntegerField(default=0)
+    directory_searches = models.IntegerField(default=0)
 
     class Meta:
         constraints = [models.UniqueConstraint(name="one_activity_day", fields=["actor_id", "day"])]

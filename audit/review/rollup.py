@@ -12,7 +12,7 @@ from .windows import Window
 _ROLLUP = """
 INSERT INTO audit_activityday (
     actor_id, day, actor_role, organisation_id, lookups, off_hours_lookups, searches,
-    distinct_children, break_glass
+    distinct_children, break_glass, directory_searches
 )
 SELECT e.actor_id, %(day)s, max(e.actor_role), max(e.organisation_id),
     count(*) FILTER (WHERE e.action = ANY(%(lookups)s)),
@@ -22,7 +22,8 @@ SELECT e.actor_id, %(day)s, max(e.actor_role), max(e.organisation_id),
         OR extract(isodow FROM e.occurred_at AT TIME ZONE %(tz)s) >= 6)),
     count(*) FILTER (WHERE e.action = 'search'),
     count(DISTINCT e.child_public_id) FILTER (WHERE e.action = ANY(%(lookups)s)),
-    count(*) FILTER (WHERE e.action = 'break_glass')
+    count(*) FILTER (WHERE e.action = 'break_glass'),
+    count(*) FILTER (WHERE e.action = 'directory_search')
 FROM audit_accessevent e
 WHERE e.occurred_at >= %(start)s AND e.occurred_at < %(end)s AND e.actor_id IS NOT NULL
 GROUP BY e.actor_id

@@ -412,6 +412,15 @@ MISUSE_DETECTORS = {
         "robust_z": 4.0,
         "suppress_days": 28,
     },
+    # Whole-directory (break-glass) searches a day against the same role in the same kind of
+    # organisation (issue 14, finding 8); at least 12: more than two requests' worth at the
+    # default BREAK_GLASS_SEARCHES_PER_REQUEST. Not tuned on the benchmark, which plants none.
+    "directory_search": {
+        "history_days": 28,
+        "min_searches": 12,
+        "robust_z": 4.0,
+        "suppress_days": 1,
+    },
     # Tuned likewise, on distinct children a day: busy legitimate days reach four or five
     # times the usual, but not ten robust deviations; three days running at three times the
     # usual is a harvest spread out.

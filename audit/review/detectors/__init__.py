@@ -4,6 +4,7 @@ its docstring which threat it looks for; thresholds live in ``settings.MISUSE_DE
 from . import (
     break_glass_peers,
     collusion,
+    directory_search,
     judgements,
     off_hours,
     own_family,
@@ -20,6 +21,7 @@ DETECTORS: tuple[Detector, ...] = (
     scraping.DETECTOR,
     own_family.DETECTOR,
     break_glass_peers.DETECTOR,
+    directory_search.DETECTOR,
     volume_spike.DETECTOR,
     off_hours.DETECTOR,
     rubber_stamp.DETECTOR,

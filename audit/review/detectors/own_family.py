@@ -3,7 +3,8 @@
 Threat: the 2009 misuse — staff "testing" the system on relatives, neighbours, an ex-partner's
 children. Users' family name and home postcode are held for this. A lookup on the user's own
 caseload is explained whatever the name; searching for one's own family name again and again
-is not.
+is not, and a break-glass search of the whole directory for it counts too (issue 14, finding
+8): it reaches relatives nobody in the user's organisation works with.
 
 A match alone is weak evidence: users live where they work, so someone who opens many
 children, or whose family name is not rare, meets namesakes and neighbours by chance. The
@@ -53,13 +54,15 @@ FROM pairs p JOIN evidence e USING (actor_id)
 GROUP BY p.actor_id, e.ids
 """
 
-# Per user searching today: how often they searched for their own family name, and the
-# share of everyone else's searches that were for it (for the users named in %(matched)s).
+# Per user searching today (in their scope or, after break-glass, the whole directory): how
+# often they searched for their own family name, and the share of everyone else's searches
+# that were for it (for the users named in %(matched)s).
 _SEARCHES = """
 WITH searched AS MATERIALIZED (
     SELECT e.id, e.actor_id, cp_name_key(e.criteria->>'family_name') AS name
     FROM audit_accessevent e
-    WHERE e.occurred_at >= %(start)s AND e.occurred_at < %(end)s AND e.action = 'search'
+    WHERE e.occurred_at >= %(start)s AND e.occurred_at < %(end)s
+      AND e.action IN ('search', 'directory_search')
       AND e.actor_id IS NOT NULL AND coalesce(e.criteria->>'family_name', '') <> ''
 ), users AS (
     SELECT id, cp_name_key(last_name) AS name FROM access_user
