@@ -194,20 +194,28 @@ def _search_condition(
     scope_sql, params = child_scope_sql(user=user, now=now, today=today)
     where = [f"{_CHILD}.status = %s", scope_sql]
     params = [Child.Status.ACTIVE.value, *params]
-    if criteria.postcode:
-        # Rule (shielding): a shielded child is never found by where they live.
-        where.append(f"NOT {_CHILD}.shielded")
-        if criteria.postcode_is_outward:
-            where.append(f"{_CHILD}.postcode LIKE %s")
-            params.append(f"{criteria.postcode} %")
-        else:
-            where.append(f"{_CHILD}.postcode = %s")
-            params.append(criteria.postcode)
+    postcode_sql, postcode_params = postcode_condition(criteria)
+    where += postcode_sql
+    params += postcode_params
     if not criteria.date_of_birth:
         narrow = _scope_candidates(user=user, family_keys=keys.all, now=now, today=today)
         where.append(narrow.sql)
         params += narrow.params
     return " AND ".join(where), params
+
+
+def postcode_condition(criteria: SearchCriteria) -> tuple[list[str], list]:
+    """A typed postcode (full, or the outward part) as conditions on the child row.
+
+    Rule (shielding): a shielded child is never found by where they live.
+    """
+    if not criteria.postcode:
+        return [], []
+    if criteria.postcode_is_outward:
+        where, value = f"{_CHILD}.postcode LIKE %s", f"{criteria.postcode} %"
+    else:
+        where, value = f"{_CHILD}.postcode = %s", criteria.postcode
+    return [f"NOT {_CHILD}.shielded", where], [value]
 
 
 def candidate_summary(candidate: Candidate) -> ChildSummary:
@@ -317,15 +325,9 @@ def children_matching(
         score += f" + GREATEST(similarity({given}, cp_name_key(%s)), "
         score += f"CASE WHEN {given} = ANY(%s::text[]) THEN {NICKNAME_SCORE} ELSE 0 END)"
         score_params += [criteria.given_name, variants]
-    if criteria.postcode:
-        # Rule (shielding): a shielded child is never found by where they live.
-        where.append(f"NOT {_CHILD}.shielded")
-        if criteria.postcode_is_outward:
-            where.append(f"{_CHILD}.postcode LIKE %s")
-            params.append(f"{criteria.postcode} %")
-        else:
-            where.append(f"{_CHILD}.postcode = %s")
-            params.append(criteria.postcode)
+    postcode_sql, postcode_params = postcode_condition(criteria)
+    where += postcode_sql
+    params += postcode_params
     # Every value is a parameter; the text joins only this module's constant fragments.
     condition = RawSQL(" AND ".join(where), params, output_field=BooleanField())  # noqa: S611
     return (
