@@ -13,6 +13,8 @@ class AuditConfig(AppConfig):
         from . import checks  # noqa: F401 - registers the signing-key check
         from .partitions import audit_partitions_ensure_after_migrate
         from .roles import app_role_privileges_apply
+        from .seal_lock import seal_lock_register
 
         post_migrate.connect(audit_partitions_ensure_after_migrate, sender=self)
         post_migrate.connect(app_role_privileges_apply, sender=self)
+        post_migrate.connect(seal_lock_register, sender=self)

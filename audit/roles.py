@@ -9,10 +9,21 @@ from django.conf import settings
 from django.db import connection
 
 APPEND_ONLY_TABLES = ("audit_accessevent", "audit_treehead")
+# Written only through the sealer's functions (migration 0008, ``audit.seal_lock``): a head
+# row the app role inserted, or held uncommitted, could stall or confuse the sealer.
+SEALER_WRITTEN_TABLES = ("audit_treehead",)
+# The sealer's secret and lock row: no privilege at all.
+OWNER_ONLY_TABLES = ("audit_seallock",)
 # The monthly partitions of the lookup log; the app role reaches rows only through the parent.
 PARTITIONED_TABLES = ("audit_accessevent",)
 # Creates next months' partitions as the owner (SECURITY DEFINER), for the Celery beat task.
-APP_FUNCTIONS = ("cp_audit_partitions_ensure(timestamptz, timestamptz)",)
+# The sealer's functions check that the caller knows the sealer's secret (``seal_lock.py``).
+APP_FUNCTIONS = (
+    "cp_audit_partitions_ensure(timestamptz, timestamptz)",
+    "cp_audit_seal_lock(bytea)",
+    "cp_audit_head_insert(bytea, bigint, bytea, bigint, bytea, bigint, bigint, bigint, "
+    "timestamptz, varchar, bytea, bytea, bytea, bytea)",
+)
 
 
 def app_role_exists(cursor, role: str) -> bool:
@@ -22,7 +33,8 @@ def app_role_exists(cursor, role: str) -> bool:
 
 def app_role_privileges_apply(**kwargs) -> None:
     """Grant the app role ordinary access to every table, then take back UPDATE, DELETE and
-    TRUNCATE on the append-only tables and everything on their partitions. Does nothing where
+    TRUNCATE on the append-only tables, INSERT on the heads (the sealer writes them through a
+    function), and everything on the partitions and on the sealer's lock table. Does nothing where
     no separate app role exists."""
     role = settings.DATABASE_APP_ROLE
     with connection.cursor() as cursor:
@@ -36,6 +48,10 @@ def app_role_privileges_apply(**kwargs) -> None:
         cursor.execute(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {quoted}")
         for table in APPEND_ONLY_TABLES:
             cursor.execute(f"REVOKE UPDATE, DELETE, TRUNCATE ON {table} FROM {quoted}")
+        for table in SEALER_WRITTEN_TABLES:
+            cursor.execute(f"REVOKE INSERT ON {table} FROM {quoted}")
+        for table in OWNER_ONLY_TABLES:
+            cursor.execute(f"REVOKE ALL ON {table} FROM {quoted}")
         for partition in partitions_of(cursor, PARTITIONED_TABLES):
             cursor.execute(f"REVOKE ALL ON {connection.ops.quote_name(partition)} FROM {quoted}")
         for function in APP_FUNCTIONS:

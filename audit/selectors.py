@@ -1,8 +1,13 @@
 """Reads of the lookup log."""
 
-from django.db.models import Q, QuerySet
+from dataclasses import dataclass
+from datetime import datetime
 
-from .models import AccessEvent
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from .models import AccessEvent, TreeHead
 
 LOOKUP_ACTIONS = (AccessEvent.Action.SEARCH, AccessEvent.Action.VIEW, AccessEvent.Action.REFUSED)
 # Outcomes in which nothing about a child was shown.
@@ -40,3 +45,47 @@ def access_events_about_child(*, public_id: str, limit: int) -> list[AccessEvent
         .exclude(outcome__in=NOTHING_SHOWN)
         .order_by("occurred_at", "id")[:limit]
     )
+
+
+@dataclass(frozen=True)
+class SealLag:
+    """How far sealing is behind: the first event not yet in a signed head, and its age."""
+
+    oldest_unsealed_id: int | None
+    oldest_unsealed_at: datetime | None
+    seconds: float
+    limit_seconds: int
+
+    @property
+    def stalled(self) -> bool:
+        return self.seconds > self.limit_seconds
+
+    def __str__(self) -> str:
+        if self.oldest_unsealed_id is None:
+            return "every event is sealed"
+        return (
+            f"the oldest unsealed event (id {self.oldest_unsealed_id}, written "
+            f"{self.oldest_unsealed_at:%Y-%m-%d %H:%M:%S %Z}) is {self.seconds:.0f} s old; "
+            f"the limit is {self.limit_seconds} s (AUDIT_SEAL_MAX_LAG_SECONDS)"
+        )
+
+
+def seal_lag_get(*, now: datetime | None = None) -> SealLag:
+    """Rule (tamper evidence): an event is protected only once sealed, and an edit made while
+    sealing is stalled is sealed as if genuine, so a stall must be seen, whoever causes it (a
+    stopped worker, a session holding an event id open, a superuser). Two index reads: the
+    newest head, and the first event after it."""
+    limit = settings.AUDIT_SEAL_MAX_LAG_SECONDS
+    head = TreeHead.objects.only("sealed_through_id").order_by("-tree_size").first()
+    through = head.sealed_through_id if head else 0
+    first = (
+        AccessEvent.objects.filter(id__gt=through)
+        .order_by("id")
+        .values_list("id", "occurred_at")
+        .first()
+    )
+    if first is None:
+        return SealLag(None, None, 0.0, limit)
+    event_id, occurred_at = first
+    age = ((now or timezone.now()) - occurred_at).total_seconds()
+    return SealLag(event_id, occurred_at, max(age, 0.0), limit)

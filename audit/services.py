@@ -4,13 +4,14 @@ Rule (tamper evidence): once sealed, no event can be changed, removed, reordered
 in without ``verify_audit`` noticing, because the events' leaf hashes fold into a root that
 is signed with a key outside the database and copied to a witness outside the database.
 
-One round (``audit_seal``): take the advisory lock (two sealers never interleave: the second
-returns BUSY), read the safe watermark (``watermark.py``), wait briefly for the transactions
-that may still hold ids below it, then hash the new events in id order onto the previous
-head's frontier and insert the new signed head; after commit, copy it to the witness. A round
-with nothing to seal writes nothing, so sealing is idempotent and cheap when idle. Celery beat
-runs a round every few seconds (``audit.tasks``); ``manage.py seal_audit`` loops rounds until
-everything committed when it started is sealed.
+One round (``audit_seal``): take the sealer's lock (two sealers never interleave: the second
+returns BUSY; only a process holding the signing key can take it, ``seal_lock.py``), read the
+safe watermark (``watermark.py``), wait briefly for the transactions that may still hold ids
+below it, then hash the new events in id order onto the previous head's frontier and insert
+the new signed head; after commit, copy it to the witness. A round with nothing to seal
+writes nothing, so sealing is idempotent and cheap when idle. Celery beat runs a round every
+few seconds (``audit.tasks``); ``manage.py seal_audit`` loops rounds until everything
+committed when it started is sealed.
 """
 
 from __future__ import annotations
@@ -26,11 +27,10 @@ from .keys import signing_key
 from .leaves import event_leaves, pack_ids
 from .merkle import EMPTY_ROOT, CompactTree
 from .models import TreeHead
+from .seal_lock import HEAD_COLUMNS, head_insert, seal_lock_take
 from .watermark import blockers_wait, candidate_take, sequence_value
 from .witness import Witness, witness_from_settings
 
-# pg_try_advisory_xact_lock key: the bytes of "CPSEL", unlikely to collide with others.
-SEAL_LOCK = 0x435053454C
 # Events per head at most, so one head row (8 + 32 bytes per event) stays a few megabytes.
 MAX_BATCH = 100_000
 
@@ -60,8 +60,10 @@ def audit_seal(
     key = signing_key()
     witness = witness or witness_from_settings()
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [SEAL_LOCK])
-        if not cursor.fetchone()[0]:
+        # Nothing the application's role holds can make a round hang: it fails and the next
+        # tries again, and a lag that grows is reported (``verify_audit``, ``/healthz``).
+        cursor.execute("SET LOCAL lock_timeout = '10s'")
+        if not seal_lock_take(cursor, key):
             return SealResult(BUSY, None, _sealed_through(latest_head()))
         previous = latest_head()
         through = _sealed_through(previous)
@@ -140,21 +142,23 @@ def _seal_batch(cursor, previous: TreeHead | None, *, upto: int, max_batch: int,
         key_id=key_id_for(key.public_key()),
     )
     signed = head_sign(head, key)
-    return TreeHead.objects.create(
-        tree_size=head.tree_size,
-        root_hash=head.root_hash,
-        previous_tree_size=head.previous_tree_size,
-        previous_root_hash=head.previous_root_hash,
-        first_event_id=head.first_event_id,
-        last_event_id=head.last_event_id,
-        sealed_through_id=head.sealed_through_id,
-        sealed_at=head.sealed_at,
-        key_id=head.key_id,
-        signature=signed.signature,
-        frontier=tree.to_bytes(),
-        event_ids=pack_ids(ids),
-        leaf_hashes=b"".join(leaves),
-    )
+    fields = {
+        "tree_size": head.tree_size,
+        "root_hash": head.root_hash,
+        "previous_tree_size": head.previous_tree_size,
+        "previous_root_hash": head.previous_root_hash,
+        "first_event_id": head.first_event_id,
+        "last_event_id": head.last_event_id,
+        "sealed_through_id": head.sealed_through_id,
+        "sealed_at": head.sealed_at,
+        "key_id": head.key_id,
+        "signature": signed.signature,
+        "frontier": tree.to_bytes(),
+        "event_ids": pack_ids(ids),
+        "leaf_hashes": b"".join(leaves),
+    }
+    head_insert(cursor, key, fields)
+    return TreeHead.from_db(connection.alias, HEAD_COLUMNS, [fields[n] for n in HEAD_COLUMNS])
 
 
 def signed_head_of(row: TreeHead) -> SignedHead:

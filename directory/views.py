@@ -99,4 +99,15 @@ def audit_unavailable(request: HttpRequest) -> HttpResponse:
 
 
 def healthz(request: HttpRequest) -> HttpResponse:
+    """Up, and the audit log is being sealed. Rule (failure is closed; issue 14, finding 4): an
+    event is protected only once sealed, so an unsealed event older than
+    ``AUDIT_SEAL_MAX_LAG_SECONDS`` answers 503. Anyone may ask, so the body says no more."""
+    from audit.selectors import seal_lag_get
+
+    try:
+        lag = seal_lag_get()
+    except DatabaseError:
+        return HttpResponse("database unavailable", content_type="text/plain", status=503)
+    if lag.stalled:
+        return HttpResponse("audit sealing is behind", content_type="text/plain", status=503)
     return HttpResponse("ok", content_type="text/plain")

@@ -363,7 +363,14 @@ AUDIT_WITNESS_DIR = env.str("AUDIT_WITNESS_DIR", default=str(DATA_DIR / "audit-w
 AUDIT_SEAL_INTERVAL_SECONDS = env.int("AUDIT_SEAL_INTERVAL_SECONDS", default=5)
 AUDIT_SEAL_WAIT_SECONDS = env.float("AUDIT_SEAL_WAIT_SECONDS", default=2.0)
 AUDIT_PARTITION_MONTHS_AHEAD = env.int("AUDIT_PARTITION_MONTHS_AHEAD", default=3)
-for _name in ("AUDIT_SEAL_INTERVAL_SECONDS", "AUDIT_PARTITION_MONTHS_AHEAD"):
+# An unsealed event older than this means sealing has stalled (issue 14, finding 4): an edit
+# made meanwhile would be sealed as if genuine. verify_audit then exits 2 and /healthz says 503.
+AUDIT_SEAL_MAX_LAG_SECONDS = env.int("AUDIT_SEAL_MAX_LAG_SECONDS", default=300)
+for _name in (
+    "AUDIT_SEAL_INTERVAL_SECONDS",
+    "AUDIT_PARTITION_MONTHS_AHEAD",
+    "AUDIT_SEAL_MAX_LAG_SECONDS",
+):
     if globals()[_name] < 1:
         raise ImproperlyConfigured(f"{_name} must be at least 1.")
 if AUDIT_SEAL_WAIT_SECONDS < 0:
@@ -414,7 +421,8 @@ MISUSE_DETECTORS = {
     },
     # Whole-directory (break-glass) searches a day against the same role in the same kind of
     # organisation (issue 14, finding 8); at least 12: more than two requests' worth at the
-    # default BREAK_GLASS_SEARCHES_PER_REQUEST. Not tuned on the benchmark, which plants none.
+    # default BREAK_GLASS_SEARCHES_PER_REQUEST. Not tuned on the benchmark, which writes one
+    # directory search per break-glass and plants no harvest.
     "directory_search": {
         "history_days": 28,
         "min_searches": 12,

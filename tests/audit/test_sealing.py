@@ -17,10 +17,10 @@ from audit.heads import Head, head_sign, key_id_for, public_key_raw
 from audit.keys import signing_key
 from audit.merkle import leaf_hash, root_from_leaves
 from audit.models import TreeHead
+from audit.seal_lock import seal_lock_register, seal_lock_take
 from audit.services import (
     BUSY,
     NOTHING_NEW,
-    SEAL_LOCK,
     SEALED,
     WAITING,
     audit_seal,
@@ -159,7 +159,7 @@ def test_it_waits_for_a_transaction_holding_an_id_before_it_has_a_transaction_id
 
 def test_it_lets_only_one_sealer_seal_at_a_time(other_session):
     log_events(1)
-    other_session.cursor().execute("SELECT pg_advisory_xact_lock(%s)", [SEAL_LOCK])
+    assert seal_lock_take(other_session.cursor(), signing_key())
     assert audit_seal(wait_seconds=0).status == BUSY
     other_session.rollback()
     assert audit_seal().status == SEALED
@@ -180,6 +180,7 @@ def test_it_signs_with_a_key_from_a_file(db, settings, tmp_path):
     key_file.write_text("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n")
     key_file.chmod(0o600)
     settings.AUDIT_SIGNING_KEY, settings.AUDIT_SIGNING_KEY_FILE = "", str(key_file)
+    seal_lock_register()  # what `migrate` does after a new key is installed
     log_events(1)
     head = seal()
     assert head.key_id == key_id_for(signing_key().public_key())

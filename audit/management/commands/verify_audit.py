@@ -1,6 +1,10 @@
 """``python manage.py verify_audit``: recompute the audit log and check it against its signed
 tree heads and the witness; exit status 1 naming the first bad event or head.
 
+Exit status 2 when the log checks out but sealing has stalled: the oldest unsealed event is
+older than ``AUDIT_SEAL_MAX_LAG_SECONDS``. Unsealed events are not yet protected, so "intact"
+would be a promise about them the log cannot keep (issue 14, finding 4).
+
 ``--print-public-key`` prints the key outside parties need to check heads themselves
 (``python -m audit.verify_head``, or the jq/openssl recipe in docs/audit.md).
 """
@@ -9,7 +13,10 @@ from django.core.management.base import BaseCommand, CommandError
 
 from audit.heads import key_id_for, public_key_raw
 from audit.keys import known_public_keys, signing_key
+from audit.selectors import seal_lag_get
 from audit.verification import audit_verify
+
+SEALING_STALLED = 2
 
 
 class Command(BaseCommand):
@@ -42,15 +49,26 @@ class Command(BaseCommand):
                 "(AUDIT_SIGNING_KEY_FILE) or pass --public-key."
             )
         report = audit_verify(public_keys=keys)
+        lag = seal_lag_get()
         self.stdout.write(
             f"Checked {report.heads} tree heads and {report.events} sealed events in "
             f"{report.seconds:.2f} s; {report.unsealed_events} events not yet sealed; "
             f"witness holds {report.witnessed_heads} heads "
             f"({report.unwitnessed_heads} newer heads not yet witnessed)."
         )
+        if report.ok and lag.stalled:
+            raise CommandError(
+                f"SEALING STALLED: the sealed log is intact, but {lag}. Events written since "
+                "are not protected: start the sealer (Celery beat and worker, or "
+                "`python manage.py seal_audit`) and find out what stopped it.",
+                returncode=SEALING_STALLED,
+            )
         if report.ok:
             self.stdout.write(self.style.SUCCESS("The audit log is intact."))
+            self.stdout.write(f"Sealing is keeping up: {lag}.")
             return
+        if lag.stalled:
+            self.stderr.write(f"also: sealing has stalled: {lag}")
         for problem in report.problems[1:]:
             self.stderr.write(f"also: {problem}")
         raise CommandError(
