@@ -5,13 +5,15 @@ import re
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from access.gateway import child_viewers_report
 from access.models import Role
+from access.step_up import require_step_up
 from audit.writer import Actor
 from directory.views import GATEWAY_ERRORS, gateway_error_response, not_found
 
+from .report_forms import DisclosureForm
 from .selectors import access_event_list_for_actor, access_event_list_for_team
 
 _PUBLIC_ID = re.compile(r"^[a-z2-7]{26}$")
@@ -47,17 +49,43 @@ def child_viewers_start(request: HttpRequest) -> HttpResponse:
     return render(request, "audit/child_viewers_start.html")
 
 
-@require_GET
-def child_viewers(request: HttpRequest, public_id: str) -> HttpResponse:
-    include_cloaked = request.GET.get("include_cloaked") == "yes"
-    lookup_id = public_id if _PUBLIC_ID.match(public_id) else public_id[:32]
+def _lookup_id(public_id: str) -> str:
+    return public_id if _PUBLIC_ID.match(public_id) else public_id[:32]
+
+
+def _report_page(request: HttpRequest, public_id: str, disclosure_reason: str = ""):
     try:
         report = child_viewers_report(
             user=request.user,
-            public_id=lookup_id,
-            include_cloaked=include_cloaked,
+            public_id=_lookup_id(public_id),
             actor=Actor.from_request(request),
+            disclosure_reason=disclosure_reason,
         )
     except GATEWAY_ERRORS as error:
         return gateway_error_response(request, error)
     return render(request, "audit/child_viewers.html", {"report": report})
+
+
+@require_GET
+def child_viewers(request: HttpRequest, public_id: str) -> HttpResponse:
+    """The report as it may be handed to a family: no trace of confidential services."""
+    return _report_page(request, public_id)
+
+
+@require_http_methods(["GET", "POST"])
+def child_viewers_confidential(request: HttpRequest, public_id: str) -> HttpResponse:
+    """The report with confidential services' lookups: a reason and a fresh second factor
+    first (rule: cloaking). Only data managers are asked; anyone else gets the shared 404."""
+    if request.user.role != Role.DATA_MANAGER:
+        return not_found(request, None)
+    return _confidential(request, public_id)
+
+
+@require_step_up
+def _confidential(request: HttpRequest, public_id: str) -> HttpResponse:
+    form = DisclosureForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        return _report_page(request, public_id, form.cleaned_data["reason"])
+    context = {"form": form, "public_id": _lookup_id(public_id)}
+    status = 400 if form.errors else 200
+    return render(request, "audit/child_viewers_confidential.html", context, status=status)

@@ -4,10 +4,12 @@ Rules:
 - Scope: only a local-authority data manager, for a child living in their organisation's
   authority. Anyone else, a child elsewhere and a child that does not exist get the same
   ``ChildNotFound`` after the same query and the same audit insert.
-- Cloaking: lookups by a sensitive service, or by any organisation with a cloaked involvement
-  with the child, are withheld unless the data manager explicitly asks to include them; a
-  report sent to a family must not reveal, say, a sexual-health clinic. The choice is part of
-  the report's own audit event.
+- Cloaking (issue 14, finding 7): lookups by a sensitive service, or by any organisation with a
+  cloaked involvement with the child, are left out of the report, without a placeholder, a
+  count or any other trace: a report handed to a family must not reveal, or hint, that a
+  sexual-health clinic looked the child up. They are shown only when the data manager states
+  a reason (at least ``JUSTIFICATION_MIN_LENGTH`` characters) after a fresh second factor (the
+  view's ``require_step_up``); the reason is written to the report's own audit event.
 - Audit before data: producing the report is itself a read of the child, recorded in the
   same transaction as the read.
 - The report names organisations and roles, never the individual practitioners.
@@ -18,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -28,13 +31,13 @@ from audit.selectors import access_events_about_child
 from audit.writer import Actor, access_event_record
 from directory.models import Child, Organisation
 
-from .errors import ChildNotFound
+from .errors import ChildNotFound, SearchRefused
 from .gate import ensure_may_read
 
 WHO_VIEWED = "who_viewed_report"
 PURPOSE = "subject_access_request"
 LINE_LIMIT = 2000
-WITHHELD = "Withheld: confidential service"
+REASON_TOO_SHORT = "Say why you need lookups by confidential services, in at least {n} characters"
 
 _WHAT = {
     AccessEvent.Action.VIEW: "Opened the record",
@@ -62,18 +65,25 @@ class ChildViewersReport:
     date_of_birth: date
     local_authority: str
     include_cloaked: bool
+    # Why the data manager asked for confidential services' lookups ("" when they did not).
+    disclosure_reason: str
     lines: list[ViewerLine]
-    # Lines whose organisation and role are withheld (0 when the data manager included them).
-    withheld: int
     truncated: bool
     produced_at: datetime
 
 
 def child_viewers_report(
-    *, user, public_id: str, include_cloaked: bool, actor: Actor
+    *, user, public_id: str, actor: Actor, disclosure_reason: str = ""
 ) -> ChildViewersReport:
-    """Who looked at ``public_id``'s details and when, for ``user`` (see the module rules)."""
+    """Who looked at ``public_id``'s details and when, for ``user`` (see the module rules).
+
+    With ``disclosure_reason``, lookups by confidential services are included; the caller has
+    asked for a fresh second factor first."""
     now = timezone.now()
+    disclosure_reason = " ".join(disclosure_reason.split())
+    include_cloaked = bool(disclosure_reason)
+    if include_cloaked and len(disclosure_reason) < settings.JUSTIFICATION_MIN_LENGTH:
+        raise SearchRefused([REASON_TOO_SHORT.format(n=settings.JUSTIFICATION_MIN_LENGTH)])
     ensure_may_read(
         user=user,
         actor=actor,
@@ -87,7 +97,7 @@ def child_viewers_report(
             .select_related("local_authority")
             .first()
         )
-        report = _report(child, include_cloaked, now) if child else None
+        report = _report(child, disclosure_reason, now) if child else None
         access_event_record(
             actor=actor,
             action=WHO_VIEWED,
@@ -95,6 +105,9 @@ def child_viewers_report(
             purpose=PURPOSE,
             criteria={"include_cloaked": include_cloaked},
             child_public_id=public_id,
+            reason=f"confidential services included: {disclosure_reason}"[:300]
+            if include_cloaked
+            else "",
         )
     if report is None:
         raise ChildNotFound(public_id)
@@ -110,29 +123,35 @@ def _authority_of(user) -> int | None:
     return organisation.local_authority_id if organisation.is_local_authority else None
 
 
-def _report(child: Child, include_cloaked: bool, now: datetime) -> ChildViewersReport:
-    events = access_events_about_child(public_id=child.public_id, limit=LINE_LIMIT + 1)
+def _report(child: Child, disclosure_reason: str, now: datetime) -> ChildViewersReport:
+    confidential_services = Organisation.objects.filter(
+        Q(sensitive_service=True) | Q(involvements__child=child, involvements__cloaked=True)
+    ).values("pk")
+    # Left out in the query, before the cap: the count, the cap and its notice hint at nothing.
+    events = access_events_about_child(
+        public_id=child.public_id,
+        limit=LINE_LIMIT + 1,
+        leave_out_organisations=None if disclosure_reason else confidential_services,
+    )
     org_ids = {e.organisation_id for e in events if e.organisation_id is not None}
     organisations = Organisation.objects.in_bulk(org_ids)
     confidential = set(
-        Organisation.objects.filter(
-            Q(sensitive_service=True) | Q(involvements__child=child, involvements__cloaked=True),
-            pk__in=org_ids,
-        ).values_list("pk", flat=True)
+        confidential_services.filter(pk__in=org_ids).values_list("pk", flat=True)
+        if disclosure_reason
+        else ()
     )
     lines = [
         _line(event, organisations, confidential=event.organisation_id in confidential)
         for event in events[:LINE_LIMIT]
     ]
-    shown = lines if include_cloaked else [_withhold(line) for line in lines]
     return ChildViewersReport(
         public_id=child.public_id,
         child_name=f"{child.given_name} {child.family_name}",
         date_of_birth=child.date_of_birth,
         local_authority=child.local_authority.name,
-        include_cloaked=include_cloaked,
-        lines=shown,
-        withheld=0 if include_cloaked else sum(line.confidential for line in lines),
+        include_cloaked=bool(disclosure_reason),
+        disclosure_reason=disclosure_reason,
+        lines=lines,
         truncated=len(events) > LINE_LIMIT,
         produced_at=now,
     )
@@ -148,9 +167,3 @@ def _line(event: AccessEvent, organisations: dict, *, confidential: bool) -> Vie
         role=role,
         confidential=confidential,
     )
-
-
-def _withhold(line: ViewerLine) -> ViewerLine:
-    if not line.confidential:
-        return line
-    return ViewerLine(line.occurred_at, line.what, WITHHELD, WITHHELD, confidential=True)

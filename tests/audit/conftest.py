@@ -1,14 +1,19 @@
 """Fixtures for the audit tests: a private witness per test, events written the way the app
-writes them, and tampering as a database superuser would do it (triggers disabled)."""
+writes them, tampering as a database superuser would do it (triggers disabled), and the
+personas of a subject access request (``sar``)."""
 
 from itertools import count
+from types import SimpleNamespace
 
 import pytest
 from django.db import connection, transaction
 
+from access.models import Role
 from audit.services import audit_seal
 from audit.witness import DirectoryWitness
 from audit.writer import Actor, access_event_record
+from directory.models import Involvement, Organisation
+from tests.factories import InvolvementFactory, OrganisationFactory, UserFactory
 
 ALICE = Actor(
     user_id=1,
@@ -66,3 +71,28 @@ def tamper(sql: str, params: list | None = None) -> None:
         cursor.execute(sql, params)
         for table in ("audit_accessevent", "audit_treehead"):
             cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
+
+
+@pytest.fixture
+def sar(world):
+    """Leeds's data manager (dana), Kent's (kim), and a sexual-health clinic in Leeds with a
+    cloaked involvement with maya and a nurse who looks her up."""
+    kent_council = OrganisationFactory(
+        name="Kent Children's Services",
+        kind=Organisation.Kind.LA_CHILDRENS_SERVICES,
+        local_authority=world.kent,
+    )
+    clinic = OrganisationFactory(
+        name="Leeds Sexual Health",
+        kind=Organisation.Kind.HEALTH_SERVICE,
+        sensitive_service=True,
+        local_authority=world.leeds,
+    )
+    InvolvementFactory(
+        child=world.maya, organisation=clinic, role=Involvement.Role.SEXUAL_HEALTH, cloaked=True
+    )
+    return SimpleNamespace(
+        dana=UserFactory(username="dana", role=Role.DATA_MANAGER, organisation=world.council),
+        kim=UserFactory(username="kim", role=Role.DATA_MANAGER, organisation=kent_council),
+        nurse=UserFactory(username="nurse", organisation=clinic, job_title="Nurse"),
+    )
