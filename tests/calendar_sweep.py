@@ -60,28 +60,27 @@ class Outcome:
     failures: tuple[str, ...]
 
 
-def sweep_run(label: str, moment: str, pytest_args: list[str]) -> Outcome:
-    """One pytest run of the calendar tests with the clock pinned to ``moment``."""
-    with tempfile.TemporaryDirectory(prefix="calendar-sweep-") as folder:
-        report = Path(folder) / "report.xml"
-        log = Path(folder) / "pytest.log"
-        started = time.monotonic()
-        with log.open("w") as output:
-            subprocess.run(  # noqa: S603 (this interpreter running pytest)
-                [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-m", "calendar"]
-                + ["-q", f"--junitxml={report}", *pytest_args],
-                cwd=ROOT,
-                env={**os.environ, "CONTACTPOINT_TEST_DATE": moment},
-                stdout=output,
-                stderr=subprocess.STDOUT,
-                check=False,
-            )
-        seconds = time.monotonic() - started
-        if not report.exists():
-            sys.stderr.write(log.read_text()[-4000:])
-            return Outcome(label, moment, 0, 0, 1, 0, seconds, ("pytest did not run",))
-        root = ElementTree.parse(report).getroot()  # noqa: S314 (pytest wrote it just now)
-        return _outcome(label, moment, root, seconds)
+def sweep_run(label: str, moment: str, pytest_args: list[str], logs: Path) -> Outcome:
+    """One pytest run of the calendar tests with the clock pinned to ``moment``; its output
+    is kept in ``logs``."""
+    name = moment.replace(":", "").replace("+", "p")
+    report, log = logs / f"{name}.xml", logs / f"{name}.log"
+    started = time.monotonic()
+    with log.open("w") as output:
+        subprocess.run(  # noqa: S603 (this interpreter running pytest)
+            [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-m", "calendar"]
+            + ["-q", f"--junitxml={report}", *pytest_args],
+            cwd=ROOT,
+            env={**os.environ, "CONTACTPOINT_TEST_DATE": moment},
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            check=False,
+        )
+    seconds = time.monotonic() - started
+    if not report.exists():
+        return Outcome(label, moment, 0, 0, 1, 0, seconds, (f"pytest did not run: {log}",))
+    root = ElementTree.parse(report).getroot()  # noqa: S314 (pytest wrote it just now)
+    return _outcome(label, moment, root, seconds)
 
 
 def _outcome(label: str, moment: str, root, seconds: float) -> Outcome:
@@ -127,9 +126,11 @@ def main() -> int:
     args = parser.parse_args()
     now = datetime.now(LONDON).isoformat(timespec="seconds")
     moments = [(m, m) for m in args.at] if args.at else [("now", now), *MOMENTS]
+    logs = Path(tempfile.mkdtemp(prefix="calendar-sweep-"))
+    print(f"pytest's output for each moment: {logs}", flush=True)
     outcomes = []
     for label, moment in moments:
-        outcome = sweep_run(label, moment, args.pytest_args)
+        outcome = sweep_run(label, moment, args.pytest_args, logs)
         outcomes.append(outcome)
         print(
             f"{moment:>26}  passed {outcome.passed:3}  failed {outcome.failed:3}  "
