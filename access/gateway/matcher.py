@@ -78,8 +78,12 @@ QUERY_COLUMNS = """cp_name_key({family}) AS fk, dmetaphone(cp_name_key({family})
     {dob}::date AS dob, to_char({dob}::date, 'YYYYMMDD') AS dobs,
     cp_transpositions(to_char({dob}::date, 'YYYYMMDD')) AS dobt"""
 
-_REVERSED = f"""(q.gk <> '' AND {_C}.given_key = q.fk AND {_C}.family_key <> q.fk
-    AND levenshtein_less_equal({_C}.family_key, q.gk, 1) <= 1)"""
+# The names the wrong way round, each with at most a slip: the given name within one
+# keystroke of the family name typed, the family name within two of the given name typed.
+_REVERSED = f"""(q.gk <> '' AND {_C}.family_key <> q.fk
+    AND levenshtein_less_equal({_C}.given_key, q.fk, 1) <= 1
+    AND (levenshtein_less_equal({_C}.family_key, q.gk, 2) <= 2
+         OR {_C}.family_key = ANY(q.gtrans)))"""
 # The levels of match_model, tested in order: the first that holds is the level.
 FAMILY_LEVEL = f"""CASE
     WHEN {_REVERSED} THEN 8
@@ -316,7 +320,14 @@ def candidate_blocks(
                 "given_key = ANY(%s::text[]) OR starts_with(given_key, %s) "
                 "OR levenshtein_less_equal(given_key, %s, 2) <= 2)",
             ]
+            # The names the wrong way round, the family name typed with a slip: born on
+            # the day typed, with a given name close to the family name typed.
+            blocks.append(
+                "SELECT id FROM directory_child WHERE date_of_birth = ANY(%s::date[]) "
+                "AND levenshtein_less_equal(given_key, %s, 1) <= 1"
+            )
             params += [exact, *given_params, _given_block_keys(query, family), *given_params]
+            params += [exact, family.key]
     else:
         blocks += [
             "SELECT id FROM directory_child WHERE family_key = ANY(%s::text[])",

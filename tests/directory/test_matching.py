@@ -77,6 +77,7 @@ def _section(body: str, heading: str) -> str:
         ({}, {"family_name": "Oldroyd"}),  # the family name replaced: a new surname
         ({}, {"date_of_birth": "2011-09-14"}),  # the date replaced by another entirely
         ({}, {"given_name": "Priestley", "family_name": "Jack"}),  # the wrong way round
+        ({}, {"given_name": "Pirestley", "family_name": "Jack"}),  # ... and mistyped
     ],
 )
 def test_it_finds_the_child_when_one_detail_is_mistyped(crowd, as_user, recorded, typed):
