@@ -16,6 +16,7 @@ day, and ``tests/calendar_sweep.py`` runs them again on the awkward days.
 
 import os
 from datetime import date, datetime, time
+from time import time as epoch_seconds
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
@@ -156,3 +157,17 @@ def clock(_pinned_clock) -> datetime:
     """The instant (Europe/London) this calendar test started at; ``timezone.now()`` and
     ``timezone.localdate()`` follow it."""
     return _pinned_clock
+
+
+@pytest.fixture
+def stepped_up(as_user):
+    """A client whose second factor was re-entered just now."""
+
+    def make(user):
+        client = as_user(user)
+        session = client.session
+        session["cp_step_up_at"] = epoch_seconds()
+        session.save()
+        return client
+
+    return make

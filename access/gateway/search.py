@@ -27,6 +27,7 @@ from directory.normalise import date_of_birth_readings, given_name_variants
 
 from .gate import ensure_may_read
 from .matcher import (
+    SUMMARY_COLUMNS,
     Candidate,
     Evidence,
     MatchQuery,
@@ -43,17 +44,6 @@ from .scope import child_scope_sql
 FORMER_NAME_SCORE = 0.8
 NICKNAME_SCORE = 0.8
 EXACT_DATE_SCORE = 0.5
-# The only columns a result shows (see child_summary); the rest of the row stays unread.
-SUMMARY_FIELDS = (
-    "public_id",
-    "given_name",
-    "family_name",
-    "date_of_birth",
-    "gender",
-    "shielded",
-    "town",
-    "postcode",
-)
 # SQL fragments name the child table as Django's queries do, so they fit into them.
 _CHILD = '"directory_child"'
 # A former surname among the keys; the "has one" half repeats the predicate of the partial
@@ -332,7 +322,7 @@ def children_matching(
     condition = RawSQL(" AND ".join(where), params, output_field=BooleanField())  # noqa: S611
     return (
         among.filter(condition)
-        .only(*SUMMARY_FIELDS)
+        .only(*SUMMARY_COLUMNS)
         .annotate(score=RawSQL(score, score_params, output_field=FloatField()))  # noqa: S611
         .order_by("-score", "family_name", "given_name", "date_of_birth", "public_id")
     )

@@ -11,7 +11,6 @@ of the shared ``world``, and a client that has just stepped up.
 - kent_cp: child-protection practitioner at Kent children's services (Leeds is out of scope)
 """
 
-import time
 from types import SimpleNamespace
 
 import pytest
@@ -78,17 +77,3 @@ def shield_world(world):
             role=Role.CHILD_PROTECTION_PRACTITIONER,
         ),
     )
-
-
-@pytest.fixture
-def stepped_up(as_user):
-    """A client whose second factor was re-entered just now."""
-
-    def make(user):
-        client = as_user(user)
-        session = client.session
-        session["cp_step_up_at"] = time.time()
-        session.save()
-        return client
-
-    return make

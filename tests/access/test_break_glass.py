@@ -1,10 +1,8 @@
 """Break-glass: step-up, a justified whole-directory search, one child for a limited time,
 and the supervisor told at once."""
 
-import time
 from datetime import timedelta
 
-import pytest
 from django.utils import timezone
 
 from access.models import AccessRequest, Notification
@@ -12,20 +10,6 @@ from audit.models import AccessEvent
 from tests.factories import ChildFactory
 
 JUSTIFICATION = "Child arrived at A&E with injuries; need the school and social worker now."
-
-
-@pytest.fixture
-def stepped_up(as_user):
-    """A client whose second factor was re-entered just now."""
-
-    def make(user):
-        client = as_user(user)
-        session = client.session
-        session["cp_step_up_at"] = time.time()
-        session.save()
-        return client
-
-    return make
 
 
 def _invoke(client, reason="immediate_risk", justification=JUSTIFICATION):

@@ -7,29 +7,11 @@ directory search is a lookup inside the user's limit, one request allows
 Bob, alice's colleague, is the one who must not be touched by any of it.
 """
 
-import time
-
-import pytest
-
 from access.models import AccessRequest, Notification
 from audit.models import AccessEvent
 
 JUSTIFICATION = "Child arrived at A&E with injuries; need the school and social worker now."
 SPELLINGS = ["Thompson", "Tompson", "Thomson", "Thompsen", "Tomson", "Thomsen"]
-
-
-@pytest.fixture
-def stepped_up(as_user):
-    """A client whose second factor was re-entered just now."""
-
-    def make(user):
-        client = as_user(user)
-        session = client.session
-        session["cp_step_up_at"] = time.time()
-        session.save()
-        return client
-
-    return make
 
 
 def _invoke(client) -> int:

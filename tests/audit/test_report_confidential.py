@@ -10,30 +10,12 @@ nurse at Leeds Sexual Health, which works with maya under a cloak. Alice and kim
 who must not see the confidential version.
 """
 
-import time
-
-import pytest
-
 from access.gateway import child_viewers_report
 from audit.models import AccessEvent
 from audit.writer import Actor
 
 NOBODY = "abcdefghijklmnopqrstuvwxyz"  # a well-formed id that no child has
 REASON = "The family disputes a lookup in March; checking every line before redacting it."
-
-
-@pytest.fixture
-def stepped_up(as_user):
-    """A client whose second factor was re-entered just now."""
-
-    def make(user):
-        client = as_user(user)
-        session = client.session
-        session["cp_step_up_at"] = time.time()
-        session.save()
-        return client
-
-    return make
 
 
 def _report_url(public_id: str, confidential: bool = False) -> str:

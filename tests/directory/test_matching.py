@@ -2,7 +2,6 @@
 error, shown with what agreed and what did not, and never outside the searcher's scope."""
 
 import random
-import time
 from datetime import date
 
 import pytest
@@ -204,13 +203,10 @@ def test_it_reaches_every_date_one_slip_away():
     assert date(2015, 2, 28) in dates_near(date(2016, 2, 29))
 
 
-def test_it_keeps_the_break_glass_directory_search_strict(world, as_user):
+def test_it_keeps_the_break_glass_directory_search_strict(world, stepped_up):
     """Rule (break-glass): a whole-directory search must not become a fishing tool, so only
     children matching every typed detail are offered; near misses are not."""
-    client = as_user(world.alice)
-    session = client.session
-    session["cp_step_up_at"] = time.time()
-    session.save()
+    client = stepped_up(world.alice)
     client.post("/break-glass/", {"reason": "immediate_risk", "justification": "A" * 60})
     request = AccessRequest.objects.get()
     search = f"/break-glass/{request.pk}/search/"
