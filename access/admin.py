@@ -1,6 +1,10 @@
 """Users in Django admin: create, set role and supervisor, vetting dates, deactivate, reset the
 second factor, send a password reset link.
 
+A reader's new e-mail, a reader's second-factor reset and making someone a reader do not
+happen here: they become requests that a second, independent approver decides
+(``access.provisioning``, rule: separation of duties).
+
 Who may do what comes from ``access.admin_permissions`` (role plus one guardian row per
 organisation), never from Django's model permissions. Admins never set or see a password:
 there is no password field and no change-password page here.
@@ -12,6 +16,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from audit.writer import Actor
 
 from . import two_factor
 from .admin_permissions import (
@@ -25,12 +31,12 @@ from .admin_permissions import (
     users_visible_to,
 )
 from .models import User
-from .services import (
-    password_reset_link_send,
-    user_deactivate,
-    user_save_by_admin,
-    user_second_factor_reset,
+from .provisioning import (
+    ProvisioningRefused,
+    second_factor_reset_by_admin,
+    user_save_by_admin_with_approval,
 )
+from .services import password_reset_link_send, user_deactivate
 
 # Device admins would show each authenticator's shared secret, and an admin who can read a
 # second factor can impersonate its owner; devices are reset through the user action below.
@@ -150,11 +156,22 @@ class UserAdmin(admin.ModelAdmin):
         return super().formfield_for_choice_field(db_field, request, **kwargs)
 
     def save_model(self, request: HttpRequest, obj: User, form, change: bool) -> None:
-        user_save_by_admin(
+        result = user_save_by_admin_with_approval(
             user=obj,
             created=not change,
-            previous_organisation_id=form.initial.get("organisation") if change else None,
+            requested_by=request.user,
+            actor=Actor.from_request(request),
         )
+        for pending in result.pending:
+            self.message_user(
+                request,
+                f"{pending.get_kind_display()} for {obj.get_username()} waits for a second "
+                "approver (a system admin, or an admin of the local authority's children's "
+                "services); nothing of it has changed yet.",
+                messages.WARNING,
+            )
+        for reason in result.refused:
+            self.message_user(request, reason, messages.WARNING)
 
     def _changeable(self, request: HttpRequest, queryset: QuerySet[User]) -> list[User]:
         """The selected users this admin may change; the rest are left alone and counted."""
@@ -192,10 +209,29 @@ class UserAdmin(admin.ModelAdmin):
         permissions=["change"],
     )
     def reset_second_factor(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
-        users = self._changeable(request, queryset)
-        for user in users:
-            user_second_factor_reset(user=user)
-        self.message_user(request, f"Authenticator app reset for {len(users)} user(s).")
+        """Rule (separation of duties): a reader's reset waits for a second approver."""
+        reset, waiting = 0, 0
+        actor = Actor.from_request(request)
+        for user in self._changeable(request, queryset):
+            try:
+                pending = second_factor_reset_by_admin(
+                    user=user, requested_by=request.user, actor=actor
+                )
+            except ProvisioningRefused as refusal:
+                self.message_user(request, refusal.reason, messages.WARNING)
+                continue
+            if pending is None:
+                reset += 1
+            else:
+                waiting += 1
+        self.message_user(request, f"Authenticator app reset for {reset} user(s).")
+        if waiting:
+            self.message_user(
+                request,
+                f"The reset for {waiting} user(s) who read children waits for a second "
+                "approver; their authenticator app is unchanged until then.",
+                messages.WARNING,
+            )
 
     @admin.action(description="Deactivate (ends their sessions now)", permissions=["change"])
     def deactivate(self, request: HttpRequest, queryset: QuerySet[User]) -> None:

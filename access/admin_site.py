@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from .admin_permissions import admin_site_allowed
@@ -36,6 +36,24 @@ class ContactPointAdminSite(admin.AdminSite):
         if self.has_permission(request):
             return redirect(next_url)
         return redirect_to_login(next_url, reverse("access:login"))
+
+    def get_urls(self):
+        """The approvers' queue for changes to child readers (``access.provisioning_views``)."""
+        from . import provisioning_views
+
+        return [
+            path(
+                "provisioning/",
+                self.admin_view(provisioning_views.queue),
+                name="provisioning_queue",
+            ),
+            path(
+                "provisioning/<int:request_id>/",
+                self.admin_view(provisioning_views.decision),
+                name="provisioning_decision",
+            ),
+            *super().get_urls(),
+        ]
 
     def password_change(self, request: HttpRequest, extra_context=None) -> HttpResponse:
         """Rule: nobody sets a password in admin, their own included; every password is chosen

@@ -395,3 +395,76 @@ class ShieldChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.pk} ({self.get_status_display()})"
+
+
+class ProvisioningRequest(models.Model):
+    """A change to a child reader's account that waits for a second, independent approver.
+
+    Rule (separation of duties): nobody gives anyone, themselves included, access to children
+    on their own. Changing a reader's e-mail (where reset links go), resetting their second
+    factor, or making someone a reader (a reader role, a new organisation, reactivation) is
+    how one admin would take over or create a reader, so each waits here until someone else
+    with the authority approves it (``access.provisioning.provisioning_may_approve``), and
+    lapses after ``PROVISIONING_REQUEST_HOURS``.
+    """
+
+    class Kind(models.TextChoices):
+        EMAIL_CHANGE = "email_change", "Change of e-mail address"
+        SECOND_FACTOR_RESET = "second_factor_reset", "Reset of the authenticator app"
+        READER_ROLE_GRANT = "reader_role_grant", "Access to children (a reader role)"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for a second approver"
+        APPROVED = "approved", "Approved and applied"
+        DECLINED = "declined", "Declined"
+        EXPIRED = "expired", "Expired without a decision"
+
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    target = models.ForeignKey(User, on_delete=models.PROTECT, related_name="provisioning_requests")
+    organisation = models.ForeignKey(
+        "directory.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Where the target reads children once applied: its local authority's "
+        "children's services admins may approve.",
+    )
+    proposed = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    requested_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="provisioning_requests_made"
+    )
+    requested_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    requested_event_id = models.BigIntegerField(
+        null=True, blank=True, help_text="The audit event of the request (alert evidence)."
+    )
+    decided_by = models.ForeignKey(
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="provisioning_requests_decided",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                name="one_pending_provisioning_per_kind",
+                fields=["target", "kind"],
+                condition=models.Q(status="pending"),
+            )
+        ]
+        indexes = [
+            models.Index(
+                name="provisioning_pending",
+                fields=["requested_at"],
+                condition=models.Q(status="pending"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk} ({self.get_status_display()})"

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from guardian.shortcuts import get_objects_for_user
 
-from access.models import Role, User
+from access.models import ProvisioningRequest, Role, User
 from access.services import org_admin_grant, session_store_class
 from directory.models import Organisation
 from tests.factories import CarerFactory, PractitionerFactory, UserFactory
@@ -267,7 +267,7 @@ def test_it_grants_manage_users_when_a_system_admin_makes_an_org_admin(world, as
 
 
 def test_it_revokes_manage_users_when_an_org_admin_loses_the_role(world, as_user, olive):
-    as_user(world.ada).post(_change_url(olive), _user_form(olive, role=Role.PRACTITIONER))
+    as_user(world.ada).post(_change_url(olive), _user_form(olive, role=Role.SUPERVISOR))
     olive.refresh_from_db()
     assert not olive.is_staff
     assert not get_objects_for_user(olive, "directory.manage_users", klass=Organisation).exists()
@@ -348,10 +348,14 @@ def test_it_refuses_a_weak_password_through_the_link(world, as_user):
     assert world.alice.check_password(PASSWORD)
 
 
-def test_it_lets_a_new_user_choose_their_first_password(world, as_user, olive):
+def test_it_lets_a_new_user_choose_their_first_password(world, as_user, olive, stepped_up):
+    """A new reader is active once a second approver agrees (tests/access/test_provisioning.py)."""
     client = as_user(olive)
     client.post(ADD_USER, _new_user_form(world.school_a))
     nina = User.objects.get(username="nina")
+    grant = ProvisioningRequest.objects.get(target=nina)
+    approval = reverse("admin:provisioning_decision", args=[grant.pk])
+    stepped_up(world.ada).post(approval, {"decision": "approve", "note": ""})
     _run_action(client, "send_password_reset", nina)
     anonymous = Client()
     set_password_page = anonymous.get(_reset_link(mail.outbox[0]))["Location"]
@@ -371,10 +375,12 @@ def test_it_sends_no_reset_link_to_another_orgs_user(world, as_user, olive):
 
 
 def test_it_resets_the_second_factor_so_the_next_login_enrols(world, as_user):
-    _run_action(as_user(world.ada), "reset_second_factor", world.bob)
-    assert not TOTPDevice.objects.filter(user=world.bob).exists()
+    """Sam reads no children: a reader's reset waits for a second approver
+    (tests/access/test_provisioning.py)."""
+    _run_action(as_user(world.ada), "reset_second_factor", world.sam)
+    assert not TOTPDevice.objects.filter(user=world.sam).exists()
     client = Client()
-    client.post("/accounts/login/", {"username": "bob", "password": PASSWORD})
+    client.post("/accounts/login/", {"username": "sam", "password": PASSWORD})
     response = client.get("/accounts/second-factor/")
     assert response["Location"] == "/accounts/enrol/"
 
@@ -419,7 +425,7 @@ def test_it_records_an_admin_change_with_the_actor(world, as_user):
 
 
 def test_it_records_a_second_factor_reset_with_the_actor(world, as_user):
-    _run_action(as_user(world.ada), "reset_second_factor", world.bob)
+    _run_action(as_user(world.ada), "reset_second_factor", world.sam)
     entry = LogEntry.objects.get(
         content_type=ContentType.objects.get_for_model(TOTPDevice), action=LogEntry.Action.DELETE
     )

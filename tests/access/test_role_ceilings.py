@@ -17,7 +17,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from access.models import ROLE_CEILINGS, Role, User, roles_allowed_for
+from access.models import ROLE_CEILINGS, ProvisioningRequest, Role, User, roles_allowed_for
 from access.services import org_admin_grant
 from audit.models import AccessEvent
 from directory.demo.world import world_build
@@ -173,10 +173,21 @@ def test_it_tells_a_system_admin_why_a_school_cannot_hold_the_role(world, as_use
     assert world.alice.role == Role.PRACTITIONER
 
 
-def test_it_lets_a_system_admin_make_a_council_social_worker_child_protection(world, as_user):
+def test_it_lets_a_system_admin_make_a_council_social_worker_child_protection(
+    world, as_user, stepped_up
+):
+    """The ceiling allows it; like every reader role it waits for a second approver (here the
+    council's own admin, see tests/access/test_provisioning.py)."""
     form = _user_form(world.dora, role=Role.CHILD_PROTECTION_PRACTITIONER)
     response = as_user(world.ada).post(_change_url(world.dora), form)
     assert response.status_code == 302
+    council_admin = UserFactory(
+        username="connie", organisation=world.council, role=Role.ORG_ADMIN, is_staff=True
+    )
+    org_admin_grant(user=council_admin, organisation=world.council)
+    pending = ProvisioningRequest.objects.get(target=world.dora)
+    url = reverse("admin:provisioning_decision", args=[pending.pk])
+    stepped_up(council_admin).post(url, {"decision": "approve", "note": ""})
     world.dora.refresh_from_db()
     assert world.dora.role == Role.CHILD_PROTECTION_PRACTITIONER
 
