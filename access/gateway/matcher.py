@@ -277,8 +277,9 @@ def _shift_year(value: date, years: int) -> date | None:
 
 
 def has_wide_blocks(query: MatchQuery) -> bool:
-    """Wide blocks need a given name and a date of birth to start from."""
-    return bool(query.date_of_birth and name_key(query.given_name))
+    """Wide blocks start from a given name (with a date of birth: any family name or any
+    date; without one: any given name), so without a given name there are none."""
+    return bool(name_key(query.given_name))
 
 
 def candidate_blocks(
@@ -328,6 +329,17 @@ def candidate_blocks(
             )
             params += [exact, *given_params, _given_block_keys(query, family), *given_params]
             params += [exact, family.key]
+    elif given_key and not wide:
+        # No date: a family name like the one typed with a close given name (from the index
+        # alone); every child with the family name only if that finds no strong match.
+        blocks += [
+            "SELECT id FROM directory_child WHERE family_key = ANY(%s::text[]) AND ("
+            "given_key = ANY(%s::text[]) OR starts_with(given_key, %s) "
+            "OR levenshtein_less_equal(given_key, %s, 2) <= 2)",
+            "SELECT id FROM directory_child "
+            "WHERE former_family_keys && %s::text[] AND NOT former_family_keys = '{}'",
+        ]
+        params += [keys, *given_params, keys]
     else:
         blocks += [
             "SELECT id FROM directory_child WHERE family_key = ANY(%s::text[])",
