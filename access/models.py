@@ -468,3 +468,8 @@ class ProvisioningRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.pk} ({self.get_status_display()})"
+
+    @property
+    def proposed_role_label(self) -> str:
+        role = self.proposed.get("role", "")
+        return Role(role).label if role in Role.values else role

@@ -22,6 +22,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from audit.alerts import alert_raise
+from audit.models import AccessEvent
 from audit.review.detectors.base import Finding
 from audit.review.windows import HOUR, window_after, window_floor
 from audit.writer import Actor, access_event_record
@@ -273,7 +274,7 @@ def _record(*, actor: Actor, action: str, request: ProvisioningRequest):
     return access_event_record(
         actor=actor,
         action=action,
-        outcome="ok",
+        outcome=AccessEvent.Outcome.OK,
         criteria=criteria,
         reason=f"{request.get_kind_display()} for user {request.target_id}: {request.note}"[:300],
     )

@@ -489,6 +489,7 @@ def test_it_shows_a_system_admin_no_child_data_on_any_admin_page(world, as_user)
         reverse("admin:directory_organisation_change", args=[world.school_a.pk]),
         reverse("admin:directory_practitioner_changelist"),
         HISTORY,
+        reverse("admin:provisioning_queue"),
     ]
     for url in pages:
         response = client.get(url)

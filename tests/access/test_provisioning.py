@@ -101,6 +101,14 @@ def _decline(client, request: ProvisioningRequest, note="Not asked for by the sc
     return client.post(_decision_url(request), {"decision": "decline", "note": note})
 
 
+def _refused_to_kenny(people, stepped_up, pending: ProvisioningRequest) -> None:
+    """The one who must not see it: an admin of another authority's children's services,
+    having just typed a fresh code."""
+    client = stepped_up(people[1]["kenny"])
+    assert client.get(_decision_url(pending)).status_code == 404
+    assert _approve(client, pending).status_code == 404
+
+
 def _only_request(kind: str) -> ProvisioningRequest:
     return ProvisioningRequest.objects.get(kind=kind)
 
@@ -153,6 +161,7 @@ def test_it_changes_a_non_readers_email_at_once(people, as_user):
 def test_it_applies_an_approved_email_change_and_tells_the_old_address(people, as_user, stepped_up):
     world, p = people
     pending = _email_request(people, as_user)
+    _refused_to_kenny(people, stepped_up, pending)
     response = _approve(stepped_up(p["connie"]), pending)
     assert response.status_code == 302
     world.alice.refresh_from_db()
@@ -206,6 +215,9 @@ def test_it_shows_the_request_in_the_authoritys_queue(people, as_user):
     assert response.status_code == 200
     assert [r.pk for r in response.context["requests"]] == [pending.pk]
     assert _decision_url(pending) in response.content.decode()
+    kennys_queue = as_user(p["kenny"]).get(QUEUE)
+    assert kennys_queue.context["requests"] == []
+    assert _decision_url(pending) not in kennys_queue.content.decode()
 
 
 def test_it_keeps_the_queue_from_a_practitioner(people, as_user):
@@ -238,6 +250,7 @@ def test_it_refuses_an_approval_without_the_csrf_token(people, as_user, stepped_
 def test_it_changes_nothing_when_declined(people, as_user, stepped_up):
     world, p = people
     pending = _email_request(people, as_user)
+    assert _decline(stepped_up(p["kenny"]), pending).status_code == 404
     assert _decline(stepped_up(p["connie"]), pending).status_code == 302
     world.alice.refresh_from_db()
     assert world.alice.email == "alice@example.org"
@@ -323,7 +336,10 @@ def test_it_removes_the_devices_and_ends_sessions_when_the_reset_is_approved(
     alice = as_user(world.alice)
     assert alice.get("/search/").status_code == 200
     _reset_second_factor(as_user(p["olive"]), world.alice)
-    _approve(stepped_up(p["connie"]), _only_request(Kind.SECOND_FACTOR_RESET))
+    pending = _only_request(Kind.SECOND_FACTOR_RESET)
+    _refused_to_kenny(people, stepped_up, pending)
+    assert TOTPDevice.objects.filter(user=world.alice).exists()
+    _approve(stepped_up(p["connie"]), pending)
     assert not TOTPDevice.objects.filter(user=world.alice).exists()
     assert not session_store_class()().exists(alice.session.session_key)
     assert alice.get("/search/")["Location"] == "/accounts/login/"
@@ -382,7 +398,10 @@ def test_it_creates_a_new_reader_inactive_until_approved(people, as_user):
 def test_it_activates_the_new_reader_when_approved(people, as_user, stepped_up):
     world, p = people
     as_user(p["olive"]).post(ADD_USER, _new_user_form(world.school_a))
-    _approve(stepped_up(p["connie"]), _only_request(Kind.READER_ROLE_GRANT))
+    pending = _only_request(Kind.READER_ROLE_GRANT)
+    _refused_to_kenny(people, stepped_up, pending)
+    assert not User.objects.get(username="nina").is_active
+    _approve(stepped_up(p["connie"]), pending)
     nina = User.objects.get(username="nina")
     assert nina.is_active
     assert nina.role == Role.PRACTITIONER
