@@ -308,6 +308,7 @@ class Notification(models.Model):
         SHIELD_CHANGE = "shield_change", "Shielding change"
         ESCALATION = "escalation", "Escalated for review"
         MISUSE_ALERT = "misuse_alert", "Misuse alert to review"
+        PROVISIONING = "provisioning", "Change to a reader's account to approve"
 
     recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=24, choices=Kind.choices)

@@ -19,7 +19,9 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
+from guardian.shortcuts import get_users_with_perms
 
 from audit.alerts import alert_raise
 from audit.models import AccessEvent
@@ -29,7 +31,15 @@ from audit.writer import Actor, access_event_record
 from directory.models import Organisation
 
 from .admin_permissions import is_org_admin, is_system_admin, organisations_managed_by
-from .models import CHILD_READER_ROLES, ProvisioningRequest, RoleCeilingExceeded, User
+from .models import (
+    CHILD_READER_ROLES,
+    Notification,
+    ProvisioningRequest,
+    Role,
+    RoleCeilingExceeded,
+    User,
+)
+from .notifications import notification_create
 from .services import user_save_by_admin, user_second_factor_reset
 
 Kind = ProvisioningRequest.Kind
@@ -158,7 +168,52 @@ def provisioning_request_create(
         event = _record(actor=actor, action=REQUESTED, request=request)
         request.requested_event_id = event.pk
         request.save(update_fields=["requested_event_id"])
+        _approvers_notify(request)
     return request
+
+
+def _approvers_notify(request: ProvisioningRequest) -> None:
+    """Tell those who may approve that something waits: the admins of the local authority's
+    children's services, or the system admins when the authority has none. At most one
+    message a day each (the queue holds the requests), and never the requester or target."""
+    approvers = _authority_approvers(request) or list(
+        User.objects.filter(role=Role.SYSTEM_ADMIN, is_active=True).order_by("pk")
+    )
+    day = timezone.localdate().isoformat()
+    for approver in approvers:
+        if not provisioning_may_approve(approver, request):
+            continue
+        notification_create(
+            recipient=approver,
+            kind=Notification.Kind.PROVISIONING,
+            subject="A change to a reader's account waits for your approval",
+            body=(
+                "An administrator asked for a change to the account of someone who reads "
+                "children's records. It takes effect only when a second person approves it. "
+                "Open ContactPoint administration, Changes to approve."
+            ),
+            link=reverse("admin:provisioning_queue"),
+            dedupe_key=f"provisioning:{approver.pk}:{day}",
+        )
+
+
+def _authority_approvers(request: ProvisioningRequest) -> list[User]:
+    organisation = request.organisation
+    if organisation is None or organisation.local_authority_id is None:
+        return []
+    councils = Organisation.objects.filter(
+        kind=Organisation.Kind.LA_CHILDRENS_SERVICES,
+        local_authority_id=organisation.local_authority_id,
+    )
+    admins = {
+        admin
+        for council in councils
+        for admin in get_users_with_perms(
+            council, with_group_users=False, only_with_perms_in=["manage_users"]
+        )
+        if admin.role == Role.ORG_ADMIN and admin.is_active
+    }
+    return sorted(admins, key=lambda admin: admin.pk)
 
 
 def _expire_lapsed(*, target: User, kind: str, now, actor: Actor) -> None:

@@ -16,12 +16,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from access.models import ProvisioningRequest, Role, User
+from access.models import Notification, ProvisioningRequest, Role, User
 from access.provisioning import provisioning_may_approve
 from access.services import org_admin_grant, session_store_class
 from audit.models import AccessEvent, Alert
 from directory.models import Organisation
-from tests.factories import OrganisationFactory, UserFactory
+from tests.factories import LocalAuthorityFactory, OrganisationFactory, UserFactory
 
 QUEUE = reverse("admin:provisioning_queue")
 USERS = reverse("admin:access_user_changelist")
@@ -140,6 +140,24 @@ def test_it_tells_the_org_admin_the_email_change_waits(people, as_user):
     response = _change(client, world.alice, email="attacker@example.net")
     page = client.get(response["Location"]).content.decode()
     assert "waits for a second approver" in page
+
+
+def test_it_tells_the_authoritys_approvers_and_nobody_else(people, as_user):
+    world, p = people
+    _email_request(people, as_user)
+    told = Notification.objects.filter(kind=Notification.Kind.PROVISIONING)
+    assert sorted(n.recipient.username for n in told) == ["cody", "connie"]
+    assert all("attacker@example.net" not in n.body for n in told)
+
+
+def test_it_tells_the_other_system_admins_when_the_authority_has_no_admin(people, as_user):
+    world, _p = people
+    rutland_school = OrganisationFactory(local_authority=LocalAuthorityFactory(name="Rutland"))
+    reader = UserFactory(username="rita", organisation=rutland_school)
+    UserFactory(username="sid", organisation=None, role=Role.SYSTEM_ADMIN, is_staff=True)
+    _change(as_user(world.ada), reader, email="rita.new@example.org")
+    told = Notification.objects.filter(kind=Notification.Kind.PROVISIONING)
+    assert [n.recipient.username for n in told] == ["sid"]
 
 
 def test_it_still_saves_the_rest_of_the_form_at_once(people, as_user):
