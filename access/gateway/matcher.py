@@ -3,14 +3,15 @@
 Rule (identity): the search ranks candidates by how well they match and never silently
 drops the right child because one detail was mistyped. Two stages:
 
-1. **Blocking** finds candidates cheaply, through indexes, under every common error: a
-   family name that looks or sounds alike (from the dictionary of name keys, including a
-   slip in the first letter and one part of a double-barrelled name) with a date of birth
-   that is right, swapped or one digit out; any name with the date of birth as typed or
-   swapped; a family name with a given name that is close whatever the date; and the two
-   names the wrong way round. The blocks are unioned; scope is applied to the union by the
-   caller's condition, exactly as strict as before: only children the user may see are
-   ever candidates.
+1. **Blocking** finds candidates cheaply, through indexes, under every common error. First
+   the narrow blocks: a family name that looks or sounds alike (from the dictionary of name
+   keys, including a slip in the first letter and one part of a double-barrelled name) with
+   a date of birth as typed, swapped or one slip out (or, with no date, a close given name),
+   and the two names the wrong way round. Only when they find no strong match, the wide
+   ones: a close given name with any family name born on the day typed, or with a family
+   name nearly right whatever the date (with no date, any given name). The blocks are
+   unioned; scope is applied to the union by the caller's condition, exactly as strict as
+   before: only children the user may see are ever candidates.
 2. **Scoring** gives each field of each candidate a level of agreement in SQL and sums the
    levels' weights (``match_model``). The levels are returned, so a result can say which
    details agreed and which did not.
