@@ -205,7 +205,10 @@ class UserAdmin(admin.ModelAdmin):
             )
 
     @admin.action(
-        description="Reset authenticator app (user sets up a new one at next sign-in)",
+        description=(
+            "Reset authenticator app (user sets up a new one at next sign-in; "
+            "for readers, once a second approver agrees)"
+        ),
         permissions=["change"],
     )
     def reset_second_factor(self, request: HttpRequest, queryset: QuerySet[User]) -> None:

@@ -51,6 +51,9 @@ APPROVED = "provision_approved"
 DECLINED = "provision_declined"
 EXPIRED = "provision_expired"
 
+# The approvers' queue shows the oldest this many; the rest follow as those are decided.
+QUEUE_CAP = 200
+
 # The alert every applied change raises, reviewed by the auditors like a misuse alert.
 DETECTOR = "reader_provisioning"
 
@@ -103,7 +106,8 @@ def _councils_administered_by(user: User) -> QuerySet[Organisation]:
 
 
 def provisioning_requests_for_approver(*, user: User) -> list[ProvisioningRequest]:
-    """The live pending requests ``user`` may decide, oldest first (the approvers' queue)."""
+    """The live pending requests ``user`` may decide, oldest first (the approvers' queue),
+    at most ``QUEUE_CAP``."""
     requests = (
         ProvisioningRequest.objects.filter(status=Status.PENDING, expires_at__gt=timezone.now())
         .exclude(Q(requested_by=user) | Q(target=user))
@@ -113,7 +117,7 @@ def provisioning_requests_for_approver(*, user: User) -> list[ProvisioningReques
     if not is_system_admin(user):
         authorities = _councils_administered_by(user).values("local_authority_id")
         requests = requests.filter(organisation__local_authority_id__in=authorities)
-    return [request for request in requests if provisioning_may_approve(user, request)]
+    return [request for request in requests[:QUEUE_CAP] if provisioning_may_approve(user, request)]
 
 
 def provisioning_request_get_for_approver(*, user: User, request_id: int) -> ProvisioningRequest:
