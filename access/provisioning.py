@@ -45,11 +45,11 @@ from .services import user_save_by_admin, user_second_factor_reset
 Kind = ProvisioningRequest.Kind
 Status = ProvisioningRequest.Status
 
-# Audit actions of their own kind (each at most 20 characters).
-REQUESTED = "provision_requested"
-APPROVED = "provision_approved"
-DECLINED = "provision_declined"
-EXPIRED = "provision_expired"
+# Audit actions of their own kind (labelled in audit.models.AccessEvent.Action).
+REQUESTED = AccessEvent.Action.PROVISION_REQUESTED
+APPROVED = AccessEvent.Action.PROVISION_APPROVED
+DECLINED = AccessEvent.Action.PROVISION_DECLINED
+EXPIRED = AccessEvent.Action.PROVISION_EXPIRED
 
 # The approvers' queue shows the oldest this many; the rest follow as those are decided.
 QUEUE_CAP = 200

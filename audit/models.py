@@ -58,6 +58,11 @@ class AccessEvent(models.Model):
         ALERT_DECIDED = "alert_decided", "Alert outcome recorded"
         ACCOUNT_SUSPENDED = "account_suspended", "Account suspended"
         MISUSE_DASHBOARD = "misuse_dashboard", "Misuse dashboard viewed"
+        # Separation of duties (access/provisioning.py)
+        PROVISION_REQUESTED = "provision_requested", "Reader change requested"
+        PROVISION_APPROVED = "provision_approved", "Reader change approved"
+        PROVISION_DECLINED = "provision_declined", "Reader change declined"
+        PROVISION_EXPIRED = "provision_expired", "Reader change expired"
 
     class Outcome(models.TextChoices):
         SHOWN = "shown", "Data shown"

@@ -70,6 +70,9 @@ def prepare(environment: dict[str, str]) -> None:
     # Review what is in the log now (the demo's month of lookups on a fresh database), so the
     # alerts queue is not empty on first start; beat then reviews every few minutes.
     manage(["review_misuse"], environment)
+    # Measure the matcher's weights on this directory now (a second or two at demo size);
+    # beat measures them again nightly.
+    manage(["estimate_match_weights"], environment)
 
 
 def commands(port: int) -> dict[str, list[str]]:
