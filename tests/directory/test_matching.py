@@ -5,7 +5,7 @@ import random
 from datetime import date
 
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import call_command
 from django.db import connection
 
 from access.gateway.match_model import U_DEFAULT, model_build
@@ -186,9 +186,9 @@ def test_it_searches_with_the_newest_estimate(crowd, as_user):
     assert child.public_id in body
 
 
-def test_it_refuses_to_estimate_from_too_few_children(world):
-    with pytest.raises(CommandError, match="at least 150 are needed"):
-        call_command("estimate_match_weights", "--pairs", "200")
+def test_it_keeps_the_weights_in_use_when_too_few_children_to_measure(world, capsys):
+    call_command("estimate_match_weights", "--pairs", "200")
+    assert "at least 150 are needed" in capsys.readouterr().out
     assert not MatchWeights.objects.exists()
 
 
