@@ -286,68 +286,54 @@ def has_wide_blocks(query: MatchQuery) -> bool:
 def candidate_blocks(
     query: MatchQuery, family: NameKeys, given_as_family: NameKeys | None, *, wide: bool = True
 ) -> tuple[str, list]:
-    """The union of blocks as SQL yielding child ids, and its parameters. Each block is an
-    index path (``child_dob_names``, ``child_family_given``, ``child_former_family``) whose
-    name tests run on the index entries alone: cheap tests, no trigrams or sounds per row.
+    """Which children are candidates, as a condition on the child row, and its parameters.
+
+    With a date of birth, the union of blocks: each an index path (``child_dob_names``,
+    ``child_family_given``, ``child_former_family``) whose name tests run on the index
+    entries alone (cheap tests, no trigrams or sounds per row). Without one, a filter
+    (``_no_date_filter``).
     """
+    if not query.date_of_birth:
+        return _no_date_filter(query, family, given_as_family, wide=wide)
     keys = family.keys
     given_key = name_key(query.given_name)
     blocks: list[str] = []
     params: list = []
     # A close given name: a nickname or short form, or two keystrokes away.
     given_params = [given_name_variants(query.given_name), given_key, given_key]
-    if query.date_of_birth:
-        near = dates_near(query.date_of_birth)
-        exact = [d for d in near if d in (query.date_of_birth, _swapped(query.date_of_birth))]
+    near = dates_near(query.date_of_birth)
+    exact = [d for d in near if d in (query.date_of_birth, _swapped(query.date_of_birth))]
+    blocks += [
+        # A family name like the one typed, born on the day typed (or swapped); the
+        # closest names, born on a day one slip away (two slips at once are rarer).
+        "SELECT id FROM directory_child "
+        "WHERE date_of_birth = ANY(%s::date[]) AND family_key = ANY(%s::text[])",
+        "SELECT id FROM directory_child "
+        "WHERE date_of_birth = ANY(%s::date[]) AND family_key = ANY(%s::text[])",
+        "SELECT id FROM directory_child WHERE date_of_birth = ANY(%s::date[]) "
+        "AND former_family_keys && %s::text[] AND NOT former_family_keys = '{}'",
+    ]
+    params += [exact, keys, near, keys[:NEAR_DATE_KEYS], near, keys]
+    if wide and given_key:
         blocks += [
-            # A family name like the one typed, born on the day typed (or swapped); the
-            # closest names, born on a day one slip away (two slips at once are rarer).
-            "SELECT id FROM directory_child "
-            "WHERE date_of_birth = ANY(%s::date[]) AND family_key = ANY(%s::text[])",
-            "SELECT id FROM directory_child "
-            "WHERE date_of_birth = ANY(%s::date[]) AND family_key = ANY(%s::text[])",
-            "SELECT id FROM directory_child WHERE date_of_birth = ANY(%s::date[]) "
-            "AND former_family_keys && %s::text[] AND NOT former_family_keys = '{}'",
-        ]
-        params += [exact, keys, near, keys[:NEAR_DATE_KEYS], near, keys]
-        if wide and given_key:
-            blocks += [
-                # Born on the day typed (or swapped), with a close given name: the family
-                # name may be anything (replaced by another, or a new surname).
-                "SELECT id FROM directory_child WHERE date_of_birth = ANY(%s::date[]) AND ("
-                "given_key = ANY(%s::text[]) OR starts_with(given_key, %s) "
-                "OR levenshtein_less_equal(given_key, %s, 2) <= 2)",
-                # The family name nearly right and a close given name, whatever the date.
-                "SELECT id FROM directory_child WHERE family_key = ANY(%s::text[]) AND ("
-                "given_key = ANY(%s::text[]) OR starts_with(given_key, %s) "
-                "OR levenshtein_less_equal(given_key, %s, 2) <= 2)",
-            ]
-            # The names the wrong way round, the family name typed with a slip: born on
-            # the day typed, with a given name close to the family name typed.
-            blocks.append(
-                "SELECT id FROM directory_child WHERE date_of_birth = ANY(%s::date[]) "
-                "AND levenshtein_less_equal(given_key, %s, 1) <= 1"
-            )
-            params += [exact, *given_params, _given_block_keys(query, family), *given_params]
-            params += [exact, family.key]
-    elif given_key and not wide:
-        # No date: a family name like the one typed with a close given name (from the index
-        # alone); every child with the family name only if that finds no strong match.
-        blocks += [
+            # Born on the day typed (or swapped), with a close given name: the family
+            # name may be anything (replaced by another, or a new surname).
+            "SELECT id FROM directory_child WHERE date_of_birth = ANY(%s::date[]) AND ("
+            "given_key = ANY(%s::text[]) OR starts_with(given_key, %s) "
+            "OR levenshtein_less_equal(given_key, %s, 2) <= 2)",
+            # The family name nearly right and a close given name, whatever the date.
             "SELECT id FROM directory_child WHERE family_key = ANY(%s::text[]) AND ("
             "given_key = ANY(%s::text[]) OR starts_with(given_key, %s) "
             "OR levenshtein_less_equal(given_key, %s, 2) <= 2)",
-            "SELECT id FROM directory_child "
-            "WHERE former_family_keys && %s::text[] AND NOT former_family_keys = '{}'",
         ]
-        params += [keys, *given_params, keys]
-    else:
-        blocks += [
-            "SELECT id FROM directory_child WHERE family_key = ANY(%s::text[])",
-            "SELECT id FROM directory_child "
-            "WHERE former_family_keys && %s::text[] AND NOT former_family_keys = '{}'",
-        ]
-        params += [keys, keys]
+        # The names the wrong way round, the family name typed with a slip: born on
+        # the day typed, with a given name close to the family name typed.
+        blocks.append(
+            "SELECT id FROM directory_child WHERE date_of_birth = ANY(%s::date[]) "
+            "AND levenshtein_less_equal(given_key, %s, 1) <= 1"
+        )
+        params += [exact, *given_params, _given_block_keys(query, family), *given_params]
+        params += [exact, family.key]
     if given_key and given_as_family and given_as_family.keys:
         # The names the wrong way round: the given name typed is the family name.
         blocks.append(
@@ -355,7 +341,40 @@ def candidate_blocks(
             "AND levenshtein_less_equal(given_key, %s, 1) <= 1"
         )
         params += [given_as_family.keys, family.key]
-    return " UNION ".join(blocks), params
+    return f"{_C}.id IN ({' UNION '.join(blocks)})", params
+
+
+def _no_date_filter(
+    query: MatchQuery, family: NameKeys, given_as_family: NameKeys | None, *, wide: bool
+) -> tuple[str, list]:
+    """Without a date of birth, the candidates as a condition on the row rather than a set
+    of ids: the caller's scope narrowing (``search._scope_candidates``) already names the
+    children with such a family name whom the user may see, so the planner starts from
+    those instead of reading every namesake in the country.
+
+    A family (or former) name like the one typed; in the narrow stage with a close given
+    name; and the names the wrong way round.
+    """
+    keys = family.keys
+    given_key = name_key(query.given_name)
+    former = f"({_C}.former_family_keys && %s::text[] AND NOT {_C}.former_family_keys = '{{}}')"
+    named = f"{_C}.family_key = ANY(%s::text[])"
+    params: list = [keys]
+    if given_key and not wide:
+        named += (
+            f" AND ({_C}.given_key = ANY(%s::text[]) OR starts_with({_C}.given_key, %s) "
+            f"OR levenshtein_less_equal({_C}.given_key, %s, 2) <= 2)"
+        )
+        params += [given_name_variants(query.given_name), given_key, given_key]
+    parts = [f"({named})", former]
+    params.append(keys)
+    if given_key and given_as_family and given_as_family.keys:
+        parts.append(
+            f"({_C}.family_key = ANY(%s::text[]) "
+            f"AND levenshtein_less_equal({_C}.given_key, %s, 1) <= 1)"
+        )
+        params += [given_as_family.keys, family.key]
+    return "(" + " OR ".join(parts) + ")", params
 
 
 def _given_block_keys(query: MatchQuery, family: NameKeys) -> list[str]:
@@ -434,7 +453,7 @@ def _ranked(query, keys, weights, best, condition, limit, using, *, wide) -> lis
                     + (%s::float8[])[lv.dl + 1] AS score
             FROM directory_child CROSS JOIN {q_sql}
                 CROSS JOIN LATERAL ({LEVELS} OFFSET 0) AS lv
-            WHERE {_C}.id IN ({blocks}) AND ({condition_sql})
+            WHERE {blocks} AND ({condition_sql})
             OFFSET 0
         ) AS scored
         WHERE score >= %s
