@@ -1,6 +1,7 @@
 """Celery tasks of the directory: thin, idempotent, retried with backoff."""
 
 from celery import shared_task
+from django.utils import timezone
 
 from access.gateway.match_estimate import match_weights_estimate
 
@@ -12,6 +13,8 @@ NIGHTLY_PAIRS = 50000
 def match_weights_estimate_task(self) -> int:
     """Re-measure the matcher's u probabilities (a new row each night; the newest is used)."""
     try:
-        return match_weights_estimate(pairs=NIGHTLY_PAIRS, seed=1).pairs
+        # A new sample each night (the seed is the day), the same one if the night reruns.
+        seed = timezone.localdate().toordinal()
+        return match_weights_estimate(pairs=NIGHTLY_PAIRS, seed=seed).pairs
     except ValueError:
         return 0  # too few children yet: the defaults stay
