@@ -31,6 +31,7 @@ from audit.writer import Actor, access_event_record
 from directory.models import Organisation
 
 from .admin_permissions import is_org_admin, is_system_admin, organisations_managed_by
+from .gateway.break_glass import system_actor_for
 from .models import (
     CHILD_READER_ROLES,
     Notification,
@@ -226,6 +227,22 @@ def _expire_lapsed(*, target: User, kind: str, now, actor: Actor) -> None:
     )
     for request in lapsed:
         _expire(request=request, actor=actor, now=now)
+
+
+def provisioning_requests_expire(*, now=None) -> int:
+    """Mark every pending request past its ``expires_at`` expired, with its audit event, so
+    the approvers' queue and the history say so without anyone touching the request (beat
+    runs it hourly; a request locked by an approver deciding it now is left to them)."""
+    now = now or timezone.now()
+    expired = 0
+    with transaction.atomic():
+        lapsed = ProvisioningRequest.objects.select_for_update(skip_locked=True).filter(
+            status=Status.PENDING, expires_at__lte=now
+        )
+        for request in lapsed.select_related("requested_by"):
+            _expire(request=request, actor=system_actor_for(request.requested_by), now=now)
+            expired += 1
+    return expired
 
 
 def _expire(*, request: ProvisioningRequest, actor: Actor, now) -> None:

@@ -62,3 +62,11 @@ def cloaked_enquiries_process_task() -> int:
     from .gateway.cloaked_enquiries import cloaked_enquiries_process
 
     return cloaked_enquiries_process()
+
+
+@shared_task
+def provisioning_requests_expire_task() -> int:
+    """Mark lapsed requests for a second approver expired (idempotent)."""
+    from .provisioning import provisioning_requests_expire
+
+    return provisioning_requests_expire()

@@ -240,6 +240,11 @@ VETTING_AGREEMENT_VALID_DAYS = env.int("VETTING_AGREEMENT_VALID_DAYS", default=3
 STEP_UP_SECONDS = env.int("STEP_UP_SECONDS", default=5 * 60)
 # Separation of duties (access/provisioning.py): a reader change lapses unapproved after this.
 PROVISIONING_REQUEST_HOURS = env.int("PROVISIONING_REQUEST_HOURS", default=72)
+CELERY_BEAT_SCHEDULE["expire-provisioning-requests"] = {
+    "task": "access.tasks.provisioning_requests_expire_task",
+    "schedule": timedelta(hours=1),
+    "options": {"expires": 3600},
+}
 GRANT_MINUTES = env.int("GRANT_MINUTES", default=60)
 GRANT_CHOOSE_WITHIN_MINUTES = env.int("GRANT_CHOOSE_WITHIN_MINUTES", default=30)
 JUSTIFICATION_MIN_LENGTH = env.int("JUSTIFICATION_MIN_LENGTH", default=40)

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from access.models import Notification, ProvisioningRequest, Role, User
-from access.provisioning import provisioning_may_approve
+from access.provisioning import provisioning_may_approve, provisioning_requests_expire
 from access.services import org_admin_grant, session_store_class
 from audit.models import AccessEvent, Alert
 from directory.models import Organisation
@@ -299,6 +299,25 @@ def test_it_refuses_to_approve_an_expired_request(people, as_user, stepped_up):
     assert world.alice.email == "alice@example.org"
     pending.refresh_from_db()
     assert pending.status == Status.EXPIRED
+
+
+def test_it_marks_lapsed_requests_expired_without_anyone_touching_them(people, as_user):
+    lapsed = _email_request(people, as_user)
+    ProvisioningRequest.objects.filter(pk=lapsed.pk).update(
+        expires_at=timezone.now() - timedelta(seconds=1)
+    )
+    assert provisioning_requests_expire() == 1
+    lapsed.refresh_from_db()
+    assert lapsed.status == Status.EXPIRED
+    assert AccessEvent.objects.filter(action="provision_expired").count() == 1
+    assert provisioning_requests_expire() == 0  # once
+
+
+def test_it_leaves_a_request_that_still_waits(people, as_user):
+    pending = _email_request(people, as_user)
+    assert provisioning_requests_expire() == 0
+    pending.refresh_from_db()
+    assert pending.status == Status.PENDING
 
 
 def test_it_expires_a_request_after_the_setting(people, as_user, settings):
