@@ -16,8 +16,11 @@ from django.urls import Resolver404, resolve
 
 from .purposes import Purpose
 
-# The views that look children up from a GET, which a link from anywhere can reach.
-LOOKUP_VIEWS = frozenset({"directory:search", "directory:record", "break_glass:directory_search"})
+# The views that look children up from a GET, which a link from anywhere can reach. Those
+# named here look one child up by the id in their path; the rest need a query to look
+# anyone up. The who-viewed report is itself an audited lookup of the child.
+ONE_CHILD_VIEWS = {"directory:record": "record", "audit:child_viewers": "report"}
+LOOKUP_VIEWS = frozenset({"directory:search", "break_glass:directory_search", *ONE_CHILD_VIEWS})
 # What the confirmation page shows of a search, in this order, with these labels.
 _CRITERIA = (
     ("family_name", "Family name"),
@@ -54,18 +57,23 @@ class CrossSiteLookupMiddleware:
         match = request.resolver_match
         if match is None or match.view_name not in LOOKUP_VIEWS or not _is_cross_site(request):
             return None
-        if match.view_name != "directory:record" and not request.GET:
+        what = ONE_CHILD_VIEWS.get(match.view_name)
+        if what is None and not request.GET:
             return None
-        return lookup_confirmation(request, public_id=view_kwargs.get("public_id"))
+        return lookup_confirmation(request, public_id=view_kwargs.get("public_id"), what=what)
 
 
-def lookup_confirmation(request: HttpRequest, *, public_id: str | None) -> HttpResponse:
+def lookup_confirmation(
+    request: HttpRequest, *, public_id: str | None, what: str | None = None
+) -> HttpResponse:
     """The page that asks the user to confirm a lookup a link from elsewhere asked for. It
-    shows only what the link itself carried, never anything about a child."""
+    shows only what the link itself carried, never anything about a child. ``what`` is
+    "record" or "report" for a lookup of one child by id, None for a search."""
     query = request.GET
     purpose = query.get("purpose", "")
     context = {
         "record": public_id is not None,
+        "report": what == "report",
         "public_id": (public_id or "")[:32],
         "criteria": [(label, query[name]) for name, label in _CRITERIA if query.get(name)],
         "purpose": Purpose(purpose).label if purpose in Purpose.values else purpose,

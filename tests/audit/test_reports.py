@@ -88,3 +88,20 @@ def test_it_shows_a_practitioner_no_team_lookups(world, as_user):
     body = as_user(world.alice).get("/audit/team-lookups/").content.decode()
     assert "Nobody in ContactPoint has you as their supervisor" in body
     assert world.bob.get_full_name() not in body
+
+
+def test_it_asks_before_running_a_report_another_website_links_to(world, sar, as_user):
+    """Rule (every look is the user's own): the report is an audited lookup of the child, so
+    a link from elsewhere must not run it in the data manager's name."""
+    response = as_user(sar.dana).get(
+        _report_url(world.maya.public_id), headers={"Sec-Fetch-Site": "cross-site"}
+    )
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Open this report?" in body
+    assert "Maya" not in body
+    assert not AccessEvent.objects.filter(action="who_viewed_report").exists()
+    same_site = as_user(sar.dana).get(
+        _report_url(world.maya.public_id), headers={"Sec-Fetch-Site": "same-origin"}
+    )
+    assert "Who viewed Maya Thompson" in same_site.content.decode()
