@@ -16,6 +16,7 @@ from types import SimpleNamespace
 import pytest
 
 from access.models import Role
+from access.services import org_admin_grant
 from directory.models import Organisation
 from tests.factories import (
     CarerFactory,
@@ -77,3 +78,13 @@ def shield_world(world):
             role=Role.CHILD_PROTECTION_PRACTITIONER,
         ),
     )
+
+
+@pytest.fixture
+def olive(world):
+    """An organisation admin as seed_demo makes one: staff, the role, one guardian grant."""
+    olive = UserFactory(
+        username="olive", organisation=world.school_a, role=Role.ORG_ADMIN, is_staff=True
+    )
+    org_admin_grant(user=olive, organisation=world.school_a)
+    return olive

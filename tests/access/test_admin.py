@@ -19,9 +19,11 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from guardian.shortcuts import get_objects_for_user
 
 from access.models import ProvisioningRequest, Role, User
-from access.services import org_admin_grant, session_store_class
+from access.services import session_store_class
 from directory.models import Organisation
 from tests.factories import CarerFactory, PractitionerFactory, UserFactory
+
+from .admin_forms import change_url, user_form
 
 PASSWORD = "correct horse battery staple"
 NEW_PASSWORD = "Pale-lantern-orchard-47"
@@ -32,52 +34,11 @@ RESET_LINK = re.compile(r"http://testserver(/accounts/password-reset/[^/\s]+/[^/
 
 
 @pytest.fixture
-def olive(world):
-    """An organisation admin as seed_demo makes one: staff, the role, one guardian grant."""
-    olive = UserFactory(
-        username="olive", organisation=world.school_a, role=Role.ORG_ADMIN, is_staff=True
-    )
-    org_admin_grant(user=olive, organisation=world.school_a)
-    return olive
-
-
-@pytest.fixture
 def audrey(world):
     return UserFactory(username="audrey", organisation=None, role=Role.AUDITOR, is_staff=True)
 
 
-def _change_url(user: User) -> str:
-    return reverse("admin:access_user_change", args=[user.pk])
-
-
-def _iso(value) -> str:
-    return value.isoformat() if value else ""
-
-
-def _user_form(user: User, **changes) -> dict:
-    """What the admin change form posts for ``user`` with ``changes`` applied; a change to
-    None leaves the field out, as an unticked checkbox does."""
-    data = {
-        "username": user.username,
-        "first_name": user.first_name,
-        "last_name": user.last_name,
-        "email": user.email,
-        "job_title": user.job_title,
-        "phone": user.phone,
-        "organisation": user.organisation_id or "",
-        "role": user.role,
-        "supervisor": user.supervisor_id or "",
-        "is_active": "on" if user.is_active else None,
-        "dbs_checked_on": _iso(user.dbs_checked_on),
-        "training_completed_on": _iso(user.training_completed_on),
-        "agreement_signed_on": _iso(user.agreement_signed_on),
-        "_save": "Save",
-    }
-    data.update(changes)
-    return {key: value for key, value in data.items() if value is not None}
-
-
-def _new_user_form(organisation: Organisation | None, **changes) -> dict:
+def _newuser_form(organisation: Organisation | None, **changes) -> dict:
     data = {
         "username": "nina",
         "first_name": "Nina",
@@ -142,8 +103,8 @@ def test_it_lets_an_auditor_into_admin(world, as_user, audrey):
 
 def test_it_lets_an_auditor_read_a_user_but_not_change_them(world, as_user, audrey):
     client = as_user(audrey)
-    assert client.get(_change_url(world.charlie)).status_code == 200
-    response = client.post(_change_url(world.charlie), _user_form(world.charlie, job_title="X"))
+    assert client.get(change_url(world.charlie)).status_code == 200
+    response = client.post(change_url(world.charlie), user_form(world.charlie, job_title="X"))
     assert response.status_code == 403
 
 
@@ -161,29 +122,29 @@ def test_it_answers_an_org_admin_opening_another_orgs_user_as_if_there_were_none
     world, as_user, olive
 ):
     client = as_user(olive)
-    other = client.get(_change_url(world.charlie))
+    other = client.get(change_url(world.charlie))
     missing = client.get(reverse("admin:access_user_change", args=[987654]))
     assert other.status_code == missing.status_code == 302
     assert other["Location"] == missing["Location"] == "/admin/"
 
 
 def test_it_ignores_an_org_admins_post_to_another_orgs_user(world, as_user, olive):
-    form = _user_form(world.charlie, job_title="Changed by olive")
-    as_user(olive).post(_change_url(world.charlie), form)
+    form = user_form(world.charlie, job_title="Changed by olive")
+    as_user(olive).post(change_url(world.charlie), form)
     world.charlie.refresh_from_db()
     assert world.charlie.job_title != "Changed by olive"
 
 
 def test_it_lets_a_system_admin_change_any_orgs_user(world, as_user):
-    form = _user_form(world.charlie, job_title="Head of year")
-    response = as_user(world.ada).post(_change_url(world.charlie), form)
+    form = user_form(world.charlie, job_title="Head of year")
+    response = as_user(world.ada).post(change_url(world.charlie), form)
     assert response.status_code == 302
     world.charlie.refresh_from_db()
     assert world.charlie.job_title == "Head of year"
 
 
 def test_it_lets_an_org_admin_create_a_user_in_their_org(world, as_user, olive):
-    response = as_user(olive).post(ADD_USER, _new_user_form(world.school_a))
+    response = as_user(olive).post(ADD_USER, _newuser_form(world.school_a))
     assert response.status_code == 302
     nina = User.objects.get(username="nina")
     assert nina.organisation == world.school_a
@@ -192,19 +153,19 @@ def test_it_lets_an_org_admin_create_a_user_in_their_org(world, as_user, olive):
 
 
 def test_it_refuses_an_org_admin_creating_a_user_in_another_org(world, as_user, olive):
-    response = as_user(olive).post(ADD_USER, _new_user_form(world.school_b))
+    response = as_user(olive).post(ADD_USER, _newuser_form(world.school_b))
     assert response.status_code == 200
     assert not User.objects.filter(username="nina").exists()
 
 
 def test_it_refuses_an_org_admin_creating_a_user_with_no_org(world, as_user, olive):
-    as_user(olive).post(ADD_USER, _new_user_form(None))
+    as_user(olive).post(ADD_USER, _newuser_form(None))
     assert not User.objects.filter(username="nina").exists()
 
 
 @pytest.mark.parametrize("role", [Role.SYSTEM_ADMIN, Role.ORG_ADMIN, Role.AUDITOR])
 def test_it_refuses_an_org_admin_granting_a_role_above_theirs(world, as_user, olive, role):
-    response = as_user(olive).post(_change_url(world.alice), _user_form(world.alice, role=role))
+    response = as_user(olive).post(change_url(world.alice), user_form(world.alice, role=role))
     assert response.status_code == 200
     world.alice.refresh_from_db()
     assert world.alice.role == Role.PRACTITIONER
@@ -212,7 +173,7 @@ def test_it_refuses_an_org_admin_granting_a_role_above_theirs(world, as_user, ol
 
 
 def test_it_offers_an_org_admin_no_staff_superuser_or_permission_boxes(world, as_user, olive):
-    response = as_user(olive).get(_change_url(world.alice))
+    response = as_user(olive).get(change_url(world.alice))
     assert response.status_code == 200
     page = response.content.decode()
     for field in ("is_staff", "is_superuser", "groups", "user_permissions", "system_admin"):
@@ -221,8 +182,8 @@ def test_it_offers_an_org_admin_no_staff_superuser_or_permission_boxes(world, as
 
 
 def test_it_ignores_staff_and_superuser_flags_posted_by_an_org_admin(world, as_user, olive):
-    form = _user_form(world.alice, is_staff="on", is_superuser="on")
-    as_user(olive).post(_change_url(world.alice), form)
+    form = user_form(world.alice, is_staff="on", is_superuser="on")
+    as_user(olive).post(change_url(world.alice), form)
     world.alice.refresh_from_db()
     assert not world.alice.is_staff
     assert not world.alice.is_superuser
@@ -232,34 +193,34 @@ def test_it_keeps_an_org_admin_from_changing_a_fellow_admin(world, as_user, oliv
     fellow = UserFactory(
         username="felix", organisation=world.school_a, role=Role.ORG_ADMIN, is_staff=True
     )
-    response = as_user(olive).post(_change_url(fellow), _user_form(fellow, role=Role.PRACTITIONER))
+    response = as_user(olive).post(change_url(fellow), user_form(fellow, role=Role.PRACTITIONER))
     assert response.status_code == 403
     fellow.refresh_from_db()
     assert fellow.role == Role.ORG_ADMIN
 
 
 def test_it_lets_an_org_admin_update_their_users_vetting_dates(world, as_user, olive):
-    form = _user_form(world.alice, dbs_checked_on="2026-01-15")
-    as_user(olive).post(_change_url(world.alice), form)
+    form = user_form(world.alice, dbs_checked_on="2026-01-15")
+    as_user(olive).post(change_url(world.alice), form)
     world.alice.refresh_from_db()
     assert world.alice.dbs_checked_on.isoformat() == "2026-01-15"
 
 
 def test_it_lets_an_org_admin_set_a_supervisor_from_their_org(world, as_user, olive):
-    as_user(olive).post(_change_url(world.bob), _user_form(world.bob, supervisor=world.alice.pk))
+    as_user(olive).post(change_url(world.bob), user_form(world.bob, supervisor=world.alice.pk))
     world.bob.refresh_from_db()
     assert world.bob.supervisor == world.alice
 
 
 def test_it_refuses_an_org_admin_a_supervisor_from_another_org(world, as_user, olive):
-    as_user(olive).post(_change_url(world.bob), _user_form(world.bob, supervisor=world.charlie.pk))
+    as_user(olive).post(change_url(world.bob), user_form(world.bob, supervisor=world.charlie.pk))
     world.bob.refresh_from_db()
     assert world.bob.supervisor == world.sam
 
 
 def test_it_grants_manage_users_when_a_system_admin_makes_an_org_admin(world, as_user):
-    form = _user_form(world.bob, role=Role.ORG_ADMIN)
-    as_user(world.ada).post(_change_url(world.bob), form)
+    form = user_form(world.bob, role=Role.ORG_ADMIN)
+    as_user(world.ada).post(change_url(world.bob), form)
     world.bob.refresh_from_db()
     assert world.bob.is_staff
     managed = get_objects_for_user(world.bob, "directory.manage_users", klass=Organisation)
@@ -267,14 +228,14 @@ def test_it_grants_manage_users_when_a_system_admin_makes_an_org_admin(world, as
 
 
 def test_it_revokes_manage_users_when_an_org_admin_loses_the_role(world, as_user, olive):
-    as_user(world.ada).post(_change_url(olive), _user_form(olive, role=Role.SUPERVISOR))
+    as_user(world.ada).post(change_url(olive), user_form(olive, role=Role.SUPERVISOR))
     olive.refresh_from_db()
     assert not olive.is_staff
     assert not get_objects_for_user(olive, "directory.manage_users", klass=Organisation).exists()
 
 
 def test_it_revokes_the_old_org_when_an_org_admin_moves(world, as_user, olive):
-    as_user(world.ada).post(_change_url(olive), _user_form(olive, organisation=world.school_b.pk))
+    as_user(world.ada).post(change_url(olive), user_form(olive, organisation=world.school_b.pk))
     managed = get_objects_for_user(olive, "directory.manage_users", klass=Organisation)
     assert list(managed) == [world.school_b]
 
@@ -289,7 +250,7 @@ def test_it_never_deletes_users_from_admin(world, as_user):
 
 
 def test_it_shows_no_password_or_hash_on_the_user_page(world, as_user):
-    response = as_user(world.ada).get(_change_url(world.alice))
+    response = as_user(world.ada).get(change_url(world.alice))
     assert response.status_code == 200
     page = response.content.decode()
     assert 'type="password"' not in page
@@ -298,7 +259,7 @@ def test_it_shows_no_password_or_hash_on_the_user_page(world, as_user):
 
 
 def test_it_has_no_admin_page_for_setting_a_users_password(world, as_user):
-    url = _change_url(world.alice) + "password/"
+    url = change_url(world.alice) + "password/"
     response = as_user(world.ada).get(url)
     assert response.status_code != 200
 
@@ -351,7 +312,7 @@ def test_it_refuses_a_weak_password_through_the_link(world, as_user):
 def test_it_lets_a_new_user_choose_their_first_password(world, as_user, olive, stepped_up):
     """A new reader is active once a second approver agrees (tests/access/test_provisioning.py)."""
     client = as_user(olive)
-    client.post(ADD_USER, _new_user_form(world.school_a))
+    client.post(ADD_USER, _newuser_form(world.school_a))
     nina = User.objects.get(username="nina")
     grant = ProvisioningRequest.objects.get(target=nina)
     approval = reverse("admin:provisioning_decision", args=[grant.pk])
@@ -402,7 +363,7 @@ def test_it_ends_sessions_when_the_action_deactivates_a_user(world, as_user):
 def test_it_ends_sessions_when_the_checkbox_deactivates_a_user(world, as_user, olive):
     alice = as_user(world.alice)
     assert alice.get("/search/").status_code == 200
-    as_user(olive).post(_change_url(world.alice), _user_form(world.alice, is_active=None))
+    as_user(olive).post(change_url(world.alice), user_form(world.alice, is_active=None))
     assert not session_store_class()().exists(alice.session.session_key)
     response = alice.get("/search/")
     assert response["Location"] == "/accounts/login/"
@@ -418,7 +379,7 @@ def test_it_keeps_an_org_admins_deactivation_off_another_orgs_user(world, as_use
 
 
 def test_it_records_an_admin_change_with_the_actor(world, as_user):
-    as_user(world.ada).post(_change_url(world.alice), _user_form(world.alice, role=Role.SUPERVISOR))
+    as_user(world.ada).post(change_url(world.alice), user_form(world.alice, role=Role.SUPERVISOR))
     entry = LogEntry.objects.get_for_object(world.alice).latest("timestamp")
     assert entry.actor == world.ada
     assert entry.changes_dict["role"] == [Role.PRACTITIONER, Role.SUPERVISOR]
@@ -434,7 +395,7 @@ def test_it_records_a_second_factor_reset_with_the_actor(world, as_user):
 
 
 def test_it_shows_history_to_an_auditor_read_only(world, as_user, audrey):
-    as_user(world.ada).post(_change_url(world.alice), _user_form(world.alice, job_title="Head"))
+    as_user(world.ada).post(change_url(world.alice), user_form(world.alice, job_title="Head"))
     entry = LogEntry.objects.get_for_object(world.alice).latest("timestamp")
     client = as_user(audrey)
     assert client.get(HISTORY).status_code == 200
@@ -449,8 +410,8 @@ def test_it_keeps_history_from_a_practitioner(world, as_user):
 
 def test_it_shows_an_org_admin_only_their_own_users_history(world, as_user, olive):
     client = as_user(world.ada)
-    client.post(_change_url(world.alice), _user_form(world.alice, job_title="Alice's new job"))
-    client.post(_change_url(world.charlie), _user_form(world.charlie, job_title="Charlie's job"))
+    client.post(change_url(world.alice), user_form(world.alice, job_title="Alice's new job"))
+    client.post(change_url(world.charlie), user_form(world.charlie, job_title="Charlie's job"))
     page = as_user(olive).get(HISTORY).content.decode()
     assert "alice" in page
     assert "charlie" not in page
@@ -484,7 +445,7 @@ def test_it_shows_a_system_admin_no_child_data_on_any_admin_page(world, as_user)
     pages = [
         "/admin/",
         USERS,
-        _change_url(world.alice),
+        change_url(world.alice),
         reverse("admin:directory_organisation_changelist"),
         reverse("admin:directory_organisation_change", args=[world.school_a.pk]),
         reverse("admin:directory_practitioner_changelist"),

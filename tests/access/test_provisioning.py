@@ -23,6 +23,8 @@ from audit.models import AccessEvent, Alert
 from directory.models import Organisation
 from tests.factories import LocalAuthorityFactory, OrganisationFactory, UserFactory
 
+from .admin_forms import user_form
+
 QUEUE = reverse("admin:provisioning_queue")
 USERS = reverse("admin:access_user_changelist")
 ADD_USER = reverse("admin:access_user_add")
@@ -61,30 +63,9 @@ def _decision_url(request: ProvisioningRequest) -> str:
     return reverse("admin:provisioning_decision", args=[request.pk])
 
 
-def _user_form(user: User, **changes) -> dict:
-    data = {
-        "username": user.username,
-        "first_name": user.first_name,
-        "last_name": user.last_name,
-        "email": user.email,
-        "job_title": user.job_title,
-        "phone": user.phone,
-        "organisation": user.organisation_id or "",
-        "role": user.role,
-        "supervisor": user.supervisor_id or "",
-        "is_active": "on" if user.is_active else None,
-        "dbs_checked_on": user.dbs_checked_on.isoformat(),
-        "training_completed_on": user.training_completed_on.isoformat(),
-        "agreement_signed_on": user.agreement_signed_on.isoformat(),
-        "_save": "Save",
-    }
-    data.update(changes)
-    return {key: value for key, value in data.items() if value is not None}
-
-
 def _change(client, user: User, **changes):
     url = reverse("admin:access_user_change", args=[user.pk])
-    return client.post(url, _user_form(user, **changes))
+    return client.post(url, user_form(user, **changes))
 
 
 def _reset_second_factor(client, user: User):
@@ -408,7 +389,7 @@ def test_it_resets_a_non_readers_authenticator_at_once(people, as_user):
 # --- Reader role grant ------------------------------------------------------------------------
 
 
-def _new_user_form(organisation, role=Role.PRACTITIONER) -> dict:
+def _newuser_form(organisation, role=Role.PRACTITIONER) -> dict:
     return {
         "username": "nina",
         "first_name": "Nina",
@@ -424,7 +405,7 @@ def _new_user_form(organisation, role=Role.PRACTITIONER) -> dict:
 
 def test_it_creates_a_new_reader_inactive_until_approved(people, as_user):
     world, p = people
-    as_user(p["olive"]).post(ADD_USER, _new_user_form(world.school_a))
+    as_user(p["olive"]).post(ADD_USER, _newuser_form(world.school_a))
     nina = User.objects.get(username="nina")
     assert not nina.is_active
     pending = _only_request(Kind.READER_ROLE_GRANT)
@@ -434,7 +415,7 @@ def test_it_creates_a_new_reader_inactive_until_approved(people, as_user):
 
 def test_it_activates_the_new_reader_when_approved(people, as_user, stepped_up):
     world, p = people
-    as_user(p["olive"]).post(ADD_USER, _new_user_form(world.school_a))
+    as_user(p["olive"]).post(ADD_USER, _newuser_form(world.school_a))
     pending = _only_request(Kind.READER_ROLE_GRANT)
     _refused_to_kenny(people, stepped_up, pending)
     assert not User.objects.get(username="nina").is_active

@@ -24,20 +24,12 @@ from directory.demo.world import world_build
 from directory.models import Organisation
 from tests.factories import UserFactory
 
+from .admin_forms import change_url, user_form
 from .past_ceiling import user_past_ceiling
 
 AUTHORITY_ROLES = [Role.CHILD_PROTECTION_PRACTITIONER, Role.DATA_MANAGER, Role.AUDITOR]
 REASON = "Hospital reports a non-accidental injury; I must reach the GP and carer tonight."
 PRIVATE = ("12 Refuge Road", "07700 900123", "Dr Priya Shah")
-
-
-@pytest.fixture
-def olive(world):
-    olive = UserFactory(
-        username="olive", organisation=world.school_a, role=Role.ORG_ADMIN, is_staff=True
-    )
-    org_admin_grant(user=olive, organisation=world.school_a)
-    return olive
 
 
 @pytest.fixture
@@ -48,31 +40,6 @@ def cora(shield_world):
         role=Role.CHILD_PROTECTION_PRACTITIONER,
         supervisor=shield_world.sam,
     )
-
-
-def _user_form(user: User, **changes) -> dict:
-    data = {
-        "username": user.username,
-        "first_name": user.first_name,
-        "last_name": user.last_name,
-        "email": user.email,
-        "job_title": user.job_title,
-        "phone": user.phone,
-        "organisation": user.organisation_id or "",
-        "role": user.role,
-        "supervisor": user.supervisor_id or "",
-        "is_active": "on",
-        "dbs_checked_on": user.dbs_checked_on.isoformat(),
-        "training_completed_on": user.training_completed_on.isoformat(),
-        "agreement_signed_on": user.agreement_signed_on.isoformat(),
-        "_save": "Save",
-    }
-    data.update(changes)
-    return data
-
-
-def _change_url(user: User) -> str:
-    return reverse("admin:access_user_change", args=[user.pk])
 
 
 def _role_choices(page: str) -> set[str]:
@@ -148,7 +115,7 @@ def test_it_keeps_every_demo_persona_within_its_ceiling():
 
 
 def test_it_offers_a_school_admin_only_the_roles_a_school_may_hold(world, as_user, olive):
-    page = as_user(olive).get(_change_url(world.alice)).content.decode()
+    page = as_user(olive).get(change_url(world.alice)).content.decode()
     assert _role_choices(page) == {
         Role.PRACTITIONER,
         Role.SUPERVISING_PRACTITIONER,
@@ -157,16 +124,16 @@ def test_it_offers_a_school_admin_only_the_roles_a_school_may_hold(world, as_use
 
 
 def test_it_ignores_a_school_admin_posting_child_protection(world, as_user, olive):
-    form = _user_form(world.alice, role=Role.CHILD_PROTECTION_PRACTITIONER)
-    response = as_user(olive).post(_change_url(world.alice), form)
+    form = user_form(world.alice, role=Role.CHILD_PROTECTION_PRACTITIONER)
+    response = as_user(olive).post(change_url(world.alice), form)
     assert response.status_code == 200
     world.alice.refresh_from_db()
     assert world.alice.role == Role.PRACTITIONER
 
 
 def test_it_tells_a_system_admin_why_a_school_cannot_hold_the_role(world, as_user):
-    form = _user_form(world.alice, role=Role.DATA_MANAGER)
-    response = as_user(world.ada).post(_change_url(world.alice), form)
+    form = user_form(world.alice, role=Role.DATA_MANAGER)
+    response = as_user(world.ada).post(change_url(world.alice), form)
     assert response.status_code == 200
     assert "cannot hold the role “Local-authority data manager”" in response.content.decode()
     world.alice.refresh_from_db()
@@ -178,8 +145,8 @@ def test_it_lets_a_system_admin_make_a_council_social_worker_child_protection(
 ):
     """The ceiling allows it; like every reader role it waits for a second approver (here the
     council's own admin, see tests/access/test_provisioning.py)."""
-    form = _user_form(world.dora, role=Role.CHILD_PROTECTION_PRACTITIONER)
-    response = as_user(world.ada).post(_change_url(world.dora), form)
+    form = user_form(world.dora, role=Role.CHILD_PROTECTION_PRACTITIONER)
+    response = as_user(world.ada).post(change_url(world.dora), form)
     assert response.status_code == 302
     council_admin = UserFactory(
         username="connie", organisation=world.council, role=Role.ORG_ADMIN, is_staff=True
