@@ -7,6 +7,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from access.models import Role, User
+from audit.writer import Actor
 from directory.models import (
     Carer,
     Child,
@@ -113,3 +114,15 @@ class InvolvementFactory(factory.django.DjangoModelFactory):
     organisation = factory.SubFactory(OrganisationFactory)
     role = Involvement.Role.SCHOOL
     started_on = date(2020, 9, 1)
+
+
+def actor_for(user: User) -> Actor:
+    """The actor a test writes events for ``user`` as, from a documentation address."""
+    return Actor(
+        user_id=user.pk,
+        username=user.username,
+        role=user.role,
+        organisation_id=user.organisation_id,
+        ip_address="192.0.2.20",
+        user_agent="pytest",
+    )

@@ -19,8 +19,14 @@ import pytest
 from access.models import Role
 from audit.models import Alert
 from audit.review.pipeline import misuse_review_run
-from audit.writer import Actor, PastEvent, access_events_load_synthetic
-from tests.factories import ChildFactory, InvolvementFactory, OrganisationFactory, UserFactory
+from audit.writer import PastEvent, access_events_load_synthetic
+from tests.factories import (
+    ChildFactory,
+    InvolvementFactory,
+    OrganisationFactory,
+    UserFactory,
+    actor_for,
+)
 
 LONDON = ZoneInfo("Europe/London")
 NOW = datetime(2026, 11, 13, 3, 0, tzinfo=LONDON)
@@ -46,24 +52,13 @@ def at(hour: int, minute: int = 0, second: int = 0, day: date = DAY) -> datetime
     return datetime(day.year, day.month, day.day, hour, minute, second, tzinfo=LONDON)
 
 
-def actor(user) -> Actor:
-    return Actor(
-        user_id=user.pk,
-        username=user.username,
-        role=user.role,
-        organisation_id=user.organisation_id,
-        ip_address="192.0.2.30",
-        user_agent="pytest",
-    )
-
-
 def break_glass(user, *, start: datetime, searches: list[str], request: int = 1) -> list:
     """One break-glass request and its whole-directory searches, a minute apart, each
     offering a child of its own (as the log records them)."""
     events = [
         PastEvent(
             occurred_at=start,
-            actor=actor(user),
+            actor=actor_for(user),
             action="break_glass",
             outcome="ok",
             purpose="emergency",
@@ -74,7 +69,7 @@ def break_glass(user, *, start: datetime, searches: list[str], request: int = 1)
         events.append(
             PastEvent(
                 occurred_at=start + timedelta(minutes=n),
-                actor=actor(user),
+                actor=actor_for(user),
                 action="directory_search",
                 outcome="shown",
                 purpose="emergency",
@@ -90,7 +85,7 @@ def ordinary_day(user, children, day: date = DAY) -> list:
     return [
         PastEvent(
             occurred_at=at(9 + n, day=day),
-            actor=actor(user),
+            actor=actor_for(user),
             action="view",
             outcome="shown",
             purpose="current_involvement",

@@ -31,7 +31,7 @@ from audit.review.pipeline import _detector_step, _window_run, misuse_review_run
 from audit.review.windows import DAY as DAY_WINDOW
 from audit.review.windows import window_after, window_floor
 from audit.tasks import misuse_review_task
-from audit.writer import Actor, PastEvent, access_events_load_synthetic
+from audit.writer import PastEvent, access_events_load_synthetic
 from contactpoint.celery import app
 from tests.factories import (
     ChildFactory,
@@ -39,6 +39,7 @@ from tests.factories import (
     OrganisationFactory,
     PractitionerFactory,
     UserFactory,
+    actor_for,
 )
 
 LONDON = ZoneInfo("Europe/London")
@@ -97,23 +98,12 @@ def at(day: date, hour: int, minute: int = 0, second: int = 0) -> datetime:
     return datetime(day.year, day.month, day.day, hour, minute, second, tzinfo=LONDON)
 
 
-def actor(user) -> Actor:
-    return Actor(
-        user_id=user.pk,
-        username=user.username,
-        role=user.role,
-        organisation_id=user.organisation_id,
-        ip_address="192.0.2.20",
-        user_agent="pytest",
-    )
-
-
 def views(user, children, *, start: datetime, gap: float, action: str = "view") -> list:
     """``user`` opens each of ``children`` in turn, ``gap`` seconds apart."""
     return [
         PastEvent(
             occurred_at=start + timedelta(seconds=gap * n),
-            actor=actor(user),
+            actor=actor_for(user),
             action=action,
             outcome="shown",
             purpose="current_involvement",
@@ -127,7 +117,7 @@ def searches(user, family_names, *, start: datetime, gap: float) -> list:
     return [
         PastEvent(
             occurred_at=start + timedelta(seconds=gap * n),
-            actor=actor(user),
+            actor=actor_for(user),
             action="search",
             outcome="not_found",
             purpose="current_involvement",
@@ -138,7 +128,7 @@ def searches(user, family_names, *, start: datetime, gap: float) -> list:
 
 
 def event(user, action: str, when: datetime, **fields) -> PastEvent:
-    return PastEvent(occurred_at=when, actor=actor(user), action=action, outcome="ok", **fields)
+    return PastEvent(occurred_at=when, actor=actor_for(user), action=action, outcome="ok", **fields)
 
 
 def working_days(user, children, days, *, per_day: int) -> list:
