@@ -299,8 +299,7 @@ def candidate_blocks(
     given_key = name_key(query.given_name)
     blocks: list[str] = []
     params: list = []
-    # A close given name: a nickname or short form, or two keystrokes away.
-    given_params = [given_name_variants(query.given_name), given_key, given_key]
+    close, close_params = close_given_name(query, column="given_key")
     near = dates_near(query.date_of_birth)
     exact = [d for d in near if d in (query.date_of_birth, _swapped(query.date_of_birth))]
     blocks += [
@@ -318,13 +317,11 @@ def candidate_blocks(
         blocks += [
             # Born on the day typed (or swapped), with a close given name: the family
             # name may be anything (replaced by another, or a new surname).
-            "SELECT id FROM directory_child WHERE date_of_birth = ANY(%s::date[]) AND ("
-            "given_key = ANY(%s::text[]) OR starts_with(given_key, %s) "
-            "OR levenshtein_less_equal(given_key, %s, 2) <= 2)",
+            "SELECT id FROM directory_child "  # noqa: S608 - constant fragments only
+            f"WHERE date_of_birth = ANY(%s::date[]) AND {close}",
             # The family name nearly right and a close given name, whatever the date.
-            "SELECT id FROM directory_child WHERE family_key = ANY(%s::text[]) AND ("
-            "given_key = ANY(%s::text[]) OR starts_with(given_key, %s) "
-            "OR levenshtein_less_equal(given_key, %s, 2) <= 2)",
+            "SELECT id FROM directory_child "  # noqa: S608 - constant fragments only
+            f"WHERE family_key = ANY(%s::text[]) AND {close}",
         ]
         # The names the wrong way round, the family name typed with a slip: born on
         # the day typed, with a given name close to the family name typed.
@@ -332,7 +329,7 @@ def candidate_blocks(
             "SELECT id FROM directory_child WHERE date_of_birth = ANY(%s::date[]) "
             "AND levenshtein_less_equal(given_key, %s, 1) <= 1"
         )
-        params += [exact, *given_params, _given_block_keys(query, family), *given_params]
+        params += [exact, *close_params, _given_block_keys(query, family), *close_params]
         params += [exact, family.key]
     if given_key and given_as_family and given_as_family.keys:
         # The names the wrong way round: the given name typed is the family name.
@@ -342,6 +339,18 @@ def candidate_blocks(
         )
         params += [given_as_family.keys, family.key]
     return f"{_C}.id IN ({' UNION '.join(blocks)})", params
+
+
+def close_given_name(query: MatchQuery, *, column: str) -> tuple[str, list]:
+    """A given name close to the one typed — a nickname or short form from the table, a
+    longer name it begins, or two keystrokes away — as a test on ``column`` cheap enough to
+    run on index entries (no trigrams or sounds per row), and its parameters."""
+    given_key = name_key(query.given_name)
+    sql = (
+        f"({column} = ANY(%s::text[]) OR starts_with({column}, %s) "
+        f"OR levenshtein_less_equal({column}, %s, 2) <= 2)"
+    )
+    return sql, [given_name_variants(query.given_name), given_key, given_key]
 
 
 def _no_date_filter(
@@ -361,11 +370,9 @@ def _no_date_filter(
     named = f"{_C}.family_key = ANY(%s::text[])"
     params: list = [keys]
     if given_key and not wide:
-        named += (
-            f" AND ({_C}.given_key = ANY(%s::text[]) OR starts_with({_C}.given_key, %s) "
-            f"OR levenshtein_less_equal({_C}.given_key, %s, 2) <= 2)"
-        )
-        params += [given_name_variants(query.given_name), given_key, given_key]
+        close, close_params = close_given_name(query, column=f"{_C}.given_key")
+        named += f" AND {close}"
+        params += close_params
     parts = [f"({named})", former]
     params.append(keys)
     if given_key and given_as_family and given_as_family.keys:
