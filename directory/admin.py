@@ -52,10 +52,10 @@ class OrganisationAdmin(_NoDeleteAdmin):
     """Only system admins create organisations or change accreditation and cloaking: an
     organisation admin accrediting their own organisation would vet themselves."""
 
-    list_display = ["name", "kind", "official_code", "local_authority", "accredited"]
+    list_display = ["name", "kind", "code", "local_authority", "accredited"]
     list_filter = ["kind", "accredited", "sensitive_service"]
     list_select_related = ["local_authority"]
-    search_fields = ["name", "official_code"]
+    search_fields = ["name", "code"]
     autocomplete_fields = ["local_authority"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Organisation]:

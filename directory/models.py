@@ -72,7 +72,8 @@ class Organisation(models.Model):
 
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=32, choices=Kind.choices)
-    official_code = models.CharField(
+    # The organisation's own code, by which feeds name it (CONTRACT: organisation_code).
+    code = models.CharField(
         max_length=20, unique=True, help_text="URN for schools, ODS code for health, LA code."
     )
     local_authority = models.ForeignKey(LocalAuthority, on_delete=models.PROTECT)
@@ -119,6 +120,11 @@ class Child(models.Model):
     given_name = models.CharField(max_length=100)
     family_name = models.CharField(max_length=100)
     preferred_name = models.CharField(max_length=100, blank=True)
+    # db_default: bulk writers (the demo seeder's COPY, the benchmark worlds) name their
+    # columns and leave these out.
+    other_names = models.CharField(
+        max_length=200, blank=True, default="", db_default="", help_text="Middle names."
+    )
     former_names = ArrayField(
         models.CharField(max_length=200),
         default=list,
@@ -140,6 +146,9 @@ class Child(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Where each detail came from: field name -> id of the FeedBatch that last set it. A
+    # field absent here was entered by hand (or by the demo seeder).
+    provenance = models.JSONField(default=dict, db_default={}, blank=True)
 
     family_key = models.GeneratedField(
         expression=NameKey(F("family_name")), output_field=models.TextField(), db_persist=True
@@ -266,6 +275,10 @@ class Carer(models.Model):
     phone = models.CharField(max_length=30, blank=True)
     email = models.EmailField(blank=True)
     address = models.CharField(max_length=300, blank=True, help_text="Blank: lives with the child.")
+    feed_batch = models.ForeignKey(
+        "FeedBatch", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        help_text="The feed that last set these details; blank: entered by hand.",
+    )  # fmt: skip
 
     def __str__(self) -> str:
         return f"Carer {self.pk}"
@@ -325,6 +338,10 @@ class Involvement(models.Model):
     role = models.CharField(max_length=32, choices=Role.choices)
     started_on = models.DateField()
     ended_on = models.DateField(null=True, blank=True)
+    feed_batch = models.ForeignKey(
+        "FeedBatch", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        help_text="The feed that last set this involvement; blank: entered by hand.",
+    )  # fmt: skip
     cloaked = models.BooleanField(
         null=True,
         blank=True,
@@ -350,3 +367,126 @@ class Involvement(models.Model):
         if self.cloaked is None:
             self.cloaked = self.organisation.sensitive_service
         super().save(*args, **kwargs)
+
+
+class FeedSource(models.TextChoices):
+    """The kinds of feed the directory takes, each with its own schema (``directory/feeds``)."""
+
+    SCHOOL_CENSUS = "school_census", "School census"
+    GP_REGISTRATIONS = "gp_registrations", "GP registrations"
+    LA_SOCIAL_CARE = "la_social_care", "Local-authority social care"
+
+
+class FeedBatch(models.Model):
+    """One file of one feed, imported whole or not at all.
+
+    Rule (feeds): re-importing the same file changes nothing, so a batch is known by its
+    source and the SHA-256 of its bytes; an applied batch is never applied twice.
+    """
+
+    class Status(models.TextChoices):
+        APPLIED = "applied", "Applied"
+        REJECTED = "rejected", "Rejected"
+
+    source = models.CharField(max_length=32, choices=FeedSource.choices)
+    sha256 = models.CharField(max_length=64)
+    filename = models.CharField(max_length=255)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+", help_text="Blank: the command line.",
+    )  # fmt: skip
+    imported_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=16, choices=Status.choices)
+    rows = models.PositiveIntegerField(default=0)
+    counts = models.JSONField(default=dict, help_text="Rows created, linked, updated, held…")
+    errors = models.JSONField(
+        default=list, blank=True, help_text="Rejected: [row, field, what was wrong] per error."
+    )
+
+    class Meta:
+        ordering = ["-imported_at"]
+        verbose_name_plural = "feed batches"
+        constraints = [
+            models.UniqueConstraint(
+                name="feedbatch_applied_once",
+                fields=["source", "sha256"],
+                condition=Q(status="applied"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_source_display()} batch {self.pk}"
+
+
+class FeedLink(models.Model):
+    """Which child a source's record is: the link every later row of that record follows.
+
+    Rule (feeds): once a record is linked (by the matcher, a data manager's decision or a
+    merge), the next file's row for it updates that child and is never matched again, so a
+    protected child's updates cannot drift into a duplicate.
+    """
+
+    class Method(models.TextChoices):
+        MATCHED = "matched", "Matched automatically"
+        CREATED = "created", "New child"
+        REVIEWED = "reviewed", "Decided by a data manager"
+
+    source = models.CharField(max_length=32, choices=FeedSource.choices)
+    source_record_id = models.CharField(max_length=64)
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="feed_links")
+    method = models.CharField(max_length=16, choices=Method.choices)
+    batch = models.ForeignKey(FeedBatch, on_delete=models.PROTECT, related_name="+")
+    row_hash = models.CharField(max_length=64, help_text="SHA-256 of the row last applied.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                name="feedlink_source_record", fields=["source", "source_record_id"]
+            )
+        ]
+        indexes = [models.Index(name="feedlink_child", fields=["child"])]
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.source_record_id}"
+
+
+class FeedReview(models.Model):
+    """An incoming record the matcher could not place alone, held for the data managers of
+    the local authority concerned (the shielding authority, when it could be a shielded
+    child). Nothing of the row is applied until someone decides.
+    """
+
+    class Reason(models.TextChoices):
+        UNCERTAIN = "uncertain", "Could be a child we hold"
+        SHIELDED = "shielded", "Could be a shielded child"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Waiting"
+        NOT_SURE = "not_sure", "Not sure: second opinion"
+        LINKED = "linked", "Linked to a child"
+        CREATED = "created", "New child"
+
+    batch = models.ForeignKey(FeedBatch, on_delete=models.PROTECT, related_name="reviews")
+    row_number = models.PositiveIntegerField()
+    source_record_id = models.CharField(max_length=64)
+    record = models.JSONField(help_text="The row as validated.")
+    row_hash = models.CharField(max_length=64)
+    local_authority = models.ForeignKey(LocalAuthority, on_delete=models.PROTECT)
+    reason = models.CharField(max_length=16, choices=Reason.choices)
+    candidates = models.JSONField(help_text="[{child_id, score, agreed, differs}], best first.")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    child = models.ForeignKey(
+        Child, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(name="feedreview_queue", fields=["local_authority", "status"])]
+
+    def __str__(self) -> str:
+        return f"Feed review {self.pk}"

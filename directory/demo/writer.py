@@ -79,7 +79,7 @@ def world_write(*, world: World, issued: dict[str, Secret]) -> dict[str, int]:
 def _organisations(world: World) -> dict[str, Organisation]:
     organisations = {
         row.code: Organisation(
-            official_code=row.code,
+            code=row.code,
             name=row.name,
             kind=row.kind,
             local_authority_id=row.local_authority,
