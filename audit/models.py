@@ -63,6 +63,10 @@ class AccessEvent(models.Model):
         PROVISION_APPROVED = "provision_approved", "Reader change approved"
         PROVISION_DECLINED = "provision_declined", "Reader change declined"
         PROVISION_EXPIRED = "provision_expired", "Reader change expired"
+        # Feeds (directory/feeds, access/gateway/feed_reviews.py)
+        FEED_IMPORTED = "feed_imported", "Feed imported"
+        FEED_REVIEW_VIEW = "feed_review_view", "Feed record compared with children"
+        FEED_REVIEW_DECIDED = "feed_review_decided", "Feed record placed by a data manager"
 
     class Outcome(models.TextChoices):
         SHOWN = "shown", "Data shown"

@@ -483,6 +483,12 @@ def _ranked(query, keys, weights, best, condition, limit, using, *, wide) -> lis
     ]
 
 
+def query_best_weight(query: MatchQuery, *, keys: QueryKeys, model: MatchModel) -> float:
+    """What a candidate agreeing exactly on every detail of ``query`` would weigh: the
+    yardstick that the search's bands and the feed's link thresholds are measured from."""
+    return _best_weight(query, _weights(model, keys.family))
+
+
 def shown_from(best: float) -> float:
     """The least weight shown: a strong match always is; a possible one only when its
     evidence does not weigh against it."""

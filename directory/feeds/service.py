@@ -1,0 +1,205 @@
+"""``feed_import``: one feed file checked, linked and applied whole, or not at all.
+
+Rule (feeds): every row is checked before anything is written; a file with any bad row
+changes nothing and comes back with its error report. A file applied once is never applied
+again (known by its SHA-256); a record sent again unchanged (its ``record_hash``) is skipped.
+Each record already linked follows its link; the rest are placed by the matcher
+(``linking``): linked, created, or held for a data manager's review without being applied.
+One audit event records who imported what and what it did.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db import DEFAULT_DB_ALIAS, transaction
+from django.utils import timezone
+
+from audit.models import AccessEvent
+from audit.writer import Actor, access_event_record
+from directory.models import Child, FeedBatch, FeedLink, FeedReview
+
+from .linking import Placement, record_place
+from .reader import FeedRecord, feed_read
+from .records import child_create, child_update
+from .schema import RowError
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class FeedImportResult:
+    """What happened: ``applied``, ``already`` (this file was applied before: nothing
+    changed) or ``rejected`` (nothing changed; ``errors`` say why)."""
+
+    status: str
+    batch: FeedBatch | None = None
+    errors: list[RowError] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def feed_import(
+    *,
+    data: bytes,
+    filename: str,
+    source: str,
+    actor: Actor,
+    user=None,
+    progress: Progress | None = None,
+    today: date | None = None,
+    keep_rejected: bool = False,
+) -> FeedImportResult:
+    """Check, link and apply one feed file (see the module's rules).
+
+    ``keep_rejected`` stores a rejected file's error report as a batch (the upload page
+    offers it for download); the command line prints it instead.
+    """
+    today = today or timezone.localdate()
+    read = feed_read(data=data, source=source, today=today)
+    if read.errors:
+        batch = None
+        if keep_rejected:
+            batch = FeedBatch.objects.create(
+                source=source, sha256=read.sha256, filename=filename, imported_by=user,
+                status=FeedBatch.Status.REJECTED, rows=read.rows,
+                errors=[[e.row, e.field, e.message] for e in read.errors],
+            )  # fmt: skip
+        return FeedImportResult("rejected", batch=batch, errors=read.errors)
+    already = FeedBatch.objects.filter(
+        source=source, sha256=read.sha256, status=FeedBatch.Status.APPLIED
+    ).first()
+    if already:
+        return FeedImportResult("already", batch=already)
+    with transaction.atomic():
+        batch = FeedBatch.objects.create(
+            source=source, sha256=read.sha256, filename=filename, imported_by=user,
+            status=FeedBatch.Status.APPLIED, rows=read.rows,
+        )  # fmt: skip
+        counts = _records_apply(records=read.records, batch=batch, progress=progress)
+        batch.counts = dict(counts)
+        batch.save(update_fields=["counts"])
+        access_event_record(
+            actor=actor,
+            action=AccessEvent.Action.FEED_IMPORTED,
+            outcome=AccessEvent.Outcome.OK,
+            criteria={"source": source, "batch": batch.pk, "rows": read.rows, **counts},
+        )
+    return FeedImportResult("applied", batch=batch, counts=dict(counts))
+
+
+def _records_apply(*, records: list[FeedRecord], batch: FeedBatch, progress) -> Counter:
+    ids = [r.source_record_id for r in records]
+    links = {
+        link.source_record_id: link
+        for link in FeedLink.objects.filter(source=batch.source, source_record_id__in=ids)
+    }
+    held = {
+        review.source_record_id: review
+        for review in FeedReview.objects.filter(
+            batch__source=batch.source,
+            source_record_id__in=ids,
+            status__in=[FeedReview.Status.OPEN, FeedReview.Status.NOT_SURE],
+        )
+    }
+    counts: Counter = Counter({"records": len(records)})
+    for done, record in enumerate(records, start=1):
+        counts[_record_apply(record, batch, links.get(record.source_record_id), held)] += 1
+        if progress and (done % 1000 == 0 or done == len(records)):
+            progress(done, len(records))
+    return counts
+
+
+def _record_apply(record: FeedRecord, batch: FeedBatch, link, held) -> str:
+    """Apply one record; return what happened to it (the count it adds to)."""
+    digest = record.record_hash
+    if link is not None:
+        if link.row_hash == digest:
+            return "unchanged"
+        child_update(child=link.child, record=record, batch=batch)
+        FeedLink.objects.filter(pk=link.pk).update(row_hash=digest, batch=batch)
+        return "updated"
+    review = held.get(record.source_record_id)
+    if review is not None:
+        review.record, review.row_hash, review.batch = _stored(record), digest, batch
+        review.save(update_fields=["record", "row_hash", "batch"])
+        return "held"
+    first = record.first
+    placement = record_place(
+        family_name=first["family_name"],
+        given_name=first["given_name"],
+        date_of_birth=first.date_of_birth,
+        gender=first.gender,
+        postcode=first["postcode"],
+        using=DEFAULT_DB_ALIAS,
+    )
+    if placement.decision == "review":
+        _review_hold(record=record, batch=batch, placement=placement)
+        return "held"
+    if placement.decision == "link":
+        child = Child.objects.get(public_id=placement.child)
+        child_update(child=child, record=record, batch=batch)
+        method, outcome = FeedLink.Method.MATCHED, "linked"
+    else:
+        child = child_create(record=record, batch=batch)
+        method, outcome = FeedLink.Method.CREATED, "created"
+    record_link(record=record, child=child, batch=batch, method=method)
+    return outcome
+
+
+def record_link(*, record: FeedRecord, child: Child, batch: FeedBatch, method: str) -> None:
+    """Remember which child the source's record is, so its next rows follow the link."""
+    FeedLink.objects.update_or_create(
+        source=batch.source,
+        source_record_id=record.source_record_id,
+        defaults={"child": child, "method": method, "batch": batch, "row_hash": record.record_hash},
+    )
+
+
+def _review_hold(*, record: FeedRecord, batch: FeedBatch, placement: Placement) -> None:
+    """Hold the record for the data managers of the authority the likeliest child lives in
+    (of the shielded one, when one could be it)."""
+    candidates = placement.candidates
+    chosen = next((w for w in candidates if w.shielded), candidates[0]) if candidates else None
+    local_authority = (
+        Child.objects.values_list("local_authority_id", flat=True).get(public_id=chosen.public_id)
+        if chosen
+        else record.first.local_authority_id
+    )
+    FeedReview.objects.create(
+        batch=batch,
+        row_number=record.first.number,
+        source_record_id=record.source_record_id,
+        record=_stored(record),
+        row_hash=record.record_hash,
+        local_authority_id=local_authority,
+        reason=FeedReview.Reason.SHIELDED if placement.shielded else FeedReview.Reason.UNCERTAIN,
+        candidates=[
+            {
+                "child": w.public_id,
+                "weight": round(w.weight, 2),
+                "best": round(placement.best, 2),
+                "agreed": list(w.candidate.evidence.agreed),
+                "differs": list(w.candidate.evidence.differs),
+            }
+            for w in candidates
+        ],
+    )
+
+
+def _stored(record: FeedRecord) -> dict:
+    """The record as the review queue keeps it: each row's values and line number."""
+    return {"rows": [{"number": row.number, **row.values} for row in record.rows]}
+
+
+def error_report_csv(errors: list[RowError]) -> str:
+    """The error report a data manager downloads: one line per problem."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["row", "field", "problem"])
+    writer.writerows([e.row, e.field, e.message] for e in errors)
+    return out.getvalue()
