@@ -296,7 +296,7 @@ def lookup_tables_load(builder: Builder, authorities: list[Authority], names: di
 ORGANISATIONS_SQL = """
 INSERT INTO directory_localauthority (code, name) SELECT code, name FROM bench.la;
 INSERT INTO directory_organisation
-    (id, name, kind, official_code, local_authority_id, accredited, sensitive_service,
+    (id, name, kind, code, local_authority_id, accredited, sensitive_service,
      phone, email, address, postcode)
 SELECT la.idx * 1000 + o.offs + k, la.name || ' ' || o.label || ' ' || (k + 1), o.kind,
        'B' || (la.idx * 1000 + o.offs + k), la.code, true, o.sensitive,

@@ -33,7 +33,7 @@ class OrganisationFactory(factory.django.DjangoModelFactory):
 
     name = factory.Sequence(lambda n: f"Organisation {n}")
     kind = Organisation.Kind.SCHOOL
-    official_code = factory.Sequence(lambda n: f"ORG{n:06d}")
+    code = factory.Sequence(lambda n: f"ORG{n:06d}")
     local_authority = factory.SubFactory(LocalAuthorityFactory)
     accredited = True
     sensitive_service = False

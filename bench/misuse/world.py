@@ -135,7 +135,7 @@ def _organisations(codes: list[str], scale: float) -> list[tuple[str, int, list[
                     Organisation(
                         name=f"{profile.replace('_', ' ').title()} {la}-{n}",
                         kind=kind,
-                        official_code=f"B{la:04d}{profile[:3].upper()}{n:04d}",
+                        code=f"B{la:04d}{profile[:3].upper()}{n:04d}",
                         local_authority_id=code,
                         accredited=True,
                     )

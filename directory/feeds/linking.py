@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from access.gateway.match_model import match_model_current
 from access.gateway.matcher import (
     Candidate,
     MatchQuery,
@@ -28,7 +29,6 @@ from access.gateway.matcher import (
     query_best_weight,
     query_keys_lookup,
 )
-from access.gateway.match_model import match_model_current
 
 # Thresholds in bits below the weight of a perfect agreement (family + given + date of
 # birth: about 30 bits for a name of average frequency). One slip in one field costs 4-10.

@@ -57,9 +57,9 @@ class Command(BaseCommand):
             )
             return
         counts = ", ".join(f"{k} {v}" for k, v in sorted(result.counts.items()))
+        took = time.monotonic() - started
         self.stdout.write(
-            f"Applied {path.name} as batch {result.batch.pk} in {time.monotonic() - started:.1f} s: "
-            f"{counts}."
+            f"Applied {path.name} as batch {result.batch.pk} in {took:.1f} s: {counts}."
         )
 
     def _progress(self, done: int, total: int) -> None:
