@@ -123,3 +123,19 @@ def _organisations() -> dict[str, tuple[int, str, str]]:
             "code", "pk", "kind", "local_authority_id"
         )
     }
+
+
+def record_from_stored(*, stored: dict, source_record_id: str, source: str, today) -> FeedRecord:
+    """A held record (``FeedReview.record``) read back as when it arrived, checked again:
+    an organisation closed since, say, is caught here rather than written half-way."""
+    schema = SCHEMAS[source]
+    organisations = _organisations()
+    rows = []
+    for raw in stored["rows"]:
+        row, errors = row_check(
+            number=raw["number"], raw=raw, schema=schema, organisations=organisations, today=today
+        )
+        if errors:
+            raise ValueError("; ".join(f"{e.field}: {e.message}" for e in errors))
+        rows.append(row)
+    return FeedRecord(source_record_id, rows)

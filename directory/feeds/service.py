@@ -25,7 +25,7 @@ from audit.writer import Actor, access_event_record
 from directory.models import Child, FeedBatch, FeedLink, FeedReview
 
 from .linking import Placement, record_place
-from .reader import FeedRecord, feed_read
+from .reader import FeedRecord, feed_read, record_from_stored
 from .records import child_create, child_update
 from .schema import RowError
 
@@ -203,3 +203,24 @@ def error_report_csv(errors: list[RowError]) -> str:
     writer.writerow(["row", "field", "problem"])
     writer.writerows([e.row, e.field, e.message] for e in errors)
     return out.getvalue()
+
+
+def review_settle(*, review: FeedReview, child: Child | None, decided_by, today: date) -> Child:
+    """Apply a held record as a data manager decided: to ``child``, or (None) as a new
+    child; the source's record then follows that link like any other."""
+    record = record_from_stored(
+        stored=review.record,
+        source_record_id=review.source_record_id,
+        source=review.batch.source,
+        today=today,
+    )
+    if child is None:
+        child = child_create(record=record, batch=review.batch)
+        review.status = FeedReview.Status.CREATED
+    else:
+        child_update(child=child, record=record, batch=review.batch)
+        review.status = FeedReview.Status.LINKED
+    record_link(record=record, child=child, batch=review.batch, method=FeedLink.Method.REVIEWED)
+    review.child, review.decided_by, review.decided_at = child, decided_by, timezone.now()
+    review.save(update_fields=["status", "child", "decided_by", "decided_at"])
+    return child

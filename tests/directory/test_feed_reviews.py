@@ -1,0 +1,141 @@
+"""The review queue: a data manager of the authority places the records a feed could not."""
+
+import pytest
+from django.urls import reverse
+
+from access.models import Role
+from audit.models import AccessEvent
+from directory.models import Child, FeedLink, FeedReview, Organisation
+
+from ..factories import ChildFactory, OrganisationFactory, UserFactory
+from .test_feeds import feed_bytes, row, run
+
+pytestmark = pytest.mark.usefixtures("clock")
+
+
+@pytest.fixture
+def held(world, tmp_path):
+    """A record that could be Maya (same names but the given name, date of birth, postcode)."""
+    unsure = row(
+        world,
+        source_record_id="UPN-7",
+        family_name="Thompson",
+        given_name="Grace",
+        date_of_birth="2015-03-27",
+        sex="F",
+        postcode="LS1 4AP",
+        address_line_1="9 Park Row",
+    )
+    run(tmp_path, feed_bytes(unsure))
+    return FeedReview.objects.get()
+
+
+@pytest.fixture
+def leeds_manager(world):
+    return UserFactory(username="lena", organisation=world.council, role=Role.DATA_MANAGER)
+
+
+@pytest.fixture
+def kent_manager(world):
+    kent_council = OrganisationFactory(
+        kind=Organisation.Kind.LA_CHILDRENS_SERVICES, local_authority=world.kent
+    )
+    return UserFactory(username="kit", organisation=kent_council, role=Role.DATA_MANAGER)
+
+
+def item_url(review):
+    return reverse("feed_reviews:item", args=[review.pk])
+
+
+def test_it_lists_the_held_record_for_the_authoritys_data_manager(held, leeds_manager, as_user):
+    page = as_user(leeds_manager).get(reverse("feed_reviews:queue"))
+
+    assert page.status_code == 200
+    assert "Grace Thompson" in page.content.decode()
+
+
+def test_it_shows_the_record_beside_the_child_offered_with_the_evidence(
+    held, leeds_manager, as_user, world
+):
+    page = as_user(leeds_manager).get(item_url(held)).content.decode()
+
+    assert "9 Park Row" in page  # the record sent
+    assert "Maya" in page and "1 High Street" in page  # the child held, in full
+    assert "Given name differs" in page
+    event = AccessEvent.objects.get(
+        action=AccessEvent.Action.FEED_REVIEW_VIEW, criteria__review=held.pk
+    )
+    assert set(event.result_ids) == {c["child"] for c in held.candidates}
+    assert world.maya.public_id in event.result_ids
+
+
+def test_linking_applies_the_record_to_the_child_and_its_next_rows_follow(
+    held, leeds_manager, as_user, world, tmp_path
+):
+    response = as_user(leeds_manager).post(
+        item_url(held), {"decision": f"link:{world.maya.public_id}"}
+    )
+
+    assert response.status_code == 302
+    world.maya.refresh_from_db()
+    assert world.maya.address_line_1 == "9 Park Row"
+    link = FeedLink.objects.get(source_record_id="UPN-7")
+    assert (link.child, link.method) == (world.maya, FeedLink.Method.REVIEWED)
+    held.refresh_from_db()
+    assert (held.status, held.decided_by) == (FeedReview.Status.LINKED, leeds_manager)
+    assert AccessEvent.objects.filter(
+        action=AccessEvent.Action.FEED_REVIEW_DECIDED, child_public_id=world.maya.public_id
+    ).exists()
+
+
+def test_a_new_child_decision_adds_the_child(held, leeds_manager, as_user):
+    as_user(leeds_manager).post(item_url(held), {"decision": "new"})
+
+    assert Child.objects.filter(given_name="Grace", family_name="Thompson").exists()
+    assert FeedLink.objects.get(source_record_id="UPN-7").child.given_name == "Grace"
+
+
+def test_not_sure_keeps_it_in_the_queue_marked(held, leeds_manager, as_user):
+    client = as_user(leeds_manager)
+    client.post(item_url(held), {"decision": "not_sure"})
+
+    held.refresh_from_db()
+    assert held.status == FeedReview.Status.NOT_SURE
+    assert "Second opinion asked" in client.get(reverse("feed_reviews:queue")).content.decode()
+    assert not Child.objects.filter(given_name="Grace").exists()
+
+
+def test_it_will_not_link_to_a_child_it_did_not_offer(held, leeds_manager, as_user, world):
+    elsewhere = ChildFactory(given_name="Noor", family_name="Haddad", local_authority=world.leeds)
+    response = as_user(leeds_manager).post(
+        item_url(held), {"decision": f"link:{elsewhere.public_id}"}
+    )
+
+    assert response.status_code == 404
+    held.refresh_from_db()
+    assert held.status == FeedReview.Status.OPEN
+    assert not FeedLink.objects.filter(source_record_id="UPN-7").exists()
+
+
+@pytest.mark.parametrize("who", ["kent_manager", "alice", "dora", "ada"])
+def test_nobody_else_sees_or_decides_it(held, world, kent_manager, as_user, who, request):
+    user = kent_manager if who == "kent_manager" else getattr(world, who)
+    client = as_user(user)
+
+    assert client.get(item_url(held)).status_code == 404
+    assert client.post(item_url(held), {"decision": "new"}).status_code == 404
+    queue = client.get(reverse("feed_reviews:queue"))
+    assert queue.status_code == 404 or "Grace" not in queue.content.decode()
+    held.refresh_from_db()
+    assert held.status == FeedReview.Status.OPEN
+
+
+def test_a_child_living_elsewhere_shows_only_what_the_match_compared(
+    held, world, leeds_manager, as_user
+):
+    assert world.kent_child.public_id in {c["child"] for c in held.candidates}
+
+    page = as_user(leeds_manager).get(item_url(held)).content.decode()
+
+    assert "Oliver" in page and "Kent" in page
+    assert "ME14 1XX" not in page and "Maidstone" not in page
