@@ -19,7 +19,7 @@ ALLOWED = {
     "directory/models.py": "defines the models",
     "directory/auditing.py": "registers change history (masked fields only)",
     "directory/demo": "writes the demo world; reads nothing back",
-    "directory/feeds": "applies feeds: writes children, linked by the gateway's matcher; shows nothing",
+    "directory/feeds": "applies feeds: writes children, linked by the matcher; shows nothing",
     "directory/management/commands/seed_demo.py": "writes the demo world",
     "bench": "benchmarks build synthetic worlds and time the gateway",
 }

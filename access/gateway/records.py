@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from audit.models import AccessEvent
 from audit.writer import Actor, access_event_record
-from directory.models import Carer, Child, Involvement
+from directory.models import Carer, Child, FeedBatch, Involvement
 
 from .errors import ChildNotFound
 from .gate import ensure_may_read
@@ -27,6 +27,7 @@ class CarerContact:
     phone: str
     email: str
     address: str
+    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ class ServiceContact:
     organisation_email: str
     started_on: date
     own_organisation: bool
+    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -60,8 +62,12 @@ class ChildRecord:
     gender: str
     shielded: bool
     local_authority: str
+    other_names: str = ""
     former_names: list[str] = field(default_factory=list)
     address: list[str] = field(default_factory=list)
+    # Where a detail came from (Rule, provenance): "address", "names" -> "School census,
+    # 13 January 2027"; absent when entered by hand.
+    sources: dict[str, str] = field(default_factory=dict)
     carers: list[CarerContact] = field(default_factory=list)
     services: list[ServiceContact] = field(default_factory=list)
     shield: ShieldStatus = ShieldStatus()
@@ -150,47 +156,65 @@ def _record(
         # Rule (shielding): only name, gender, date of birth and ID; no address, carers or
         # services, since any of them could locate the child.
         return ChildRecord(**identity)
-    return ChildRecord(
-        **identity,
-        former_names=list(child.former_names),
-        address=[
-            line
-            for line in (child.address_line_1, child.address_line_2, child.town, child.postcode)
-            if line
-        ],
-        carers=_carers(child),
-        services=_services(child, organisation=organisation, today=today),
-    )
-
-
-def _carers(child: Child) -> list[CarerContact]:
-    return [
-        CarerContact(
-            name=f"{carer.given_name} {carer.family_name}",
-            relationship=carer.relationship,
-            parental_responsibility=carer.parental_responsibility,
-            phone=carer.phone,
-            email=carer.email,
-            address=carer.address,
-        )
-        for carer in Carer.objects.filter(child=child).order_by(
+    carers = list(
+        Carer.objects.filter(child=child).order_by(
             "-parental_responsibility", "family_name", "given_name"
         )
-    ]
-
-
-def _services(child: Child, *, organisation, today: date) -> list[ServiceContact]:
-    involvements = (
+    )
+    involvements = list(
         Involvement.objects.filter(
             visible_involvements_q(organisation=organisation, today=today), child=child
         )
         .select_related("organisation", "practitioner")
         .order_by("role", "organisation__name")
     )
-    return [_service(inv, organisation=organisation) for inv in involvements]
+    feeds = _feeds_named(child, carers, involvements)
+    return ChildRecord(
+        **identity,
+        other_names=child.other_names,
+        former_names=list(child.former_names),
+        address=[
+            line
+            for line in (child.address_line_1, child.address_line_2, child.town, child.postcode)
+            if line
+        ],
+        sources={
+            shown: feeds[child.provenance[field]]
+            for shown, field in (("address", "postcode"), ("names", "family_name"))
+            if child.provenance.get(field) in feeds
+        },
+        carers=[_carer(carer, feeds) for carer in carers],
+        services=[_service(i, organisation=organisation, feeds=feeds) for i in involvements],
+    )
 
 
-def _service(involvement: Involvement, *, organisation) -> ServiceContact:
+def _feeds_named(child: Child, carers, involvements) -> dict[int, str]:
+    """The feed batches that set any detail shown, as the record names them (no query at
+    all for a record nobody's feed has touched)."""
+    ids = set(child.provenance.values())
+    ids |= {c.feed_batch_id for c in carers} | {i.feed_batch_id for i in involvements}
+    ids.discard(None)
+    if not ids:
+        return {}
+    return {
+        batch.pk: f"{batch.get_source_display()}, {timezone.localdate(batch.imported_at):%-d %B %Y}"
+        for batch in FeedBatch.objects.filter(pk__in=ids)
+    }
+
+
+def _carer(carer: Carer, feeds: dict[int, str]) -> CarerContact:
+    return CarerContact(
+        name=f"{carer.given_name} {carer.family_name}",
+        relationship=carer.relationship,
+        parental_responsibility=carer.parental_responsibility,
+        phone=carer.phone,
+        email=carer.email,
+        address=carer.address,
+        source=feeds.get(carer.feed_batch_id, ""),
+    )
+
+
+def _service(involvement: Involvement, *, organisation, feeds: dict[int, str]) -> ServiceContact:
     practitioner = involvement.practitioner
     org = involvement.organisation
     return ServiceContact(
@@ -205,4 +229,5 @@ def _service(involvement: Involvement, *, organisation) -> ServiceContact:
         organisation_email=org.email,
         started_on=involvement.started_on,
         own_organisation=org.pk == organisation.pk,
+        source=feeds.get(involvement.feed_batch_id, ""),
     )

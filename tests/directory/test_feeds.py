@@ -351,3 +351,15 @@ def test_a_record_that_could_be_a_shielded_child_never_becomes_a_visible_duplica
 def test_the_command_refuses_an_unknown_source(world, tmp_path):
     with pytest.raises(CommandError):
         run(tmp_path, feed_bytes(row(world)), source="hospital")
+
+
+def test_the_record_page_says_which_feed_each_detail_came_from(world, tmp_path, as_user):
+    run(tmp_path, feed_bytes(row(world)))
+    child = Child.objects.get(family_name="Okafor")
+
+    page = as_user(world.alice).get(f"/children/{child.public_id}/?purpose=current_involvement")
+
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert text.count("From: School census, 13 January 2027") == 3  # address, carer, school
+    assert "Name and date of birth from: School census, 13 January 2027" in text
