@@ -490,3 +490,61 @@ class FeedReview(models.Model):
 
     def __str__(self) -> str:
         return f"Feed review {self.pk}"
+
+
+class FeedUpload(models.Model):
+    """A feed file a data manager uploaded on the feeds page, waiting for or running in the
+    worker, and then what became of it.
+
+    Rule (personal data): the file's bytes hold children's details, so they are kept only
+    until the import has finished, whatever its outcome (a check constraint refuses a
+    finished upload that still holds them); what stays is the outcome and its batch, whose
+    error report a rejected file keeps.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting to start"
+        RUNNING = "running", "Importing"
+        APPLIED = "applied", "Imported"
+        ALREADY = "already", "Imported before"
+        REJECTED = "rejected", "Rejected"
+        FAILED = "failed", "Failed"
+
+    source = models.CharField(max_length=32, choices=FeedSource.choices)
+    filename = models.CharField(max_length=255)
+    size = models.PositiveBigIntegerField(help_text="Bytes, as uploaded.")
+    data = models.BinaryField(
+        null=True, blank=True, editable=False, help_text="The file; emptied once imported."
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    done = models.PositiveIntegerField(default=0, help_text="Records applied so far.")
+    total = models.PositiveIntegerField(
+        default=0, help_text="Records in the file (0: not known yet)."
+    )
+    batch = models.ForeignKey(
+        FeedBatch, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        help_text="Applied or rejected: this file's batch; imported before: the earlier one.",
+    )  # fmt: skip
+    failure = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                name="feedupload_bytes_gone_when_finished",
+                condition=Q(data__isnull=True) | Q(status__in=["queued", "running"]),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Feed upload {self.pk} ({self.filename})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status not in (self.Status.QUEUED, self.Status.RUNNING)

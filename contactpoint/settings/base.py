@@ -271,6 +271,13 @@ CELERY_BEAT_SCHEDULE["estimate-match-weights"] = {
 LOOKUP_RATE_LIMIT = env.int("LOOKUP_RATE_LIMIT", default=120)
 LOOKUP_RATE_WINDOW_SECONDS = env.int("LOOKUP_RATE_WINDOW_SECONDS", default=15 * 60)
 
+# --- Feeds (issue 12) ------------------------------------------------------------------------
+# The largest file the feeds page accepts (bytes). The file waits in the database until the
+# worker has imported it, so this bounds what one upload can hold there.
+FEED_UPLOAD_MAX_BYTES = env.int("FEED_UPLOAD_MAX_BYTES", default=200 * 1024 * 1024)
+if FEED_UPLOAD_MAX_BYTES <= 0:
+    raise ImproperlyConfigured("FEED_UPLOAD_MAX_BYTES must be a positive number of bytes.")
+
 # --- Security headers ---------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
