@@ -70,7 +70,7 @@ def main() -> None:
     today = date.today()
     rows = feed_make(world, source=args.source, rows=args.rows, seed=args.seed, today=today)
     WORK.mkdir(parents=True, exist_ok=True)
-    stem = f"{args.source}_{len(rows)}_seed{args.seed}"
+    stem = f"{copy}_{args.source}_{len(rows)}_seed{args.seed}"
     feed, truth = WORK / f"{stem}.csv", WORK / f"{stem}.truth.csv"
     feed_write(rows, feed, truth)
     print(f"{copy}: {len(world.children):,} active children; feed {feed}", flush=True)

@@ -47,7 +47,7 @@ def headline(rows: list[Row], ours: dict[str, Decision], lib: dict[str, Decision
             "| wrong links | duplicates |",
             "|---|---:|---:|---:|---:|---:|---:|",
             _line("ours (import_feed)", ours_all),
-            _line("recordlinkage (ECM)", lib_all),
+            _line("recordlinkage (4 of 5 agree)", lib_all),
             _line("ours, rows of held children only", scores(held, ours)),
             "",
             f"Shielded children's rows: {sum(r.truth_shielded for r in rows)}; "

@@ -5,13 +5,13 @@ yardstick for search): names cleaned with its ``clean``; candidate pairs from th
 a block on the date of birth, a sorted neighbourhood on the family name (window 9) and a
 block on the family name's NYSIIS code (its ``phonetic``); each pair compared on family and
 given names (Jaro–Winkler at least 0.85, its documentation's example), date of birth,
-postcode and sex (equal); the pairs classified by its unsupervised ECM classifier (the
-Fellegi–Sunter model fitted by expectation–maximisation, no training labels, as our
-matcher's weights are estimated without labels too). A row is linked to its most probable
-pair when ECM calls that pair a match (probability at least one half), else it is new;
-pairs equally probable (the same agreement pattern, e.g. twins whose given names are
-within 0.85) are ordered by the summed Jaro–Winkler similarity of the names. It has no
-review band: every row is decided.
+postcode and sex (equal); a pair is a match when at least four of the five agree (its
+quick-start's classification, ``features.sum(axis=1) > 3``). A row is linked to its best
+matching pair (most fields agreeing, then the summed Jaro–Winkler similarity of the names),
+else it is new. It has no review band: every row is decided.
+
+Why not its ECM classifier: a threshold on the agreement count is the toolkit's own first
+example, deterministic, and has no fitting step that can settle on the wrong classes.
 
 The children are every active child of the world, shielded ones included, as the
 importer's matcher sees them.
@@ -28,7 +28,7 @@ from .generate import Row
 from .world import Held
 
 WINDOW = 9
-MATCH_PROBABILITY = 0.5
+AGREEING = 4  # of the five comparisons
 SEXES = {"f": "female", "m": "male", "female": "female", "male": "male", "other": "other"}
 # The toolkit logs every index and comparison at INFO.
 logging.getLogger("recordlinkage").setLevel(logging.WARNING)
@@ -42,13 +42,15 @@ def _frame(family, given, dob, postcode, sex, index) -> pd.DataFrame:
         {
             "family": family.to_numpy(),
             "family_code": phonetic(family, method="nysiis").to_numpy(),
-            "given": clean(pd.Series(list(given), dtype=object), strip_accents="unicode"),
+            "given": clean(
+                pd.Series(list(given), dtype=object), strip_accents="unicode"
+            ).to_numpy(),
             "dob": list(dob),
             "postcode": [p.replace(" ", "").upper() or None for p in postcode],
             "sex": list(sex),
         },
         index=pd.Index(list(index)),
-    ).assign(given=lambda f: f["given"].to_numpy())
+    )
 
 
 def children_frame(children: list[Held]) -> pd.DataFrame:
@@ -97,23 +99,21 @@ def yardstick_link(children: list[Held], rows: list[Row]) -> dict[str, str]:
     similar.string("given", "given", method="jarowinkler", label="given")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
-        features = compare.compute(pairs, feed, held).astype(int)
-        ecm = recordlinkage.ECMClassifier(binarize=None)
-        ecm.fit(features)
+        agreeing = compare.compute(pairs, feed, held).astype(int).sum(axis=1)
         closeness = similar.compute(pairs, feed, held).sum(axis=1)
     ranked = pd.DataFrame(
         {
             "row": pairs.get_level_values(0),
             "child": pairs.get_level_values(1),
-            "p": ecm.prob(features),
+            "agreeing": agreeing.to_numpy(),
             "closeness": closeness.to_numpy(),
         }
     )
     best = ranked.sort_values(
-        ["row", "p", "closeness", "child"], ascending=[True, False, False, True]
+        ["row", "agreeing", "closeness", "child"], ascending=[True, False, False, True]
     ).drop_duplicates("row")
     linked = {
-        row: child for row, child, p, _ in best.itertuples(index=False) if p >= MATCH_PROBABILITY
+        row: child for row, child, agree, _ in best.itertuples(index=False) if agree >= AGREEING
     }
     return {
         row.values["source_record_id"]: linked.get(row.values["source_record_id"], "")
