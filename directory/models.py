@@ -199,6 +199,11 @@ class Child(models.Model):
                 condition=~Q(former_family_keys=[]),
             ),
             models.Index(name="child_postcode", fields=["postcode"]),
+            # Shielded children by date of birth: a feed's record checked against them
+            # before it may become a new child (directory/feeds/linking.py), at any size.
+            models.Index(
+                name="child_shielded_dob", fields=["date_of_birth"], condition=Q(shielded=True)
+            ),
         ]
 
     def __str__(self) -> str:

@@ -151,6 +151,8 @@ class Candidate:
     score: float
     strong: bool
     evidence: Evidence
+    # The level of agreement of family name, given name and date of birth (match_model).
+    levels: tuple[int, int, int] = (0, 0, 0)
 
 
 @dataclass(frozen=True)
@@ -442,14 +444,18 @@ def candidates_rank(
     return ranked
 
 
-def _ranked(query, keys, weights, best, condition, limit, using, *, wide) -> list[Candidate]:
+def _ranked(
+    query, keys, weights, best, condition, limit, using, *, wide, blocks=None, floor=None
+) -> list[Candidate]:
     """One statement: the blocks' candidates within ``condition``, levelled and weighed.
 
     ``OFFSET 0`` keeps PostgreSQL from copying the level expressions into the score, the
     filter and the sort key: each is computed once per candidate, and the statement plans
     in a fraction of the time.
     """
-    blocks, block_params = candidate_blocks(query, keys.family, keys.given_as_family, wide=wide)
+    if blocks is None:
+        blocks = candidate_blocks(query, keys.family, keys.given_as_family, wide=wide)
+    blocks, block_params = blocks
     q_sql, q_params = query_values(query)
     condition_sql, condition_params = condition
     columns = ", ".join(f"{_C}.{c}" for c in SUMMARY_COLUMNS)
@@ -467,7 +473,8 @@ def _ranked(query, keys, weights, best, condition, limit, using, *, wide) -> lis
         ORDER BY score DESC, family_name, given_name, date_of_birth, public_id
         LIMIT %s"""  # noqa: S608 - this module's constant fragments; values are parameters
     params = [list(weights[0]), list(weights[1]), list(weights[2])]
-    params += q_params + block_params + condition_params + [shown_from(best), limit]
+    floor = shown_from(best) if floor is None else floor
+    params += q_params + block_params + condition_params + [floor, limit]
     with connections[using].cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
@@ -478,6 +485,7 @@ def _ranked(query, keys, weights, best, condition, limit, using, *, wide) -> lis
             score=row[-1],
             strong=row[-1] >= best - STRONG_MARGIN,
             evidence=evidence_for(*row[width : width + 3]),
+            levels=tuple(row[width : width + 3]),
         )
         for row in rows
     ]
@@ -487,6 +495,24 @@ def query_best_weight(query: MatchQuery, *, keys: QueryKeys, model: MatchModel) 
     """What a candidate agreeing exactly on every detail of ``query`` would weigh: the
     yardstick that the search's bands and the feed's link thresholds are measured from."""
     return _best_weight(query, _weights(model, keys.family))
+
+
+def candidates_score(
+    *, query: MatchQuery, public_ids: list[str], using: str, model: MatchModel | None = None
+) -> list[Candidate]:
+    """The children ``public_ids`` weighed against ``query`` as a search would weigh them,
+    without blocking and without leaving any out, best first: for a caller that found
+    them another way (the feeds' check for a shielded child under a new family name)."""
+    if not public_ids:
+        return []
+    model = model or match_model_current(using)
+    keys = query_keys_lookup(query, using=using)
+    weights = _weights(model, keys.family)
+    best = _best_weight(query, weights)
+    return _ranked(
+        query, keys, weights, best, ("TRUE", []), len(public_ids), using, wide=False,
+        blocks=(f"{_C}.public_id = ANY(%s)", [list(public_ids)]), floor=float("-inf"),
+    )  # fmt: skip
 
 
 def shown_from(best: float) -> float:

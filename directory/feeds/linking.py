@@ -2,30 +2,42 @@
 
 Rule (identity): feeds are linked with the search's own matcher (``access.gateway.matcher``),
 so the two can never disagree about who a child is. The matcher weighs family name, given
-name and date of birth; a feed also says sex and postcode, which separate twins and
-siblings, so they adjust the weight here:
+name and date of birth (and, when the feed gives one, the former family name is tried as
+well); a feed also says sex, postcode, address and carer, which the matcher does not, so they
+adjust the weight here (``_extra``):
 
 - **link** when the best candidate is within ``LINK_MARGIN`` bits of a perfect agreement
   and at least ``LINK_GAP`` bits ahead of the next one;
 - **new child** when no candidate comes within ``NEW_MARGIN`` bits;
 - **review** in between, by the data managers of the authority the best candidate lives in.
 
+Same household is not same child: an address or carer in common counts only when the given
+name agrees too (then a mistyped date of birth is a slip, not a sibling); a given name that
+differs outright, with no nickname or sound in common, counts against (an unheld twin
+shares everything else).
+
 Rule (shielding): a record that could be a shielded child never becomes a visible
 duplicate. When the matcher returns a shielded candidate at all (its possible-match band,
-wider than ``NEW_MARGIN``), the record is linked to that child only if it is the clear best;
-otherwise it goes to the shielding authority's review queue, and is never created as a new
-child nor linked to another child.
+wider than ``NEW_MARGIN``), or, before a new child is created, a shielded child has the
+record's given name and date of birth (or one slip from them) under any family name, the
+record is linked to that child only if it is the clear best; otherwise it goes to the
+shielding authority's review queue, and is never created as a new child nor linked to
+another child.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db import connections
+
 from access.gateway.match_model import match_model_current
 from access.gateway.matcher import (
     Candidate,
     MatchQuery,
     candidates_rank,
+    candidates_score,
+    dates_near,
     query_best_weight,
     query_keys_lookup,
 )
@@ -41,6 +53,13 @@ SEX_DIFFERS = -6.0
 # Postcode: agreement is strong evidence (siblings share it too, but they differ in given
 # name and date of birth); a difference says little (families move).
 POSTCODE_AGREES = 3.0
+# Address line or carer in common, with the given name agreeing: the same household's child
+# of that name.
+HOUSEHOLD_AGREES = 6.0
+# A given name that differs outright (matcher level 6): another child of the family.
+GIVEN_DIFFERS = -6.0
+GIVEN_AGREES = (1, 2, 3)
+GIVEN_OTHER = 6
 CANDIDATES = 5
 _ACTIVE = ('"directory_child".status = %s', ["active"])
 
@@ -72,26 +91,34 @@ class Placement:
     best: float = 0.0
 
 
-def record_place(*, family_name, given_name, date_of_birth, gender, postcode, using) -> Placement:
-    """Decide where one incoming record goes (see the module's rules)."""
-    query = MatchQuery(family_name=family_name, given_name=given_name, date_of_birth=date_of_birth)
-    keys = query_keys_lookup(query, using=using)
+def record_place(row, *, using: str) -> Placement:
+    """Decide where one incoming record (its first row) goes; see the module's rules."""
+    query = MatchQuery(
+        family_name=row["family_name"],
+        given_name=row["given_name"],
+        date_of_birth=row.date_of_birth,
+    )
     model = match_model_current(using)
+    keys = query_keys_lookup(query, using=using)
     best = query_best_weight(query, keys=keys, model=model)
     found = candidates_rank(
         query=query, condition=_ACTIVE, limit=CANDIDATES, using=using, keys=keys, model=model
     )
-    weighed = sorted(
-        (Weighed(c, c.score + _extra(c, gender=gender, postcode=postcode)) for c in found),
-        key=lambda w: -w.weight,
-    )
+    if row["former_family_name"]:
+        former = MatchQuery(row["former_family_name"], query.given_name, query.date_of_birth)
+        found = _best_of(found, candidates_rank(
+            query=former, condition=_ACTIVE, limit=CANDIDATES, using=using, model=model
+        ))  # fmt: skip
+    weighed = _weighed(found, row, using=using)
     near = tuple(w for w in weighed if w.weight >= best - NEW_MARGIN)
     # Any shielded candidate the matcher returns at all (its possible-match band, wider
     # than NEW_MARGIN) keeps the record from becoming a new child: a duplicate of a
     # shielded child would be visible, and would say where the child now lives.
     shielded = tuple(w for w in weighed if w.shielded)
     if not near and not shielded:
-        return Placement("new", best=best)
+        shielded = _shielded_alike(query, row, using=using)
+        if not shielded:
+            return Placement("new", best=best)
     top = near[0] if near else None
     runner_up = near[1].weight if len(near) > 1 else float("-inf")
     clear = top and top.weight >= best - LINK_MARGIN and top.weight - runner_up >= LINK_GAP
@@ -103,12 +130,124 @@ def record_place(*, family_name, given_name, date_of_birth, gender, postcode, us
     return Placement("review", shielded=bool(shielded), candidates=held, best=best)
 
 
-def _extra(candidate: Candidate, *, gender: str, postcode: str) -> float:
-    row = candidate.row
+def _best_of(first: list[Candidate], second: list[Candidate]) -> list[Candidate]:
+    """Both lists' candidates, each child once at its better score."""
+    best: dict[str, Candidate] = {}
+    for candidate in [*first, *second]:
+        kept = best.get(candidate.row["public_id"])
+        if kept is None or candidate.score > kept.score:
+            best[candidate.row["public_id"]] = candidate
+    return sorted(best.values(), key=lambda c: -c.score)
+
+
+def _weighed(found: list[Candidate], row, *, using: str) -> list[Weighed]:
+    households = _households([c.row["public_id"] for c in found if c.levels[1] in GIVEN_AGREES],
+                             using=using)  # fmt: skip
+    weighed = [
+        Weighed(c, c.score + _extra(c, row, households.get(c.row["public_id"]))) for c in found
+    ]
+    return sorted(weighed, key=lambda w: -w.weight)
+
+
+def _extra(candidate: Candidate, row, household: tuple[str, list[str]] | None) -> float:
+    """What the feed's sex, postcode, address and carer add to the matcher's weight."""
+    seen = candidate.row
     weight = 0.0
     known = {"female", "male", "other"}
-    if gender in known and row["gender"] in known and gender != row["gender"]:
+    if row.gender in known and seen["gender"] in known and row.gender != seen["gender"]:
         weight += SEX_DIFFERS
-    if postcode and row["postcode"] == postcode:
+    if row["postcode"] and seen["postcode"] == row["postcode"]:
         weight += POSTCODE_AGREES
+    if candidate.levels[1] == GIVEN_OTHER:
+        weight += GIVEN_DIFFERS
+    if household is not None:
+        address, carers = household
+        same_address = bool(row["address_line_1"]) and address == row["address_line_1"].lower()
+        same_carer = bool(row["carer_1_name"]) and row["carer_1_name"].lower() in carers
+        if same_address or same_carer:
+            weight += HOUSEHOLD_AGREES
     return weight
+
+
+def _households(public_ids: list[str], *, using: str) -> dict[str, tuple[str, list[str]]]:
+    """Each child's first address line and carers' names, lower case, in one query."""
+    if not public_ids:
+        return {}
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT c.public_id, lower(c.address_line_1),
+                   array_remove(array_agg(lower(k.given_name || ' ' || k.family_name)), NULL)
+            FROM directory_child c LEFT JOIN directory_carer k ON k.child_id = c.id
+            WHERE c.public_id = ANY(%s) GROUP BY c.public_id, c.address_line_1
+            """,
+            [public_ids],
+        )
+        return {public_id: (address, carers) for public_id, address, carers in cursor.fetchall()}
+
+
+def _shielded_alike(query: MatchQuery, row, *, using: str) -> tuple[Weighed, ...]:
+    """Shielded children with the record's given name (or one like it) born on its date of
+    birth (or one slip from it), under any family name: a shielded child who has moved and
+    taken a new name is found by nothing else, and must not come back as a visible new
+    child. Read through the ``child_shielded_dob`` index (shielded children only)."""
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT public_id FROM directory_child
+            WHERE shielded AND status = 'active' AND date_of_birth = ANY(%s::date[])
+              AND (given_key = cp_name_key(%s)
+                   OR dmetaphone(given_key) = dmetaphone(cp_name_key(%s))
+                   OR levenshtein_less_equal(given_key, cp_name_key(%s), 2) <= 2)
+            LIMIT %s
+            """,
+            [[row.date_of_birth, *dates_near(row.date_of_birth)]]
+            + [query.given_name] * 3
+            + [CANDIDATES],
+        )
+        ids = [public_id for (public_id,) in cursor.fetchall()]
+    return tuple(
+        Weighed(c, c.score) for c in candidates_score(query=query, public_ids=ids, using=using)
+    )
+
+
+def exact_links(records, *, using: str) -> dict[str, int]:
+    """Records that agree exactly with one child, found for the whole batch in one query:
+    source record id -> child id.
+
+    The matcher would link these too (every detail agrees, nobody else comes close), at a
+    dozen milliseconds a record; here a batch of hundreds of thousands costs seconds. A
+    record qualifies when exactly one active child has its family name key and date of birth,
+    that child's given name key is the same, and their sexes do not differ. Twins, namesakes
+    born the same day and everything else go to ``record_place``.
+    """
+    if not records:
+        return {}
+    columns = list(
+        zip(
+            *(
+                (r.source_record_id, r.first["family_name"], r.first["given_name"],
+                 r.first.date_of_birth, r.first.gender)
+                for r in records
+            ),
+            strict=True,
+        )
+    )  # fmt: skip
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            """
+            WITH k AS (
+                SELECT srid, cp_name_key(family) AS fk, cp_name_key(given) AS gk, dob, sex
+                FROM unnest(%s::text[], %s::text[], %s::text[], %s::date[], %s::text[])
+                    AS r(srid, family, given, dob, sex)
+            )
+            SELECT k.srid, min(c.id)
+            FROM k JOIN directory_child c
+              ON c.date_of_birth = k.dob AND c.family_key = k.fk AND c.status = 'active'
+            GROUP BY k.srid, k.gk, k.sex
+            HAVING count(*) = 1 AND bool_and(c.given_key = k.gk)
+               AND bool_and(k.sex = 'not_known' OR c.gender = 'not_known' OR c.gender = k.sex)
+            """,
+            [list(column) for column in columns],
+        )
+        return dict(cursor.fetchall())

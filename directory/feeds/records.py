@@ -1,173 +1,300 @@
-"""Writing one source record into the directory: the child's details, the carer, and each
+"""Writing source records into the directory: the child's details, the carer, and each
 organisation's involvement, every field marked with the batch it came from.
 
 Rule (provenance): a detail a feed sets carries the feed's batch (``Child.provenance`` per
 field; ``feed_batch`` on carers and involvements), so the record page can say where it came
 from. An empty value in a feed means "not known to the sender" and never erases a detail.
+
+Why a writer that collects and flushes: a national feed has hundreds of thousands of
+records; read and written one at a time through the ORM, each costs a dozen round trips.
+``RecordWriter`` loads the children it will touch (with their carers and involvements) in a
+few queries, changes them in memory, and writes each table once per flush with bulk
+statements.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
+
 from django.utils import timezone
 
-from directory.models import Carer, Child, FeedBatch, Involvement, Practitioner
+from directory.models import Carer, Child, FeedBatch, FeedLink, Involvement, Practitioner
 
 from .reader import FeedRecord
 
-# Child fields a feed sets, by column.
-_CHILD_COLUMNS = {
-    "given_name": "given_name",
-    "family_name": "family_name",
-    "other_names": "other_names",
-    "address_line_1": "address_line_1",
-    "address_line_2": "address_line_2",
-    "town": "town",
-    "postcode": "postcode",
-}
+# Child fields a feed sets from the column of the same name; the address is taken whole.
+_NAMES = ("given_name", "family_name", "other_names")
 _ADDRESS = ("address_line_1", "address_line_2", "town", "postcode")
+_CHILD_FIELDS = (
+    *_NAMES, *_ADDRESS, "former_names", "date_of_birth", "gender", "provenance", "updated_at",
+)  # fmt: skip
+LOAD_CHUNK = 5000
 
 
-def child_create(*, record: FeedRecord, batch: FeedBatch) -> Child:
-    """A new child from ``record``, living in the sending organisation's authority (the
-    feed does not say which authority a postcode is in)."""
-    first = record.first
-    child = Child(
-        date_of_birth=first.date_of_birth,
-        gender=first.gender,
-        local_authority_id=first.local_authority_id,
-    )
-    child_update(child=child, record=record, batch=batch)
-    return child
+class RecordWriter:
+    """Applies records of one batch to children, in memory, until ``flush``."""
+
+    def __init__(self, batch: FeedBatch) -> None:
+        self.batch = batch
+        self.today = timezone.localdate(batch.imported_at)
+        self.children: dict[int, Child] = {}
+        self.carers: dict[int, list[Carer]] = defaultdict(list)
+        self.involvements: dict[int, list[Involvement]] = defaultdict(list)
+        self.practitioners: dict[tuple[int, str], Practitioner] = {}
+        self.organisations_loaded: set[int] = set()
+        self.created: list[Child] = []
+        self.dirty: dict[str, dict[int, object]] = defaultdict(dict)
+        self.links: list[tuple[FeedRecord, Child, str]] = []
+
+    # --- loading ---------------------------------------------------------------------------
+
+    def load(self, child_ids: Iterable[int]) -> None:
+        """Read the children about to be changed, with their carers and involvements."""
+        wanted = sorted(set(child_ids) - set(self.children))
+        for start in range(0, len(wanted), LOAD_CHUNK):
+            chunk = wanted[start : start + LOAD_CHUNK]
+            for child in Child.objects.filter(pk__in=chunk).only("pk", *_CHILD_FIELDS):
+                self.children[child.pk] = child
+            for carer in Carer.objects.filter(child_id__in=chunk).order_by("pk"):
+                self.carers[carer.child_id].append(carer)
+            for involvement in Involvement.objects.filter(child_id__in=chunk).order_by("pk"):
+                self.involvements[involvement.child_id].append(involvement)
+
+    def child(self, child_id: int) -> Child:
+        if child_id not in self.children:
+            self.load([child_id])
+        return self.children[child_id]
+
+    # --- applying --------------------------------------------------------------------------
+
+    def create(self, record: FeedRecord) -> Child:
+        """A new child from ``record``, living in the sending organisation's authority (the
+        feed does not say which authority a postcode is in)."""
+        first = record.first
+        child = Child(
+            date_of_birth=first.date_of_birth,
+            gender=first.gender,
+            local_authority_id=first.local_authority_id,
+        )
+        self._details(child, record)
+        self.created.append(child)
+        self._people(child, record)
+        return child
+
+    def update(self, child: Child, record: FeedRecord, *, identity: bool = True) -> None:
+        """Bring ``child`` up to date with ``record``.
+
+        ``identity=False`` (a record the matcher linked, whose names or date of birth may
+        hold the very slip it forgave) keeps who the child is as held: names, date of birth
+        and sex change only when the source's own record says so (``identity=True``), or
+        when the record gives the held family name as its former one (a real change).
+        A family name that changes is kept among the former names, so a search by the old
+        one still finds the child; an address is taken whole (all four fields) when any
+        part of it is sent, so an old second line never survives a move.
+        """
+        if self._details(child, record, identity=identity):
+            self.dirty["child"][id(child)] = child
+        self._people(child, record)
+
+    def link(self, record: FeedRecord, child: Child, method: str) -> None:
+        """Remember which child the source's record is, so its next rows follow the link."""
+        self.links.append((record, child, method))
+
+    def _details(self, child: Child, record: FeedRecord, *, identity: bool = True) -> bool:
+        values = record.first.values
+        changed: list[str] = []
+
+        def put(field: str, value) -> None:
+            if getattr(child, field) != value:
+                setattr(child, field, value)
+                changed.append(field)
+
+        before = child.family_name
+        renamed = values["former_family_name"].lower() == before.lower() != ""
+        names = _NAMES if identity else (("family_name",) if renamed else ())
+        for field in names:
+            if values[field]:
+                put(field, values[field])
+        if not child.other_names and values["other_names"]:
+            put("other_names", values["other_names"])
+        if any(values[c] for c in _ADDRESS):
+            for field in _ADDRESS:
+                put(field, values[field])
+        if child.pk and before != child.family_name:
+            self._former_add(child, before, changed)
+        self._former_add(child, values["former_family_name"], changed)
+        if identity or child.pk is None:
+            put("date_of_birth", record.first.date_of_birth)
+        if record.first.gender != "not_known" and (identity or child.gender == "not_known"):
+            put("gender", record.first.gender)
+        if changed:
+            child.provenance = {**child.provenance, **{f: self.batch.pk for f in changed}}
+            child.updated_at = timezone.now()  # bulk_update does not touch auto_now fields
+        return bool(changed)
+
+    @staticmethod
+    def _former_add(child: Child, name: str, changed: list[str]) -> None:
+        if name and name.lower() != child.family_name.lower() and name not in child.former_names:
+            child.former_names = [*child.former_names, name]
+            changed.append("former_names")
+
+    def _people(self, child: Child, record: FeedRecord) -> None:
+        self._carer(child, record)
+        for row in record.rows:
+            self._involvement(child, row)
+
+    def _carer(self, child: Child, record: FeedRecord) -> None:
+        """The record's first carer, found among the child's carers by name, else added."""
+        values = record.first.values
+        name = values["carer_1_name"]
+        if not name:
+            return
+        carers = self.carers[child.pk] if child.pk else []
+        carer = next(
+            (c for c in carers if f"{c.given_name} {c.family_name}".lower() == name.lower()), None
+        )
+        if carer is None:
+            given, _, family = name.rpartition(" ")
+            carer = Carer(
+                child=child, given_name=given or family, family_name=family if given else ""
+            )
+        wanted = {
+            "relationship": values["carer_1_relationship"] or carer.relationship or "Carer",
+            "phone": values["carer_1_phone"] or carer.phone,
+            "email": values["carer_1_email"] or carer.email,
+        }
+        if carer.pk and all(getattr(carer, k) == v for k, v in wanted.items()):
+            return
+        for key, value in wanted.items():
+            setattr(carer, key, value)
+        carer.feed_batch = self.batch
+        self._mark("carer", carer)
+        if not carer.pk and child.pk:
+            self.carers[child.pk].append(carer)
+
+    def _involvement(self, child: Child, row) -> None:
+        """The sending organisation's involvement in ``row``'s role: the open one (or the
+        one that started that day) is updated, else one is added from the day given (or
+        the day of the batch)."""
+        practitioner = self._practitioner(row)
+        existing = [
+            i
+            for i in (self.involvements[child.pk] if child.pk else [])
+            if i.organisation_id == row.organisation_id and i.role == row.role
+        ]
+        involvement = next(
+            (
+                i
+                for i in sorted(existing, key=lambda i: i.started_on, reverse=True)
+                if i.ended_on is None or i.started_on == row.started_on
+            ),
+            None,
+        )
+        if involvement is None:
+            involvement = Involvement(
+                child=child, organisation_id=row.organisation_id, role=row.role
+            )
+            if child.pk:
+                self.involvements[child.pk].append(involvement)
+        started = row.started_on or involvement.started_on or self.today
+        same_practitioner = practitioner is None or (
+            practitioner.pk is not None and involvement.practitioner_id == practitioner.pk
+        )
+        if (
+            involvement.pk
+            and (involvement.started_on, involvement.ended_on) == (started, row.ended_on)
+            and same_practitioner
+        ):
+            return
+        involvement.started_on, involvement.ended_on = started, row.ended_on
+        if practitioner is not None:
+            involvement.practitioner = practitioner
+        involvement.feed_batch = self.batch
+        self._mark("involvement", involvement)
+
+    def _practitioner(self, row) -> Practitioner | None:
+        """The named practitioner of the sending organisation, added the first time."""
+        name = row["practitioner_name"]
+        if not name:
+            return None
+        if row.organisation_id not in self.organisations_loaded:
+            self.organisations_loaded.add(row.organisation_id)
+            for known in Practitioner.objects.filter(organisation_id=row.organisation_id).order_by(
+                "-pk"
+            ):
+                self.practitioners[(known.organisation_id, known.name)] = known
+        key = (row.organisation_id, name)
+        practitioner = self.practitioners.get(key)
+        if practitioner is None:
+            practitioner = Practitioner(
+                organisation_id=row.organisation_id,
+                name=name,
+                job_title=Involvement.Role(row.role).label,
+            )
+            self.practitioners[key] = practitioner
+        for field in ("phone", "email"):
+            value = row[f"practitioner_{field}"]
+            if value and getattr(practitioner, field) != value:
+                setattr(practitioner, field, value)
+                self._mark("practitioner", practitioner)
+        if practitioner.pk is None:
+            self._mark("practitioner", practitioner)
+        return practitioner
+
+    def _mark(self, table: str, obj) -> None:
+        self.dirty[table][id(obj)] = obj
+
+    # --- writing ---------------------------------------------------------------------------
+
+    def flush(self) -> None:
+        """Write everything changed: each table in one or two bulk statements, parents first
+        so that new children and practitioners have ids before what points at them."""
+        _save_all(Practitioner, self.dirty.pop("practitioner", {}).values(), ("phone", "email"))
+        Child.objects.bulk_create(self.created, batch_size=2000)
+        self.created = []
+        _save_all(Child, self.dirty.pop("child", {}).values(), _CHILD_FIELDS)
+        # Carers and involvements of new children take the children's new ids from the
+        # objects they point at (Django does so in bulk_create and bulk_update).
+        _save_all(
+            Carer,
+            self.dirty.pop("carer", {}).values(),
+            ("relationship", "phone", "email", "feed_batch"),
+        )
+        _save_all(
+            Involvement,
+            self.dirty.pop("involvement", {}).values(),
+            ("started_on", "ended_on", "practitioner", "feed_batch"),
+        )
+        self._links_write()
+
+    def _links_write(self) -> None:
+        links = [
+            FeedLink(
+                source=self.batch.source,
+                source_record_id=record.source_record_id,
+                child=child,
+                method=method,
+                batch=self.batch,
+                row_hash=record.record_hash,
+            )
+            for record, child, method in self.links
+        ]
+        FeedLink.objects.bulk_create(
+            links,
+            batch_size=2000,
+            update_conflicts=True,
+            unique_fields=["source", "source_record_id"],
+            update_fields=["child", "method", "batch", "row_hash"],
+        )
+        self.links = []
 
 
-def child_update(*, child: Child, record: FeedRecord, batch: FeedBatch) -> bool:
-    """Bring ``child`` up to date with ``record``; True when anything changed.
-
-    A family name that changes is kept among the former names, so a search by the old one
-    still finds the child; an address is taken whole (all four fields) when any part of it
-    is sent, so an old second line never survives a move.
-    """
-    first = record.first
-    values = first.values
-    changed: list[str] = []
-
-    def put(field: str, value) -> None:
-        if getattr(child, field) != value:
-            setattr(child, field, value)
-            changed.append(field)
-
-    for column, field in _CHILD_COLUMNS.items():
-        if values[column] and (column not in _ADDRESS):
-            put(field, values[column])
-    if any(values[c] for c in _ADDRESS):
-        for column in _ADDRESS:
-            put(_CHILD_COLUMNS[column], values[column])
-    if child.pk and "family_name" in changed:
-        _former_add(child, child_family_before(child), changed)
-    if values["former_family_name"]:
-        _former_add(child, values["former_family_name"], changed)
-    if child.date_of_birth != first.date_of_birth:
-        put("date_of_birth", first.date_of_birth)
-    if first.gender != "not_known":
-        put("gender", first.gender)
-    if not changed and child.pk:
-        return _people_apply(child=child, record=record, batch=batch)
-    child.provenance = {**child.provenance, **{field: batch.pk for field in changed}}
-    child.save()
-    _people_apply(child=child, record=record, batch=batch)
-    return True
-
-
-def child_family_before(child: Child) -> str:
-    """The family name stored before this update (read back, not from the changed object)."""
-    return Child.objects.values_list("family_name", flat=True).get(pk=child.pk)
-
-
-def _former_add(child: Child, name: str, changed: list[str]) -> None:
-    if name and name.lower() != child.family_name.lower() and name not in child.former_names:
-        child.former_names = [*child.former_names, name]
-        changed.append("former_names")
-
-
-def _people_apply(*, child: Child, record: FeedRecord, batch: FeedBatch) -> bool:
-    changed = _carer_apply(child=child, record=record, batch=batch)
-    for row in record.rows:
-        changed |= _involvement_apply(child=child, row=row, batch=batch)
-    return changed
-
-
-def _carer_apply(*, child: Child, record: FeedRecord, batch: FeedBatch) -> bool:
-    """The record's first carer, found among the child's carers by name, else added."""
-    values = record.first.values
-    name = values["carer_1_name"]
-    if not name:
-        return False
-    given, _, family = name.rpartition(" ")
-    carer = next(
-        (
-            c
-            for c in child.carers.all()
-            if f"{c.given_name} {c.family_name}".lower() == name.lower()
-        ),
-        None,
-    ) or Carer(child=child, given_name=given or family, family_name=family if given else "")
-    wanted = {
-        "relationship": values["carer_1_relationship"] or carer.relationship or "Carer",
-        "phone": values["carer_1_phone"] or carer.phone,
-        "email": values["carer_1_email"] or carer.email,
-    }
-    if carer.pk and all(getattr(carer, k) == v for k, v in wanted.items()):
-        return False
-    for key, value in wanted.items():
-        setattr(carer, key, value)
-    carer.feed_batch = batch
-    carer.save()
-    return True
-
-
-def _involvement_apply(*, child: Child, row, batch: FeedBatch) -> bool:
-    """The sending organisation's involvement in ``row``'s role: the open one (or the one
-    that started that day) is updated, else one is added from the day given (or today)."""
-    practitioner = _practitioner(row)
-    existing = Involvement.objects.filter(
-        child=child, organisation_id=row.organisation_id, role=row.role
-    ).order_by("-started_on")
-    involvement = next(
-        (i for i in existing if i.ended_on is None or i.started_on == row.started_on), None
-    ) or Involvement(child=child, organisation_id=row.organisation_id, role=row.role)
-    wanted = {
-        "started_on": row.started_on
-        or involvement.started_on
-        or timezone.localdate(batch.imported_at),
-        "ended_on": row.ended_on,
-        "practitioner": practitioner or involvement.practitioner,
-    }
-    if involvement.pk and all(getattr(involvement, k) == v for k, v in wanted.items()):
-        return False
-    for key, value in wanted.items():
-        setattr(involvement, key, value)
-    involvement.feed_batch = batch
-    involvement.save()
-    return True
-
-
-def _practitioner(row) -> Practitioner | None:
-    """The named practitioner of the sending organisation, added the first time they appear."""
-    name = row["practitioner_name"]
-    if not name:
-        return None
-    practitioner = (
-        Practitioner.objects.filter(organisation_id=row.organisation_id, name=name)
-        .order_by("pk")
-        .first()
-    ) or Practitioner.objects.create(
-        organisation_id=row.organisation_id, name=name, job_title=Involvement.Role(row.role).label
-    )
-    updates = {
-        k: row[f"practitioner_{k}"]
-        for k in ("phone", "email")
-        if row[f"practitioner_{k}"] and getattr(practitioner, k) != row[f"practitioner_{k}"]
-    }
-    if updates:
-        Practitioner.objects.filter(pk=practitioner.pk).update(**updates)
-    return practitioner
+def _save_all(model, objects: Iterable, fields: Iterable[str]) -> None:
+    """Insert the new ones and update the changed ones, in bulk."""
+    objects = list(objects)
+    new = [o for o in objects if o.pk is None]
+    existing = [o for o in objects if o.pk is not None]
+    model.objects.bulk_create(new, batch_size=2000)
+    if existing:
+        model.objects.bulk_update(existing, list(fields), batch_size=2000)

@@ -23,13 +23,15 @@ from django.utils import timezone
 from audit.models import AccessEvent
 from audit.writer import Actor, access_event_record
 from directory.models import Child, FeedBatch, FeedLink, FeedReview
+from directory.normalise import name_key
 
-from .linking import Placement, record_place
+from .linking import Placement, exact_links, record_place
 from .reader import FeedRecord, feed_read, record_from_stored
-from .records import child_create, child_update
+from .records import RecordWriter
 from .schema import RowError
 
 Progress = Callable[[int, int], None]
+HELD = (FeedReview.Status.OPEN, FeedReview.Status.NOT_SURE)
 
 
 @dataclass
@@ -93,6 +95,12 @@ def feed_import(
 
 
 def _records_apply(*, records: list[FeedRecord], batch: FeedBatch, progress) -> Counter:
+    """Follow links, link exact agreements in bulk, place the rest one by one; write once.
+
+    New children are written at the end, so a record placed "new" is first compared with
+    the new children of the same batch (by family name, given name and date of birth): a
+    source that sends one child under two record ids gets one child.
+    """
     ids = [r.source_record_id for r in records]
     links = {
         link.source_record_id: link
@@ -101,63 +109,76 @@ def _records_apply(*, records: list[FeedRecord], batch: FeedBatch, progress) -> 
     held = {
         review.source_record_id: review
         for review in FeedReview.objects.filter(
-            batch__source=batch.source,
-            source_record_id__in=ids,
-            status__in=[FeedReview.Status.OPEN, FeedReview.Status.NOT_SURE],
+            batch__source=batch.source, source_record_id__in=ids, status__in=HELD
         )
     }
+    placed = links.keys() | held.keys()
+    unplaced = [r for r in records if r.source_record_id not in placed]
+    exact = exact_links(unplaced, using=DEFAULT_DB_ALIAS)
+    writer = RecordWriter(batch)
+    changed = [link.child_id for link in links.values()]
+    writer.load([*changed, *exact.values()])
+    placer = _Placer(batch=batch, writer=writer, exact=exact)
     counts: Counter = Counter({"records": len(records)})
     for done, record in enumerate(records, start=1):
-        counts[_record_apply(record, batch, links.get(record.source_record_id), held)] += 1
+        link = links.get(record.source_record_id)
+        review = held.get(record.source_record_id)
+        if link is not None:
+            counts[_link_follow(record, link, writer)] += 1
+        elif review is not None:
+            review.record, review.row_hash, review.batch = (
+                _stored(record),
+                record.record_hash,
+                batch,
+            )
+            review.save(update_fields=["record", "row_hash", "batch"])
+            counts["held"] += 1
+        else:
+            counts[placer.place(record)] += 1
         if progress and (done % 1000 == 0 or done == len(records)):
             progress(done, len(records))
+    writer.flush()
     return counts
 
 
-def _record_apply(record: FeedRecord, batch: FeedBatch, link, held) -> str:
-    """Apply one record; return what happened to it (the count it adds to)."""
-    digest = record.record_hash
-    if link is not None:
-        if link.row_hash == digest:
-            return "unchanged"
-        child_update(child=link.child, record=record, batch=batch)
-        FeedLink.objects.filter(pk=link.pk).update(row_hash=digest, batch=batch)
-        return "updated"
-    review = held.get(record.source_record_id)
-    if review is not None:
-        review.record, review.row_hash, review.batch = _stored(record), digest, batch
-        review.save(update_fields=["record", "row_hash", "batch"])
-        return "held"
-    first = record.first
-    placement = record_place(
-        family_name=first["family_name"],
-        given_name=first["given_name"],
-        date_of_birth=first.date_of_birth,
-        gender=first.gender,
-        postcode=first["postcode"],
-        using=DEFAULT_DB_ALIAS,
-    )
-    if placement.decision == "review":
-        _review_hold(record=record, batch=batch, placement=placement)
-        return "held"
-    if placement.decision == "link":
-        child = Child.objects.get(public_id=placement.child)
-        child_update(child=child, record=record, batch=batch)
-        method, outcome = FeedLink.Method.MATCHED, "linked"
-    else:
-        child = child_create(record=record, batch=batch)
-        method, outcome = FeedLink.Method.CREATED, "created"
-    record_link(record=record, child=child, batch=batch, method=method)
-    return outcome
+def _link_follow(record: FeedRecord, link: FeedLink, writer: RecordWriter) -> str:
+    if link.row_hash == record.record_hash:
+        return "unchanged"
+    writer.update(writer.child(link.child_id), record)
+    writer.link(record, writer.child(link.child_id), link.method)
+    return "updated"
 
 
-def record_link(*, record: FeedRecord, child: Child, batch: FeedBatch, method: str) -> None:
-    """Remember which child the source's record is, so its next rows follow the link."""
-    FeedLink.objects.update_or_create(
-        source=batch.source,
-        source_record_id=record.source_record_id,
-        defaults={"child": child, "method": method, "batch": batch, "row_hash": record.record_hash},
-    )
+class _Placer:
+    """Places records no link covers: exact agreements, then the matcher."""
+
+    def __init__(self, *, batch: FeedBatch, writer: RecordWriter, exact: dict[str, int]):
+        self.batch, self.writer, self.exact = batch, writer, exact
+        self.new: dict[tuple, Child] = {}
+
+    def place(self, record: FeedRecord) -> str:
+        child_id = self.exact.get(record.source_record_id)
+        if child_id is not None:
+            return self._link(record, self.writer.child(child_id))
+        first = record.first
+        placement = record_place(first, using=DEFAULT_DB_ALIAS)
+        if placement.decision == "review":
+            _review_hold(record=record, batch=self.batch, placement=placement)
+            return "held"
+        if placement.decision == "link":
+            child_id = Child.objects.values_list("pk", flat=True).get(public_id=placement.child)
+            return self._link(record, self.writer.child(child_id))
+        key = (name_key(first["family_name"]), name_key(first["given_name"]), first.date_of_birth)
+        if key in self.new:
+            return self._link(record, self.new[key])
+        self.new[key] = child = self.writer.create(record)
+        self.writer.link(record, child, FeedLink.Method.CREATED)
+        return "created"
+
+    def _link(self, record: FeedRecord, child: Child) -> str:
+        self.writer.update(child, record, identity=False)
+        self.writer.link(record, child, FeedLink.Method.MATCHED)
+        return "linked"
 
 
 def _review_hold(*, record: FeedRecord, batch: FeedBatch, placement: Placement) -> None:
@@ -214,13 +235,16 @@ def review_settle(*, review: FeedReview, child: Child | None, decided_by, today:
         source=review.batch.source,
         today=today,
     )
+    writer = RecordWriter(review.batch)
     if child is None:
-        child = child_create(record=record, batch=review.batch)
+        child = writer.create(record)
         review.status = FeedReview.Status.CREATED
     else:
-        child_update(child=child, record=record, batch=review.batch)
+        child = writer.child(child.pk)
+        writer.update(child, record)
         review.status = FeedReview.Status.LINKED
-    record_link(record=record, child=child, batch=review.batch, method=FeedLink.Method.REVIEWED)
+    writer.link(record, child, FeedLink.Method.REVIEWED)
+    writer.flush()
     review.child, review.decided_by, review.decided_at = child, decided_by, timezone.now()
     review.save(update_fields=["status", "child", "decided_by", "decided_at"])
     return child

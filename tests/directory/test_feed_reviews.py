@@ -1,5 +1,7 @@
 """The review queue: a data manager of the authority places the records a feed could not."""
 
+from datetime import date
+
 import pytest
 from django.urls import reverse
 
@@ -8,24 +10,18 @@ from audit.models import AccessEvent
 from directory.models import Child, FeedLink, FeedReview, Organisation
 
 from ..factories import ChildFactory, OrganisationFactory, UserFactory
-from .test_feeds import feed_bytes, row, run
+from .test_feeds import UNSURE, feed_bytes, row, run
 
 pytestmark = pytest.mark.usefixtures("clock")
 
 
 @pytest.fixture
 def held(world, tmp_path):
-    """A record that could be Maya (same names but the given name, date of birth, postcode)."""
-    unsure = row(
-        world,
-        source_record_id="UPN-7",
-        family_name="Thompson",
-        given_name="Grace",
-        date_of_birth="2015-03-27",
-        sex="F",
-        postcode="LS1 4AP",
-        address_line_1="9 Park Row",
-    )
+    """A record that could be Maya (her names, her date of birth two digits out), or Maia
+    Thompson of Kent (born a digit away from the record's date)."""
+    world.kent_child.given_name, world.kent_child.date_of_birth = "Maia", date(2016, 8, 21)
+    world.kent_child.save()
+    unsure = row(world, source_record_id="UPN-7", **UNSURE)
     run(tmp_path, feed_bytes(unsure))
     return FeedReview.objects.get()
 
@@ -51,7 +47,8 @@ def test_it_lists_the_held_record_for_the_authoritys_data_manager(held, leeds_ma
     page = as_user(leeds_manager).get(reverse("feed_reviews:queue"))
 
     assert page.status_code == 200
-    assert "Grace Thompson" in page.content.decode()
+    assert "Maya Thompson" in page.content.decode()
+    assert "born 27 August 2016" in page.content.decode()
 
 
 def test_it_shows_the_record_beside_the_child_offered_with_the_evidence(
@@ -61,7 +58,7 @@ def test_it_shows_the_record_beside_the_child_offered_with_the_evidence(
 
     assert "9 Park Row" in page  # the record sent
     assert "Maya" in page and "1 High Street" in page  # the child held, in full
-    assert "Given name differs" in page
+    assert "Date of birth differs by two digits" in page
     event = AccessEvent.objects.get(
         action=AccessEvent.Action.FEED_REVIEW_VIEW, criteria__review=held.pk
     )
@@ -88,11 +85,12 @@ def test_linking_applies_the_record_to_the_child_and_its_next_rows_follow(
     ).exists()
 
 
-def test_a_new_child_decision_adds_the_child(held, leeds_manager, as_user):
+def test_a_new_child_decision_adds_the_child(held, leeds_manager, as_user, world):
     as_user(leeds_manager).post(item_url(held), {"decision": "new"})
 
-    assert Child.objects.filter(given_name="Grace", family_name="Thompson").exists()
-    assert FeedLink.objects.get(source_record_id="UPN-7").child.given_name == "Grace"
+    created = FeedLink.objects.get(source_record_id="UPN-7").child
+    assert created not in (world.maya, world.kent_child)
+    assert created.date_of_birth == date(2016, 8, 27)
 
 
 def test_not_sure_keeps_it_in_the_queue_marked(held, leeds_manager, as_user):
@@ -102,7 +100,7 @@ def test_not_sure_keeps_it_in_the_queue_marked(held, leeds_manager, as_user):
     held.refresh_from_db()
     assert held.status == FeedReview.Status.NOT_SURE
     assert "Second opinion asked" in client.get(reverse("feed_reviews:queue")).content.decode()
-    assert not Child.objects.filter(given_name="Grace").exists()
+    assert not Child.objects.filter(date_of_birth=date(2016, 8, 27)).exists()
 
 
 def test_it_will_not_link_to_a_child_it_did_not_offer(held, leeds_manager, as_user, world):
@@ -125,7 +123,7 @@ def test_nobody_else_sees_or_decides_it(held, world, kent_manager, as_user, who,
     assert client.get(item_url(held)).status_code == 404
     assert client.post(item_url(held), {"decision": "new"}).status_code == 404
     queue = client.get(reverse("feed_reviews:queue"))
-    assert queue.status_code == 404 or "Grace" not in queue.content.decode()
+    assert queue.status_code == 404 or "27 August 2016" not in queue.content.decode()
     held.refresh_from_db()
     assert held.status == FeedReview.Status.OPEN
 
@@ -137,5 +135,5 @@ def test_a_child_living_elsewhere_shows_only_what_the_match_compared(
 
     page = as_user(leeds_manager).get(item_url(held)).content.decode()
 
-    assert "Oliver" in page and "Kent" in page
+    assert "Maia" in page and "Kent" in page
     assert "ME14 1XX" not in page and "Maidstone" not in page

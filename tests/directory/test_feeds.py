@@ -257,15 +257,100 @@ def test_a_twin_we_do_not_hold_becomes_a_new_child(world, tmp_path):
     assert world.maya.given_name == "Maya"
 
 
-def test_an_uncertain_record_is_held_for_the_authority_and_not_applied(world, tmp_path):
-    unsure = row(
+# Maya's names and postcode, another address, her date of birth two digits out: her, or a
+# sister of the same name? Nobody can tell from the data.
+UNSURE = {
+    "family_name": "Thompson",
+    "given_name": "Maya",
+    "date_of_birth": "2016-08-27",
+    "sex": "F",
+    "postcode": "LS1 4AP",
+    "address_line_1": "9 Park Row",
+}
+
+
+def test_a_same_sex_twin_we_do_not_hold_becomes_a_new_child(world, tmp_path):
+    twin = row(
         world,
+        source_record_id="UPN-G",
         family_name="Thompson",
         given_name="Grace",
         date_of_birth="2015-03-27",
         sex="F",
         postcode="LS1 4AP",
     )
+
+    run(tmp_path, feed_bytes(twin))
+
+    assert Child.objects.filter(family_name="Thompson", given_name="Grace").exists()
+
+
+def test_a_matched_record_does_not_overwrite_the_name_it_mistyped(world, tmp_path):
+    typo = row(
+        world,
+        family_name="Thomspon",
+        given_name="Maya",
+        date_of_birth="2015-03-27",
+        sex="F",
+        postcode="LS1 4AP",
+    )
+
+    run(tmp_path, feed_bytes(typo))
+
+    world.maya.refresh_from_db()
+    assert (world.maya.family_name, world.maya.former_names) == ("Thompson", [])
+
+
+def test_a_record_giving_the_held_name_as_former_renames_the_child(world, tmp_path):
+    renamed = row(
+        world,
+        family_name="Okoro",
+        former_family_name="Thompson",
+        given_name="Maya",
+        date_of_birth="2015-03-27",
+        sex="F",
+        postcode="LS1 4AP",
+    )
+
+    run(tmp_path, feed_bytes(renamed))
+
+    world.maya.refresh_from_db()
+    assert (world.maya.family_name, world.maya.former_names) == ("Okoro", ["Thompson"])
+    assert FeedLink.objects.get().child == world.maya
+
+
+def test_a_shielded_child_renamed_and_moved_is_held_not_created(world, tmp_path):
+    kent = OrganisationFactory(kind=Organisation.Kind.SCHOOL, local_authority=world.kent)
+    shielded = ChildFactory(
+        given_name="Josh",
+        family_name="Mannland",
+        date_of_birth=date(2021, 2, 28),
+        gender="male",
+        local_authority=world.kent,
+        shielded=True,
+    )
+    hidden = row(
+        world,
+        source_record_id="K-9",
+        family_name="Baxter",
+        given_name="Josh",
+        date_of_birth="2021-02-28",
+        sex="M",
+        postcode="LS6 2AB",
+        organisation_code=kent.code,
+    )
+
+    run(tmp_path, feed_bytes(hidden))
+
+    assert not Child.objects.filter(family_name="Baxter").exists()
+    review = FeedReview.objects.get()
+    assert review.reason == FeedReview.Reason.SHIELDED
+    assert review.local_authority == world.kent
+    assert [c["child"] for c in review.candidates] == [shielded.public_id]
+
+
+def test_an_uncertain_record_is_held_for_the_authority_and_not_applied(world, tmp_path):
+    unsure = row(world, **UNSURE)
 
     output = run(tmp_path, feed_bytes(unsure))
 
@@ -273,18 +358,11 @@ def test_an_uncertain_record_is_held_for_the_authority_and_not_applied(world, tm
     review = FeedReview.objects.get()
     assert review.local_authority == world.leeds
     assert review.candidates[0]["child"] == world.maya.public_id
-    assert not Child.objects.filter(given_name="Grace").exists()
+    assert not Child.objects.filter(date_of_birth=date(2016, 8, 27)).exists()
 
 
 def test_a_held_record_sent_again_updates_the_held_copy(world, tmp_path):
-    unsure = row(
-        world,
-        family_name="Thompson",
-        given_name="Grace",
-        date_of_birth="2015-03-27",
-        sex="F",
-        postcode="LS1 4AP",
-    )
+    unsure = row(world, **UNSURE)
     run(tmp_path, feed_bytes(unsure))
     run(tmp_path, feed_bytes({**unsure, "carer_1_phone": "07700 900999"}), name="next.csv")
 
