@@ -41,7 +41,6 @@ class FeedUploadForm(forms.Form):
     source = forms.ChoiceField(
         label="Which feed is it?",
         choices=FeedSource.choices,
-        widget=forms.RadioSelect,
         error_messages={"required": "Select which feed the file comes from"},
     )
     file = forms.FileField(
