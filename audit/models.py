@@ -67,6 +67,9 @@ class AccessEvent(models.Model):
         FEED_IMPORTED = "feed_imported", "Feed imported"
         FEED_REVIEW_VIEW = "feed_review_view", "Feed record compared with children"
         FEED_REVIEW_DECIDED = "feed_review_decided", "Feed record placed by a data manager"
+        CHILD_MERGE_VIEW = "merge_view", "Two records compared for a merge"
+        CHILD_MERGED = "child_merged", "Two records merged"
+        CHILD_UNMERGED = "child_unmerged", "Merge undone"
 
     class Outcome(models.TextChoices):
         SHOWN = "shown", "Data shown"

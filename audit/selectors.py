@@ -35,14 +35,15 @@ def access_event_list_for_team(*, member_ids: list[int], limit: int = 200) -> Qu
 
 
 def access_events_about_child(
-    *, public_id: str, limit: int, leave_out_organisations: QuerySet | None = None
+    *, public_ids: list[str], limit: int, leave_out_organisations: QuerySet | None = None
 ) -> list[AccessEvent]:
     """Every event in which something about the child was shown to someone: events naming the
     child (record views, grants, reviews) and searches whose results included them, oldest
-    first, except those by ``leave_out_organisations`` (a query of organisation ids). Served
-    by the (child_public_id, occurred_at) and result_ids indexes."""
+    first, except those by ``leave_out_organisations`` (a query of organisation ids).
+    ``public_ids``: the child's id and those of records merged into it. Served by the
+    (child_public_id, occurred_at) and result_ids indexes."""
     events = AccessEvent.objects.filter(
-        Q(child_public_id=public_id) | Q(result_ids__contains=[public_id])
+        Q(child_public_id__in=public_ids) | Q(result_ids__overlap=public_ids)
     ).exclude(outcome__in=NOTHING_SHOWN)
     if leave_out_organisations is not None:
         events = events.exclude(organisation_id__in=leave_out_organisations)

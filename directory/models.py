@@ -113,6 +113,8 @@ class Child(models.Model):
     class Status(models.TextChoices):
         ACTIVE = "active", "Active"
         ARCHIVED = "archived", "Archived"
+        # Found to be the same child as another record and merged into it (ChildMerge).
+        MERGED = "merged", "Merged into another record"
 
     # Unique through Meta.constraints, not unique=True, which would add a second, LIKE-pattern
     # index nobody queries (569 MB at 12 million children).
@@ -553,3 +555,39 @@ class FeedUpload(models.Model):
     @property
     def finished(self) -> bool:
         return self.status not in (self.Status.QUEUED, self.Status.RUNNING)
+
+
+class ChildMerge(models.Model):
+    """Two records found to be one child: ``merged`` retired into ``kept``, reversibly.
+
+    Rule (identity): a merge moves the retired record's involvements, carers and feed links
+    to the kept one and remembers exactly which, so that an unmerge puts back what was moved
+    and nothing else. ``moved`` holds their ids, the former names the merge added, and
+    whether the kept record's shield came from the merge.
+    """
+
+    kept = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="+")
+    merged = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField()
+    merged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    merged_at = models.DateTimeField()
+    moved = models.JSONField(default=dict)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undo_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-merged_at"]
+        constraints = [
+            # A record is merged into one other at a time.
+            models.UniqueConstraint(
+                name="childmerge_merged_once", fields=["merged"], condition=Q(undone_at=None)
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Merge {self.pk}"

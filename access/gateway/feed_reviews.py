@@ -205,20 +205,30 @@ def _candidates(review: FeedReview, user: User) -> list[CandidateView]:
         if child is None:
             continue
         full = manages_shielding(user=user, local_authority_id=child.local_authority_id)
+        details, services, carers = candidate_details(child, full=full)
         views.append(
             CandidateView(
                 public_id=child.public_id,
                 weight=offered["weight"],
                 agreed=offered["agreed"],
                 differs=offered["differs"],
-                details=_details(child, full=full),
+                details=details,
                 full=full,
                 shielded=child.shielded,
-                services=_services(child) if full else [],
-                carers=[_carer_line(c) for c in child.carers.all()] if full else [],
+                services=services,
+                carers=carers,
             )
         )
     return views
+
+
+def candidate_details(child: Child, *, full: bool) -> tuple[list, list[str], list[str]]:
+    """What a data manager comparing records sees of ``child``: its details (label, value),
+    and, when ``full``, who works with it and its carers."""
+    if not full:
+        return _details(child, full=False), [], []
+    carers = [_carer_line(c) for c in child.carers.all()]
+    return _details(child, full=True), _services(child), carers
 
 
 def _details(child: Child, *, full: bool) -> list[tuple[str, str]]:

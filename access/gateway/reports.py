@@ -33,6 +33,7 @@ from directory.models import Child, Organisation
 
 from .errors import ChildNotFound, SearchRefused
 from .gate import ensure_may_read
+from .merges import merged_public_ids
 
 WHO_VIEWED = "who_viewed_report"
 PURPOSE = "subject_access_request"
@@ -129,7 +130,7 @@ def _report(child: Child, disclosure_reason: str, now: datetime) -> ChildViewers
     ).values("pk")
     # Left out in the query, before the cap: the count, the cap and its notice hint at nothing.
     events = access_events_about_child(
-        public_id=child.public_id,
+        public_ids=[child.public_id, *merged_public_ids(child.public_id)],
         limit=LINE_LIMIT + 1,
         leave_out_organisations=None if disclosure_reason else confidential_services,
     )
