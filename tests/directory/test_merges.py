@@ -84,8 +84,15 @@ def test_the_retired_record_is_found_by_nobody(world, duplicate, manager, as_use
 def test_a_feed_record_linked_to_the_retired_record_follows_the_merge(
     world, duplicate, manager, as_user, tmp_path
 ):
-    run(tmp_path, feed_bytes(row(world, family_name="Tompson", given_name="Maya",
-                                 date_of_birth="2015-03-27", sex="F", postcode="LS1 4AP")))  # fmt: skip
+    gp_record = row(
+        world,
+        family_name="Tompson",
+        given_name="Maya",
+        date_of_birth="2015-03-27",
+        sex="F",
+        postcode="LS1 4AP",
+    )
+    run(tmp_path, feed_bytes(gp_record))
     assert FeedLink.objects.get().child == duplicate
 
     merge(as_user(manager), world.maya, duplicate)
