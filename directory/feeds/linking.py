@@ -12,14 +12,14 @@ adjust the weight here (``_extra``):
 - **review** in between, by the data managers of the authority the best candidate lives in.
 
 Same household is not same child: an address or carer in common counts only when the given
-name agrees too (then a mistyped date of birth is a slip, not a sibling); a given name that
-differs outright, with no nickname or sound in common, counts against (an unheld twin
-shares everything else).
+name agrees too, exactly or as a nickname (then a mistyped date of birth is a slip, not a
+sibling, and a new family name a change of name); a given name that differs outright, with
+no nickname or sound in common, counts against (an unheld twin shares everything else).
 
 Rule (shielding): a record that could be a shielded child never becomes a visible
 duplicate. When the matcher returns a shielded candidate at all (its possible-match band,
 wider than ``NEW_MARGIN``), or, before a new child is created, a shielded child has the
-record's given name and date of birth (or one slip from them) under any family name, the
+record's given name (or its sound), date of birth and sex under any family name, the
 record is linked to that child only if it is the clear best; otherwise it goes to the
 shielding authority's review queue, and is never created as a new child nor linked to
 another child.
@@ -37,7 +37,6 @@ from access.gateway.matcher import (
     MatchQuery,
     candidates_rank,
     candidates_score,
-    dates_near,
     query_best_weight,
     query_keys_lookup,
 )
@@ -53,12 +52,12 @@ SEX_DIFFERS = -6.0
 # Postcode: agreement is strong evidence (siblings share it too, but they differ in given
 # name and date of birth); a difference says little (families move).
 POSTCODE_AGREES = 3.0
-# Address line or carer in common, with the given name agreeing: the same household's child
-# of that name.
-HOUSEHOLD_AGREES = 6.0
+# Address line or carer in common, with the given name agreeing exactly (or as a nickname):
+# the same household's child of that name, whatever the family name says (children are
+# renamed) - but not a sound-alike, which may be a twin (Ella and Ellie).
+HOUSEHOLD_AGREES = {1: 10.0, 2: 6.0}
 # A given name that differs outright (matcher level 6): another child of the family.
 GIVEN_DIFFERS = -6.0
-GIVEN_AGREES = (1, 2, 3)
 GIVEN_OTHER = 6
 CANDIDATES = 5
 _ACTIVE = ('"directory_child".status = %s', ["active"])
@@ -141,8 +140,9 @@ def _best_of(first: list[Candidate], second: list[Candidate]) -> list[Candidate]
 
 
 def _weighed(found: list[Candidate], row, *, using: str) -> list[Weighed]:
-    households = _households([c.row["public_id"] for c in found if c.levels[1] in GIVEN_AGREES],
-                             using=using)  # fmt: skip
+    households = _households(
+        [c.row["public_id"] for c in found if c.levels[1] in HOUSEHOLD_AGREES], using=using
+    )
     weighed = [
         Weighed(c, c.score + _extra(c, row, households.get(c.row["public_id"]))) for c in found
     ]
@@ -165,7 +165,7 @@ def _extra(candidate: Candidate, row, household: tuple[str, list[str]] | None) -
         same_address = bool(row["address_line_1"]) and address == row["address_line_1"].lower()
         same_carer = bool(row["carer_1_name"]) and row["carer_1_name"].lower() in carers
         if same_address or same_carer:
-            weight += HOUSEHOLD_AGREES
+            weight += HOUSEHOLD_AGREES[candidate.levels[1]]
     return weight
 
 
@@ -187,28 +187,38 @@ def _households(public_ids: list[str], *, using: str) -> dict[str, tuple[str, li
 
 
 def _shielded_alike(query: MatchQuery, row, *, using: str) -> tuple[Weighed, ...]:
-    """Shielded children with the record's given name (or one like it) born on its date of
-    birth (or one slip from it), under any family name: a shielded child who has moved and
-    taken a new name is found by nothing else, and must not come back as a visible new
-    child. Read through the ``child_shielded_dob`` index (shielded children only)."""
+    """Shielded children with the record's given name (or its sound) and date of birth (or
+    day and month swapped), of a sex that does not differ, under any family name: a shielded
+    child who has moved and taken a new name is found by nothing else, and must not come
+    back as a visible new child. Narrow on purpose: at national scale (tens of thousands of
+    shielded children) a wider net would send a new child in twenty to review. Read through
+    the ``child_shielded_dob`` index (shielded children only)."""
+    dates = [row.date_of_birth]
+    if row.date_of_birth.day <= 12:
+        swapped = _swapped(row.date_of_birth)
+        dates += [swapped] if swapped else []
     with connections[using].cursor() as cursor:
         cursor.execute(
             """
             SELECT public_id FROM directory_child
             WHERE shielded AND status = 'active' AND date_of_birth = ANY(%s::date[])
-              AND (given_key = cp_name_key(%s)
-                   OR dmetaphone(given_key) = dmetaphone(cp_name_key(%s))
-                   OR levenshtein_less_equal(given_key, cp_name_key(%s), 2) <= 2)
+              AND dmetaphone(given_key) = dmetaphone(cp_name_key(%s))
+              AND (%s = 'not_known' OR gender IN ('not_known', %s))
             LIMIT %s
             """,
-            [[row.date_of_birth, *dates_near(row.date_of_birth)]]
-            + [query.given_name] * 3
-            + [CANDIDATES],
+            [dates, query.given_name, row.gender, row.gender, CANDIDATES],
         )
         ids = [public_id for (public_id,) in cursor.fetchall()]
     return tuple(
         Weighed(c, c.score) for c in candidates_score(query=query, public_ids=ids, using=using)
     )
+
+
+def _swapped(value):
+    try:
+        return value.replace(month=value.day, day=value.month)
+    except ValueError:
+        return None
 
 
 def exact_links(records, *, using: str) -> dict[str, int]:

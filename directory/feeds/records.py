@@ -82,7 +82,9 @@ class RecordWriter:
         self._people(child, record)
         return child
 
-    def update(self, child: Child, record: FeedRecord, *, identity: bool = True) -> None:
+    def update(
+        self, child: Child, record: FeedRecord, *, identity: bool = True, alias: bool = False
+    ) -> None:
         """Bring ``child`` up to date with ``record``.
 
         ``identity=False`` (a record the matcher linked, whose names or date of birth may
@@ -91,9 +93,11 @@ class RecordWriter:
         when the record gives the held family name as its former one (a real change).
         A family name that changes is kept among the former names, so a search by the old
         one still finds the child; an address is taken whole (all four fields) when any
-        part of it is sent, so an old second line never survives a move.
+        part of it is sent, so an old second line never survives a move. ``alias``: the
+        record's family name is another name of the child's (the matcher linked it on
+        everything else), kept among the former names and aliases so a search finds it.
         """
-        if self._details(child, record, identity=identity):
+        if self._details(child, record, identity=identity, alias=alias):
             self.dirty["child"][id(child)] = child
         self._people(child, record)
 
@@ -101,7 +105,9 @@ class RecordWriter:
         """Remember which child the source's record is, so its next rows follow the link."""
         self.links.append((record, child, method))
 
-    def _details(self, child: Child, record: FeedRecord, *, identity: bool = True) -> bool:
+    def _details(
+        self, child: Child, record: FeedRecord, *, identity: bool = True, alias: bool = False
+    ) -> bool:
         values = record.first.values
         changed: list[str] = []
 
@@ -124,6 +130,8 @@ class RecordWriter:
         if child.pk and before != child.family_name:
             self._former_add(child, before, changed)
         self._former_add(child, values["former_family_name"], changed)
+        if alias:
+            self._former_add(child, values["family_name"], changed)
         if identity or child.pk is None:
             put("date_of_birth", record.first.date_of_birth)
         if record.first.gender != "not_known" and (identity or child.gender == "not_known"):

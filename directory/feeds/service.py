@@ -32,6 +32,9 @@ from .schema import RowError
 
 Progress = Callable[[int, int], None]
 HELD = (FeedReview.Status.OPEN, FeedReview.Status.NOT_SURE)
+# The matcher's family-name level "differs" (match_model.FAMILY_LEVELS): a record linked on
+# everything else carries another name of the child's.
+FAMILY_DIFFERS = 7
 
 
 @dataclass
@@ -82,6 +85,8 @@ def feed_import(
             source=source, sha256=read.sha256, filename=filename, imported_by=user,
             status=FeedBatch.Status.APPLIED, rows=read.rows,
         )  # fmt: skip
+        if progress:
+            progress(0, len(read.records))  # checked: the page can say how many there are
         counts = _records_apply(records=read.records, batch=batch, progress=progress)
         batch.counts = dict(counts)
         batch.save(update_fields=["counts"])
@@ -167,7 +172,8 @@ class _Placer:
             return "held"
         if placement.decision == "link":
             child_id = Child.objects.values_list("pk", flat=True).get(public_id=placement.child)
-            return self._link(record, self.writer.child(child_id))
+            renamed = placement.candidates[0].candidate.levels[0] == FAMILY_DIFFERS
+            return self._link(record, self.writer.child(child_id), alias=renamed)
         key = (name_key(first["family_name"]), name_key(first["given_name"]), first.date_of_birth)
         if key in self.new:
             return self._link(record, self.new[key])
@@ -175,8 +181,8 @@ class _Placer:
         self.writer.link(record, child, FeedLink.Method.CREATED)
         return "created"
 
-    def _link(self, record: FeedRecord, child: Child) -> str:
-        self.writer.update(child, record, identity=False)
+    def _link(self, record: FeedRecord, child: Child, alias: bool = False) -> str:
+        self.writer.update(child, record, identity=False, alias=alias)
         self.writer.link(record, child, FeedLink.Method.MATCHED)
         return "linked"
 

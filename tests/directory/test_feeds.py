@@ -319,6 +319,24 @@ def test_a_record_giving_the_held_name_as_former_renames_the_child(world, tmp_pa
     assert FeedLink.objects.get().child == world.maya
 
 
+def test_a_child_renamed_at_the_same_home_is_linked_and_found_by_both_names(world, tmp_path):
+    renamed = row(
+        world,
+        family_name="Okoro",
+        given_name="Maya",
+        date_of_birth="2015-03-27",
+        sex="F",
+        postcode="LS1 4AP",
+        address_line_1="1 High Street",
+    )
+
+    output = run(tmp_path, feed_bytes(renamed))
+
+    assert "linked 1" in output
+    world.maya.refresh_from_db()
+    assert (world.maya.family_name, world.maya.former_names) == ("Thompson", ["Okoro"])
+
+
 def test_a_shielded_child_renamed_and_moved_is_held_not_created(world, tmp_path):
     kent = OrganisationFactory(kind=Organisation.Kind.SCHOOL, local_authority=world.kent)
     shielded = ChildFactory(
