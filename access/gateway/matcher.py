@@ -422,6 +422,7 @@ def candidates_rank(
     using: str,
     keys: QueryKeys | None = None,
     model: MatchModel | None = None,
+    wide: bool = False,
 ) -> list[Candidate]:
     """Candidates for ``query`` among the children that satisfy ``condition`` (SQL on the
     unaliased ``directory_child`` row, with its parameters), best first, at most ``limit``,
@@ -430,7 +431,8 @@ def candidates_rank(
     Blocking is progressive: the narrow blocks first (the family name nearly right); only
     when they find no strong match are the wide ones added (a close given name with any
     family name, or with any date), so that the common search, with the details right,
-    pays for the narrow blocks alone.
+    pays for the narrow blocks alone. ``wide``: add them whatever the narrow ones found
+    (the feeds do, when what the matcher found does not settle a record).
     """
     model = model or match_model_current(using)
     keys = keys or query_keys_lookup(query, using=using)
@@ -438,8 +440,10 @@ def candidates_rank(
         return []
     weights = _weights(model, keys.family)
     best = _best_weight(query, weights)
-    ranked = _ranked(query, keys, weights, best, condition, limit, using, wide=False)
-    if (not ranked or not ranked[0].strong) and has_wide_blocks(query):
+    ranked = (
+        [] if wide else _ranked(query, keys, weights, best, condition, limit, using, wide=False)
+    )
+    if (wide or not ranked or not ranked[0].strong) and has_wide_blocks(query):
         ranked = _ranked(query, keys, weights, best, condition, limit, using, wide=True)
     return ranked
 

@@ -27,6 +27,7 @@ another child.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from django.db import connections
@@ -40,6 +41,7 @@ from access.gateway.matcher import (
     query_best_weight,
     query_keys_lookup,
 )
+from directory.normalise import name_key
 
 # Thresholds in bits below the weight of a perfect agreement (family + given + date of
 # birth: about 30 bits for a name of average frequency). One slip in one field costs 4-10.
@@ -91,7 +93,20 @@ class Placement:
 
 
 def record_place(row, *, using: str) -> Placement:
-    """Decide where one incoming record (its first row) goes; see the module's rules."""
+    """Decide where one incoming record (its first row) goes; see the module's rules.
+
+    The matcher's blocking is progressive (wide blocks only when the narrow ones find no
+    strong match); a record it does not settle as a link is looked at again with every
+    block, so that a child renamed at home is not missed because a namesake of the new
+    name was born near the same day.
+    """
+    placement = _place(row, using=using, wide=False)
+    if placement.decision != "link":
+        placement = _place(row, using=using, wide=True)
+    return placement
+
+
+def _place(row, *, using: str, wide: bool) -> Placement:
     query = MatchQuery(
         family_name=row["family_name"],
         given_name=row["given_name"],
@@ -101,12 +116,14 @@ def record_place(row, *, using: str) -> Placement:
     keys = query_keys_lookup(query, using=using)
     best = query_best_weight(query, keys=keys, model=model)
     found = candidates_rank(
-        query=query, condition=_ACTIVE, limit=CANDIDATES, using=using, keys=keys, model=model
-    )
+        query=query, condition=_ACTIVE, limit=CANDIDATES, using=using, keys=keys, model=model,
+        wide=wide,
+    )  # fmt: skip
     if row["former_family_name"]:
         former = MatchQuery(row["former_family_name"], query.given_name, query.date_of_birth)
         found = _best_of(found, candidates_rank(
-            query=former, condition=_ACTIVE, limit=CANDIDATES, using=using, model=model
+            query=former, condition=_ACTIVE, limit=CANDIDATES, using=using, model=model,
+            wide=wide,
         ))  # fmt: skip
     weighed = _weighed(found, row, using=using)
     near = tuple(w for w in weighed if w.weight >= best - NEW_MARGIN)
@@ -140,16 +157,35 @@ def _best_of(first: list[Candidate], second: list[Candidate]) -> list[Candidate]
 
 
 def _weighed(found: list[Candidate], row, *, using: str) -> list[Weighed]:
+    given = [_given_level(c, row) for c in found]
     households = _households(
-        [c.row["public_id"] for c in found if c.levels[1] in HOUSEHOLD_AGREES], using=using
-    )
+        [c.row["public_id"] for c, level in zip(found, given, strict=True)
+         if level in HOUSEHOLD_AGREES],
+        using=using,
+    )  # fmt: skip
     weighed = [
-        Weighed(c, c.score + _extra(c, row, households.get(c.row["public_id"]))) for c in found
+        Weighed(c, c.score + _extra(c, row, level, households.get(c.row["public_id"])))
+        for c, level in zip(found, given, strict=True)
     ]
     return sorted(weighed, key=lambda w: -w.weight)
 
 
-def _extra(candidate: Candidate, row, household: tuple[str, list[str]] | None) -> float:
+def _given_level(candidate: Candidate, row) -> int:
+    """The matcher's given-name level, except that one part of a double given name (Paul
+    for Sean-Paul, Katie-Louise for Louise) counts as a short form, not a different name."""
+    level = candidate.levels[1]
+    if level == GIVEN_OTHER:
+        typed, held = _parts(row["given_name"]), _parts(candidate.row["given_name"])
+        if len(typed | held) > 1 and (typed <= held or held <= typed):
+            return 2
+    return level
+
+
+def _parts(name: str) -> set[str]:
+    return {name_key(part) for part in re.split(r"[\s-]+", name) if name_key(part)}
+
+
+def _extra(candidate: Candidate, row, given_level: int, household) -> float:
     """What the feed's sex, postcode, address and carer add to the matcher's weight."""
     seen = candidate.row
     weight = 0.0
@@ -158,14 +194,14 @@ def _extra(candidate: Candidate, row, household: tuple[str, list[str]] | None) -
         weight += SEX_DIFFERS
     if row["postcode"] and seen["postcode"] == row["postcode"]:
         weight += POSTCODE_AGREES
-    if candidate.levels[1] == GIVEN_OTHER:
+    if given_level == GIVEN_OTHER:
         weight += GIVEN_DIFFERS
     if household is not None:
         address, carers = household
         same_address = bool(row["address_line_1"]) and address == row["address_line_1"].lower()
         same_carer = bool(row["carer_1_name"]) and row["carer_1_name"].lower() in carers
         if same_address or same_carer:
-            weight += HOUSEHOLD_AGREES[candidate.levels[1]]
+            weight += HOUSEHOLD_AGREES[given_level]
     return weight
 
 

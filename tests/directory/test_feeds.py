@@ -337,6 +337,25 @@ def test_a_child_renamed_at_the_same_home_is_linked_and_found_by_both_names(worl
     assert (world.maya.family_name, world.maya.former_names) == ("Thompson", ["Okoro"])
 
 
+def test_one_part_of_a_double_given_name_at_the_same_home_is_the_same_child(world, tmp_path):
+    world.maya.given_name = "Maya-Rose"
+    world.maya.save()
+    short = row(
+        world,
+        family_name="Thompson",
+        given_name="Rose",
+        date_of_birth="2015-03-27",
+        sex="F",
+        postcode="LS1 4AP",
+        address_line_1="1 High Street",
+    )
+
+    output = run(tmp_path, feed_bytes(short))
+
+    assert "linked 1" in output
+    assert FeedLink.objects.get().child == world.maya
+
+
 def test_a_shielded_child_renamed_and_moved_is_held_not_created(world, tmp_path):
     kent = OrganisationFactory(kind=Organisation.Kind.SCHOOL, local_authority=world.kent)
     shielded = ChildFactory(
