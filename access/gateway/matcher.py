@@ -423,6 +423,7 @@ def candidates_rank(
     keys: QueryKeys | None = None,
     model: MatchModel | None = None,
     wide: bool = False,
+    below_best: float | None = None,
 ) -> list[Candidate]:
     """Candidates for ``query`` among the children that satisfy ``condition`` (SQL on the
     unaliased ``directory_child`` row, with its parameters), best first, at most ``limit``,
@@ -432,7 +433,9 @@ def candidates_rank(
     when they find no strong match are the wide ones added (a close given name with any
     family name, or with any date), so that the common search, with the details right,
     pays for the narrow blocks alone. ``wide``: add them whatever the narrow ones found
-    (the feeds do, when what the matcher found does not settle a record).
+    (the feeds do, when what the matcher found does not settle a record). ``below_best``:
+    keep candidates down to this many bits below a perfect agreement, in place of the
+    page's possible-match band (the feeds weigh evidence the matcher does not see).
     """
     model = model or match_model_current(using)
     keys = keys or query_keys_lookup(query, using=using)
@@ -440,11 +443,16 @@ def candidates_rank(
         return []
     weights = _weights(model, keys.family)
     best = _best_weight(query, weights)
-    ranked = (
-        [] if wide else _ranked(query, keys, weights, best, condition, limit, using, wide=False)
-    )
+    floor = None if below_best is None else best - below_best
+    ranked = []
+    if not wide:
+        ranked = _ranked(
+            query, keys, weights, best, condition, limit, using, wide=False, floor=floor
+        )
     if (wide or not ranked or not ranked[0].strong) and has_wide_blocks(query):
-        ranked = _ranked(query, keys, weights, best, condition, limit, using, wide=True)
+        ranked = _ranked(
+            query, keys, weights, best, condition, limit, using, wide=True, floor=floor
+        )
     return ranked
 
 
@@ -495,10 +503,17 @@ def _ranked(
     ]
 
 
-def query_best_weight(query: MatchQuery, *, keys: QueryKeys, model: MatchModel) -> float:
+def query_best_weight(
+    query: MatchQuery, *, keys: QueryKeys, model: MatchModel, term_frequency: bool = True
+) -> float:
     """What a candidate agreeing exactly on every detail of ``query`` would weigh: the
-    yardstick that the search's bands and the feed's link thresholds are measured from."""
-    return _best_weight(query, _weights(model, keys.family))
+    yardstick that the search's bands and the feed's link thresholds are measured from.
+    ``term_frequency=False``: with the family name weighed at its average, so that a
+    rare name typed does not raise the bar for a candidate whose family name differs."""
+    weights = _weights(model, keys.family)
+    if not term_frequency:
+        weights[0][1] = model.family[1]
+    return _best_weight(query, weights)
 
 
 def candidates_score(

@@ -62,6 +62,10 @@ HOUSEHOLD_AGREES = {1: 10.0, 2: 6.0}
 GIVEN_DIFFERS = -6.0
 GIVEN_OTHER = 6
 CANDIDATES = 5
+# How far below a perfect agreement the matcher's candidates are read: what the feed's own
+# evidence can add (postcode and household) beyond NEW_MARGIN, so that a child it would
+# bring within reach is a candidate.
+REACH = NEW_MARGIN + POSTCODE_AGREES + max(HOUSEHOLD_AGREES.values())
 _ACTIVE = ('"directory_child".status = %s', ["active"])
 
 
@@ -114,16 +118,18 @@ def _place(row, *, using: str, wide: bool) -> Placement:
     )
     model = match_model_current(using)
     keys = query_keys_lookup(query, using=using)
-    best = query_best_weight(query, keys=keys, model=model)
+    # Measured from an average family name: a rare name agreeing counts for more (the
+    # candidates' weights keep the term frequency), but does not raise the bar.
+    best = query_best_weight(query, keys=keys, model=model, term_frequency=False)
     found = candidates_rank(
         query=query, condition=_ACTIVE, limit=CANDIDATES, using=using, keys=keys, model=model,
-        wide=wide,
+        wide=wide, below_best=REACH,
     )  # fmt: skip
     if row["former_family_name"]:
         former = MatchQuery(row["former_family_name"], query.given_name, query.date_of_birth)
         found = _best_of(found, candidates_rank(
             query=former, condition=_ACTIVE, limit=CANDIDATES, using=using, model=model,
-            wide=wide,
+            wide=wide, below_best=REACH,
         ))  # fmt: skip
     weighed = _weighed(found, row, using=using)
     near = tuple(w for w in weighed if w.weight >= best - NEW_MARGIN)
