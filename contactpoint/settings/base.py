@@ -277,6 +277,11 @@ LOOKUP_RATE_WINDOW_SECONDS = env.int("LOOKUP_RATE_WINDOW_SECONDS", default=15 * 
 FEED_UPLOAD_MAX_BYTES = env.int("FEED_UPLOAD_MAX_BYTES", default=200 * 1024 * 1024)
 if FEED_UPLOAD_MAX_BYTES <= 0:
     raise ImproperlyConfigured("FEED_UPLOAD_MAX_BYTES must be a positive number of bytes.")
+# Connections that place a feed's records through the matcher at once (one core each, in
+# PostgreSQL): the records the bulk passes leave (directory/feeds/placing.py).
+FEED_LINK_WORKERS = env.int("FEED_LINK_WORKERS", default=2)
+if FEED_LINK_WORKERS < 1:
+    raise ImproperlyConfigured("FEED_LINK_WORKERS must be 1 or more.")
 
 # --- Security headers ---------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -61,6 +61,8 @@ HOUSEHOLD_AGREES = {1: 10.0, 2: 6.0}
 # A given name that differs outright (matcher level 6): another child of the family.
 GIVEN_DIFFERS = -6.0
 GIVEN_OTHER = 6
+# The matcher's family-name level "differs" (match_model.FAMILY_LEVELS).
+FAMILY_DIFFERS = 7
 CANDIDATES = 5
 # How far below a perfect agreement the matcher's candidates are read: what the feed's own
 # evidence can add (postcode and household) beyond NEW_MARGIN, so that a child it would
@@ -75,6 +77,9 @@ class Weighed:
 
     candidate: Candidate
     weight: float
+    # Bits short of a perfect agreement (see ``_place``); 0 for a shielded child found by
+    # ``_shielded_alike`` (it is held whatever its weight).
+    shortfall: float = 0.0
 
     @property
     def public_id(self) -> str:
@@ -118,21 +123,25 @@ def _place(row, *, using: str, wide: bool) -> Placement:
     )
     model = match_model_current(using)
     keys = query_keys_lookup(query, using=using)
-    # Measured from an average family name: a rare name agreeing counts for more (the
-    # candidates' weights keep the term frequency), but does not raise the bar.
-    best = query_best_weight(query, keys=keys, model=model, term_frequency=False)
+    # A perfect agreement, with the family name weighed by how common it is, and at its
+    # average: a candidate whose family name agrees is measured from the first (a common
+    # name agreeing proves less), one whose family name differs from the second (a rare
+    # name typed, which that candidate does not carry, must not raise its bar).
+    bar = query_best_weight(query, keys=keys, model=model)
+    bar_other = query_best_weight(query, keys=keys, model=model, term_frequency=False)
+    reach = REACH + max(0.0, bar - bar_other)
     found = candidates_rank(
         query=query, condition=_ACTIVE, limit=CANDIDATES, using=using, keys=keys, model=model,
-        wide=wide, below_best=REACH,
+        wide=wide, below_best=reach,
     )  # fmt: skip
     if row["former_family_name"]:
         former = MatchQuery(row["former_family_name"], query.given_name, query.date_of_birth)
         found = _best_of(found, candidates_rank(
             query=former, condition=_ACTIVE, limit=CANDIDATES, using=using, model=model,
-            wide=wide, below_best=REACH,
+            wide=wide, below_best=reach,
         ))  # fmt: skip
-    weighed = _weighed(found, row, using=using)
-    near = tuple(w for w in weighed if w.weight >= best - NEW_MARGIN)
+    weighed = _weighed(found, row, bars=(bar, bar_other), using=using)
+    near = tuple(w for w in weighed if w.shortfall <= NEW_MARGIN)
     # Any shielded candidate the matcher returns at all (its possible-match band, wider
     # than NEW_MARGIN) keeps the record from becoming a new child: a duplicate of a
     # shielded child would be visible, and would say where the child now lives.
@@ -140,16 +149,16 @@ def _place(row, *, using: str, wide: bool) -> Placement:
     if not near and not shielded:
         shielded = _shielded_alike(query, row, using=using)
         if not shielded:
-            return Placement("new", best=best)
+            return Placement("new", best=bar)
     top = near[0] if near else None
-    runner_up = near[1].weight if len(near) > 1 else float("-inf")
-    clear = top and top.weight >= best - LINK_MARGIN and top.weight - runner_up >= LINK_GAP
+    runner_up = near[1].shortfall if len(near) > 1 else float("inf")
+    clear = top and top.shortfall <= LINK_MARGIN and runner_up - top.shortfall >= LINK_GAP
     # A shielded child's update wrongly linked to another child would put where the
     # shielded child lives on a visible record: with one near, only that child is linked.
     if clear and (top.shielded or not shielded):
         return Placement("link", child=top.public_id, shielded=top.shielded, candidates=near)
     held = near + tuple(w for w in shielded if w not in near)
-    return Placement("review", shielded=bool(shielded), candidates=held, best=best)
+    return Placement("review", shielded=bool(shielded), candidates=held, best=bar)
 
 
 def _best_of(first: list[Candidate], second: list[Candidate]) -> list[Candidate]:
@@ -162,18 +171,22 @@ def _best_of(first: list[Candidate], second: list[Candidate]) -> list[Candidate]
     return sorted(best.values(), key=lambda c: -c.score)
 
 
-def _weighed(found: list[Candidate], row, *, using: str) -> list[Weighed]:
+def _weighed(found: list[Candidate], row, *, bars: tuple[float, float], using: str):
+    """The candidates with the feed's evidence added, nearest a perfect agreement first."""
     given = [_given_level(c, row) for c in found]
     households = _households(
         [c.row["public_id"] for c, level in zip(found, given, strict=True)
          if level in HOUSEHOLD_AGREES],
         using=using,
     )  # fmt: skip
-    weighed = [
-        Weighed(c, c.score + _extra(c, row, level, households.get(c.row["public_id"])))
-        for c, level in zip(found, given, strict=True)
-    ]
-    return sorted(weighed, key=lambda w: -w.weight)
+    weighed = []
+    for candidate, level in zip(found, given, strict=True):
+        weight = candidate.score + _extra(
+            candidate, row, level, households.get(candidate.row["public_id"])
+        )
+        bar = bars[1] if candidate.levels[0] == FAMILY_DIFFERS else bars[0]
+        weighed.append(Weighed(candidate, weight, shortfall=bar - weight))
+    return sorted(weighed, key=lambda w: w.shortfall)
 
 
 def _given_level(candidate: Candidate, row) -> int:

@@ -305,4 +305,6 @@ def _save_all(model, objects: Iterable, fields: Iterable[str]) -> None:
     existing = [o for o in objects if o.pk is not None]
     model.objects.bulk_create(new, batch_size=2000)
     if existing:
-        model.objects.bulk_update(existing, list(fields), batch_size=2000)
+        # Small batches: bulk_update writes a CASE per field over the batch's ids, which
+        # PostgreSQL evaluates per row (quadratic in the batch size).
+        model.objects.bulk_update(existing, list(fields), batch_size=200)

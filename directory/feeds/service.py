@@ -25,16 +25,14 @@ from audit.writer import Actor, access_event_record
 from directory.models import Child, FeedBatch, FeedLink, FeedReview
 from directory.normalise import name_key
 
-from .linking import Placement, exact_links, record_place
+from .linking import FAMILY_DIFFERS, Placement, exact_links
+from .placing import placements_find
 from .reader import FeedRecord, feed_read, record_from_stored
 from .records import RecordWriter
 from .schema import RowError
 
 Progress = Callable[[int, int], None]
 HELD = (FeedReview.Status.OPEN, FeedReview.Status.NOT_SURE)
-# The matcher's family-name level "differs" (match_model.FAMILY_LEVELS): a record linked on
-# everything else carries another name of the child's.
-FAMILY_DIFFERS = 7
 
 
 @dataclass
@@ -120,10 +118,14 @@ def _records_apply(*, records: list[FeedRecord], batch: FeedBatch, progress) -> 
     placed = links.keys() | held.keys()
     unplaced = [r for r in records if r.source_record_id not in placed]
     exact = exact_links(unplaced, using=DEFAULT_DB_ALIAS)
+    placements = placements_find([r for r in unplaced if r.source_record_id not in exact])
+    matched = _child_ids([p.child for p in placements.values() if p.decision == "link"])
     writer = RecordWriter(batch)
     changed = [link.child_id for link in links.values()]
-    writer.load([*changed, *exact.values()])
-    placer = _Placer(batch=batch, writer=writer, exact=exact)
+    writer.load([*changed, *exact.values(), *matched.values()])
+    placer = _Placer(
+        batch=batch, writer=writer, exact=exact, placements=placements, matched=matched
+    )
     counts: Counter = Counter({"records": len(records)})
     for done, record in enumerate(records, start=1):
         link = links.get(record.source_record_id)
@@ -146,6 +148,11 @@ def _records_apply(*, records: list[FeedRecord], batch: FeedBatch, progress) -> 
     return counts
 
 
+def _child_ids(public_ids: list[str]) -> dict[str, int]:
+    found = Child.objects.filter(public_id__in=public_ids).values_list("public_id", "pk")
+    return dict(found)
+
+
 def _link_follow(record: FeedRecord, link: FeedLink, writer: RecordWriter) -> str:
     if link.row_hash == record.record_hash:
         return "unchanged"
@@ -157,8 +164,9 @@ def _link_follow(record: FeedRecord, link: FeedLink, writer: RecordWriter) -> st
 class _Placer:
     """Places records no link covers: exact agreements, then the matcher."""
 
-    def __init__(self, *, batch: FeedBatch, writer: RecordWriter, exact: dict[str, int]):
-        self.batch, self.writer, self.exact = batch, writer, exact
+    def __init__(self, *, batch, writer: RecordWriter, exact, placements, matched) -> None:
+        self.batch, self.writer, self.exact, self.placements = batch, writer, exact, placements
+        self.matched = matched
         self.new: dict[tuple, Child] = {}
 
     def place(self, record: FeedRecord) -> str:
@@ -166,12 +174,12 @@ class _Placer:
         if child_id is not None:
             return self._link(record, self.writer.child(child_id))
         first = record.first
-        placement = record_place(first, using=DEFAULT_DB_ALIAS)
+        placement = self.placements[record.source_record_id]
         if placement.decision == "review":
             _review_hold(record=record, batch=self.batch, placement=placement)
             return "held"
         if placement.decision == "link":
-            child_id = Child.objects.values_list("pk", flat=True).get(public_id=placement.child)
+            child_id = self.matched[placement.child]
             renamed = placement.candidates[0].candidate.levels[0] == FAMILY_DIFFERS
             return self._link(record, self.writer.child(child_id), alias=renamed)
         key = (name_key(first["family_name"]), name_key(first["given_name"]), first.date_of_birth)
