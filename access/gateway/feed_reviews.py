@@ -26,11 +26,12 @@ from access.models import User, vetting_problems
 from audit.models import AccessEvent
 from audit.writer import Actor, access_event_record
 from directory.feeds.service import review_settle
-from directory.models import Child, FeedReview, Organisation
+from directory.models import Child, FeedReview, Involvement, Organisation
 
 from .shielding import manages_shielding
 
 OPEN = (FeedReview.Status.OPEN, FeedReview.Status.NOT_SURE)
+SEX_SHOWN = {"female": "Female", "f": "Female", "male": "Male", "m": "Male", "other": "Other"}
 QUEUE_LIMIT = 200
 
 
@@ -175,7 +176,7 @@ def _incoming(review: FeedReview) -> Incoming:
         ("Family name", first["family_name"]),
         ("Former family name", first["former_family_name"]),
         ("Date of birth", born),
-        ("Sex", first["sex"] or "Not known"),
+        ("Sex", SEX_SHOWN.get(first["sex"].lower(), "Not known")),
         ("Address", ", ".join(first[k] for k in address if first[k])),
         ("Carer", carer),
     ]
@@ -185,12 +186,17 @@ def _incoming(review: FeedReview) -> Incoming:
         )
     )
     services = [
-        f"{names.get(r['organisation_code'], r['organisation_code'])} ({r['service_role']})"
+        f"{names.get(r['organisation_code'], r['organisation_code'])} "
+        f"({_role_label(r['service_role'])})"
         + (f", {r['practitioner_name']}" if r["practitioner_name"] else "")
         for r in rows
     ]
     name = f"{first['given_name']} {first['family_name']}"
     return Incoming(review=review, name=name, born=born, details=details, services=services)
+
+
+def _role_label(role: str) -> str:
+    return Involvement.Role(role).label if role in Involvement.Role.values else role
 
 
 def _candidates(review: FeedReview, user: User) -> list[CandidateView]:

@@ -227,8 +227,13 @@ def _review_hold(*, record: FeedRecord, batch: FeedBatch, placement: Placement) 
 
 
 def _stored(record: FeedRecord) -> dict:
-    """The record as the review queue keeps it: each row's values and line number."""
-    return {"rows": [{"number": row.number, **row.values} for row in record.rows]}
+    """The record as the review queue keeps it: each row's values (the role as applied,
+    the sending source's default for an empty one) and line number."""
+    return {
+        "rows": [
+            {"number": row.number, **row.values, "service_role": row.role} for row in record.rows
+        ]
+    }
 
 
 def error_report_csv(errors: list[RowError]) -> str:
