@@ -65,6 +65,9 @@ HOUSEHOLD_AGREES = {1: 10.0, 2: 6.0}
 # A given name that differs outright (matcher level 6): another child of the family.
 GIVEN_DIFFERS = -6.0
 GIVEN_OTHER = 6
+# Only the initial in common, though a whole name was typed: twins are often given names
+# with the same initial (Ava and Aadhya), so this too counts as another child.
+GIVEN_INITIAL = 5
 # The matcher's family-name level "differs" (match_model.FAMILY_LEVELS).
 FAMILY_DIFFERS = 7
 CANDIDATES = 5
@@ -217,7 +220,9 @@ def _extra(candidate: Candidate, row, given_level: int, household) -> float:
         weight += SEX_DIFFERS
     if row["postcode"] and seen["postcode"] == row["postcode"]:
         weight += POSTCODE_AGREES
-    if given_level == GIVEN_OTHER:
+    if given_level == GIVEN_OTHER or (
+        given_level == GIVEN_INITIAL and len(name_key(row["given_name"])) > 2
+    ):
         weight += GIVEN_DIFFERS
     if household is not None:
         address, carers = household
