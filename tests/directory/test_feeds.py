@@ -478,3 +478,27 @@ def test_the_record_page_says_which_feed_each_detail_came_from(world, tmp_path, 
     assert page.status_code == 200
     assert text.count("From: School census, 13 January 2027") == 3  # address, carer, school
     assert "Name and date of birth from: School census, 13 January 2027" in text
+
+
+@pytest.mark.parametrize(
+    ("source", "kind", "role", "expected_role"),
+    [
+        ("gp_registrations", Organisation.Kind.GP_PRACTICE, "", "gp"),
+        ("gp_registrations", Organisation.Kind.HEALTH_SERVICE, "health_visitor", "health_visitor"),
+        ("la_social_care", Organisation.Kind.LA_CHILDRENS_SERVICES, "", "social_worker"),
+        ("la_social_care", Organisation.Kind.YOUTH_OFFENDING, "youth_offending", "youth_offending"),
+    ],
+)
+def test_each_source_brings_its_own_services(world, tmp_path, source, kind, role, expected_role):
+    sender = OrganisationFactory(kind=kind, local_authority=world.leeds)
+    record = row(world, organisation_code=sender.code, service_role=role)
+
+    run(tmp_path, feed_bytes(record), source=source)
+
+    involvement = Child.objects.get(family_name="Okafor").involvements.get()
+    assert (involvement.organisation, involvement.role) == (sender, expected_role)
+
+
+def test_a_school_may_not_send_gp_registrations(world, tmp_path):
+    with pytest.raises(CommandError):
+        run(tmp_path, feed_bytes(row(world)), source="gp_registrations")
