@@ -244,11 +244,13 @@ class AccessRequest(models.Model):
     justification = models.TextField()
     criteria = models.JSONField(default=dict, blank=True)
     offered_ids = ArrayField(models.CharField(max_length=32), default=list, blank=True)
+    # SET_NULL: when a child's record is destroyed at the end of retention, the request
+    # stays (who asked, when, why) without pointing at anyone (directory/retention.py).
     child = models.ForeignKey(
         "directory.Child",
         null=True,
         blank=True,
-        on_delete=models.PROTECT,
+        on_delete=models.SET_NULL,
         related_name="access_requests",
     )
     status = models.CharField(max_length=20, choices=Status.choices)
@@ -358,8 +360,13 @@ class ShieldChange(models.Model):
         APPROVED = "approved", "Approved and applied"
         DECLINED = "declined", "Declined"
 
+    # Null once the child's record is destroyed at the end of retention (the change, who
+    # asked and who decided stay on record).
     child = models.ForeignKey(
-        "directory.Child", on_delete=models.PROTECT, related_name="shield_changes"
+        "directory.Child",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="shield_changes",
     )
     kind = models.CharField(max_length=8, choices=Kind.choices)
     status = models.CharField(max_length=10, choices=Status.choices)

@@ -70,6 +70,10 @@ class AccessEvent(models.Model):
         CHILD_MERGE_VIEW = "merge_view", "Two records compared for a merge"
         CHILD_MERGED = "child_merged", "Two records merged"
         CHILD_UNMERGED = "child_unmerged", "Merge undone"
+        # Retention (directory/retention.py, access/gateway/legal_holds.py)
+        RETENTION_APPLIED = "retention_applied", "Records archived and destroyed"
+        LEGAL_HOLD_SET = "legal_hold_set", "Legal hold placed"
+        LEGAL_HOLD_LIFTED = "legal_hold_lifted", "Legal hold lifted"
 
     class Outcome(models.TextChoices):
         SHOWN = "shown", "Data shown"

@@ -146,6 +146,15 @@ class Child(models.Model):
     shielded = models.BooleanField(
         default=False, help_text="At risk if located: only name, gender, date of birth and ID show."
     )
+    # Retention (directory/retention.py): archived at 18, or at 25 where consent to keep the
+    # record longer is recorded; destroyed six years after archiving unless a legal hold
+    # stops the clock. db_default: bulk writers name their columns and leave these out.
+    retention_consent = models.BooleanField(
+        default=False, db_default=False, help_text="Consent recorded to keep the record to 25."
+    )
+    archived_on = models.DateField(null=True, blank=True)
+    legal_hold = models.BooleanField(default=False, db_default=False)
+    legal_hold_reason = models.TextField(blank=True, default="", db_default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # Where each detail came from: field name -> id of the FeedBatch that last set it. A

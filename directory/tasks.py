@@ -32,3 +32,15 @@ def feed_upload_import_task(self, upload_id: int) -> str:
         return feed_upload_run(upload_id=upload_id)
     except DatabaseError as error:
         raise self.retry(exc=error) from error
+
+
+@shared_task(bind=True, max_retries=3, retry_backoff=True)
+def retention_apply_task(self) -> dict:
+    """Archive and destroy as of today (idempotent: a second run the same day finds nothing)."""
+    from directory.retention import retention_apply
+
+    try:
+        result = retention_apply(today=timezone.localdate())
+    except DatabaseError as error:
+        raise self.retry(exc=error) from error
+    return {"archived": result.archived, "destroyed": result.destroyed}

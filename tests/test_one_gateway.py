@@ -21,6 +21,7 @@ ALLOWED = {
     "directory/demo": "writes the demo world; reads nothing back",
     "directory/feeds": "applies feeds: writes children, linked by the matcher; shows nothing",
     "directory/management/commands/seed_demo.py": "writes the demo world",
+    "directory/retention.py": "archives and destroys records by date; shows nothing",
     "bench": "benchmarks build synthetic worlds and time the gateway",
 }
 

@@ -6,17 +6,19 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from audit.models import AccessEvent
 from audit.writer import Actor, access_event_record
 from directory.models import Carer, Child, FeedBatch, Involvement
+from directory.retention import destroy_on
 
 from .errors import ChildNotFound
 from .gate import ensure_may_read
 from .replica import child_read
 from .scope import child_scope_q, visible_involvements_q
-from .shielding import ShieldStatus, shield_status_for, view_action
+from .shielding import ShieldStatus, manages_shielding, shield_status_for, view_action
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,12 @@ class ChildRecord:
     carers: list[CarerContact] = field(default_factory=list)
     services: list[ServiceContact] = field(default_factory=list)
     shield: ShieldStatus = ShieldStatus()
+    # Retention: set for an archived record (seen by its authority's data managers only).
+    archived_on: date | None = None
+    destroy_on: date | None = None
+    legal_hold: bool = False
+    legal_hold_reason: str = ""
+    manages: bool = False
 
     @property
     def full_name(self) -> str:
@@ -113,8 +121,8 @@ def child_get_for_user(
             child = (
                 Child.objects.filter(
                     child_scope_q(user=user, now=now, today=today),
+                    record_status_q(user),
                     public_id=public_id,
-                    status=Child.Status.ACTIVE,
                 )
                 .select_related("local_authority")
                 .first()
@@ -137,6 +145,21 @@ def child_get_for_user(
     return record
 
 
+def record_status_q(user) -> Q:
+    """Rule (retention): active records for everyone in scope; archived ones for the data
+    managers of the child's own authority only (they answer for the record until it is
+    destroyed); merged ones for nobody."""
+    active = Q(status=Child.Status.ACTIVE)
+    organisation = user.organisation
+    if organisation is not None and manages_shielding(
+        user=user, local_authority_id=organisation.local_authority_id
+    ):
+        return active | Q(
+            status=Child.Status.ARCHIVED, local_authority_id=organisation.local_authority_id
+        )
+    return active
+
+
 def _record(
     child: Child, *, organisation, today: date, shield: ShieldStatus | None = None
 ) -> ChildRecord:
@@ -151,6 +174,11 @@ def _record(
         shielded=child.shielded,
         local_authority=child.local_authority.name,
         shield=shield,
+        archived_on=child.archived_on,
+        destroy_on=destroy_on(child.archived_on) if child.archived_on else None,
+        legal_hold=child.legal_hold,
+        legal_hold_reason=child.legal_hold_reason,
+        manages=shield.manages,
     )
     if child.shielded and not shield.revealed_by:
         # Rule (shielding): only name, gender, date of birth and ID; no address, carers or

@@ -267,6 +267,11 @@ CELERY_BEAT_SCHEDULE["estimate-match-weights"] = {
     "schedule": timedelta(hours=24),
     "options": {"expires": 6 * 3600},
 }
+CELERY_BEAT_SCHEDULE["apply-retention"] = {
+    "task": "directory.tasks.retention_apply_task",
+    "schedule": timedelta(hours=24),
+    "options": {"expires": 6 * 3600},
+}
 # Searches and record views together, per user, per window (no bulk export).
 LOOKUP_RATE_LIMIT = env.int("LOOKUP_RATE_LIMIT", default=120)
 LOOKUP_RATE_WINDOW_SECONDS = env.int("LOOKUP_RATE_WINDOW_SECONDS", default=15 * 60)

@@ -1,0 +1,42 @@
+"""The legal-hold form on a record page: thin; the rule lives in
+``access.gateway.legal_holds``."""
+
+from django import forms
+from django.db import DatabaseError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from access.gateway import ChildNotFound
+from access.gateway.legal_holds import LegalHoldRefused, legal_hold_change
+from audit.writer import Actor
+
+from .views import audit_unavailable, not_found
+
+
+class LegalHoldForm(forms.Form):
+    hold = forms.BooleanField(required=False)
+    reason = forms.CharField(max_length=1000, required=False)
+
+
+@require_POST
+def legal_hold(request: HttpRequest, public_id: str) -> HttpResponse:
+    form = LegalHoldForm(request.POST)
+    form.is_valid()
+    try:
+        legal_hold_change(
+            user=request.user,
+            public_id=public_id,
+            hold=form.cleaned_data.get("hold", False),
+            reason=form.cleaned_data.get("reason", ""),
+            actor=Actor.from_request(request),
+        )
+    except ChildNotFound:
+        return not_found(request, None)
+    except LegalHoldRefused as refusal:
+        context = {"reasons": refusal.reasons, "public_id": public_id[:32]}
+        return render(request, "directory/legal_hold_refused.html", context, status=400)
+    except DatabaseError:
+        return audit_unavailable(request)
+    return redirect(reverse("directory:record", args=[public_id]))
