@@ -8,16 +8,32 @@ and the form is JSON with sorted keys, no whitespace and ASCII escapes, timestam
 microseconds. Adding a column to ``AccessEvent`` does not change old leaves; including it in
 the encoding would need a new ``LEAF_VERSION``.
 
+Two versions, chosen by the row's ``leaf_version`` (docs/audit.md has the same, for outside
+parties):
+
+- **1** (every event written before migration 0013): the 15 ``EVENT_FIELDS`` and ``"v": 1``.
+- **2** (every event written since): the same without ``criteria`` and ``reason``, which are
+  personal data, and with ``"personal_digest"``: the lowercase hex of SHA-256(``personal_salt``
+  ‖ ``personal_bytes(criteria, reason)``), the salt being 32 random bytes of the event's own,
+  and ``"v": 2``. Rule (retention): forgetting an event empties its criteria and reason and
+  deletes its salt; its leaf does not change, and without the salt its digest cannot be
+  checked against guesses (a date of birth and a postcode are few enough to try them all).
+  While the salt is kept, the stored criteria and reason must still hash to the digest
+  (``personal_data_problem``), so changing them is detected as before.
+
 No Django here: ``verify_head`` and outside parties use it as it is.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
-LEAF_VERSION = 1
+# The version the writer gives new events; sealing and verifying read each row's own.
+LEAF_VERSION = 2
 
 # The order of columns the sealer and verifier select; the JSON itself is key-sorted.
 EVENT_FIELDS = (
@@ -38,6 +54,12 @@ EVENT_FIELDS = (
     "user_agent",
 )
 
+# Fields that version 2 leaves out of the leaf, committing to them through the digest.
+PERSONAL_FIELDS = ("criteria", "reason")
+
+# What the sealer and verifier read of each row: the leaf's fields, then how to encode them.
+ROW_FIELDS = (*EVENT_FIELDS, "leaf_version", "personal_salt", "personal_digest")
+
 # How each field is read from PostgreSQL so that its text form never depends on the session:
 # criteria as jsonb text (parsed below), the address without a netmask.
 SELECT_COLUMNS = ", ".join(
@@ -45,7 +67,7 @@ SELECT_COLUMNS = ", ".join(
         "criteria": "criteria::text",
         "ip_address": "host(ip_address)",
     }.get(name, name)
-    for name in EVENT_FIELDS
+    for name in ROW_FIELDS
 )
 
 
@@ -60,11 +82,63 @@ def timestamp_text(moment: datetime) -> str:
 
 
 def event_bytes(row: Sequence) -> bytes:
-    """Encode one row, its values in ``EVENT_FIELDS`` order as ``SELECT_COLUMNS`` reads them."""
-    record = dict(zip(EVENT_FIELDS, row, strict=True))
+    """Encode one row, its values in ``ROW_FIELDS`` order as ``SELECT_COLUMNS`` reads them, by
+    its own leaf version. A row of the 15 ``EVENT_FIELDS`` alone is read as version 1, as
+    rows were before version 2, so that scripts written for version 1 keep working."""
+    record = _record(row)
+    version = record.pop("leaf_version")
+    record.pop("personal_salt")
+    digest = record.pop("personal_digest")
+    if version == 1:
+        record["v"] = 1
+    elif version == 2:
+        for name in PERSONAL_FIELDS:
+            del record[name]
+        record["personal_digest"] = None if digest is None else bytes(digest).hex()
+        record["v"] = 2
+    else:
+        raise ValueError(f"event {record['id']}: unknown leaf version {version!r}")
+    return _ENCODER.encode(record).encode()
+
+
+def personal_bytes(criteria: dict[str, Any], reason: str) -> bytes:
+    """The canonical bytes of an event's personal data: the JSON object
+    ``{"criteria": …, "reason": …}``, encoded like a leaf (sorted keys, no whitespace, ASCII
+    escapes)."""
+    return _ENCODER.encode({"criteria": criteria, "reason": reason}).encode()
+
+
+def personal_digest(salt: bytes, criteria: dict[str, Any], reason: str) -> bytes:
+    """SHA-256(salt ‖ personal bytes): what a version 2 leaf seals instead of the data."""
+    return hashlib.sha256(bytes(salt) + personal_bytes(criteria, reason)).digest()
+
+
+def personal_data_problem(row: Sequence) -> str | None:
+    """Why a version 2 row's criteria and reason are not what its leaf committed to (None for
+    version 1 rows, whose leaf holds them itself). With the salt kept, they must hash to the
+    sealed digest; forgotten (no salt), they must be empty."""
+    record = _record(row)
+    if record["leaf_version"] != 2:
+        return None
+    salt, digest = record["personal_salt"], record["personal_digest"]
+    if salt is None:
+        if record["criteria"] or record["reason"]:
+            return "has lost its salt but still holds personal data"
+        return None
+    if digest is None or personal_digest(salt, record["criteria"], record["reason"]) != bytes(
+        digest
+    ):
+        return "has changed since it was sealed"
+    return None
+
+
+def _record(row: Sequence) -> dict[str, Any]:
+    """A row as a dict with JSON-ready values (a bare version 1 row gains its version)."""
+    if len(row) == len(EVENT_FIELDS):
+        row = (*row, 1, None, None)
+    record = dict(zip(ROW_FIELDS, row, strict=True))
     record["occurred_at"] = timestamp_text(record["occurred_at"])
     criteria = record["criteria"]
     record["criteria"] = json.loads(criteria) if isinstance(criteria, str) else criteria
     record["result_ids"] = list(record["result_ids"] or [])
-    record["v"] = LEAF_VERSION
-    return _ENCODER.encode(record).encode()
+    return record

@@ -96,6 +96,13 @@ class AccessEvent(models.Model):
     reason = models.CharField(max_length=300, blank=True)
     ip_address = models.GenericIPAddressField(null=True)
     user_agent = models.CharField(max_length=300, blank=True)
+    # Leaf version 2 (migration 0013, ``audit/canonical.py``): the leaf seals
+    # SHA-256(personal_salt ‖ criteria and reason) instead of them, so that forgetting
+    # (``audit/forgetting.py``) can empty them and delete the salt without breaking the seal.
+    # Rows written before it are version 1 and seal criteria and reason themselves.
+    leaf_version = models.SmallIntegerField(db_default=1, editable=False)
+    personal_salt = models.BinaryField(null=True)
+    personal_digest = models.BinaryField(null=True)
 
     class Meta:
         indexes = [

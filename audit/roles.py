@@ -23,6 +23,9 @@ APP_FUNCTIONS = (
     "cp_audit_seal_lock(bytea)",
     "cp_audit_head_insert(bytea, bigint, bytea, bigint, bytea, bigint, bigint, bigint, "
     "timestamptz, varchar, bytea, bytea, bytea, bytea)",
+    # Forgets the personal data of version 2 events, and nothing else (migration 0013,
+    # ``audit.forgetting``): the app role itself may still not UPDATE the log.
+    "cp_audit_forget(bigint[])",
 )
 
 

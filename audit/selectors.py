@@ -50,6 +50,17 @@ def access_events_about_child(
     return list(events.order_by("occurred_at", "id")[:limit])
 
 
+def access_event_ids_naming_children(*, public_ids: list[str]) -> list[int]:
+    """Ids of every event that names one of these children, by id or among its results, in
+    id order, whatever its outcome: what retention must forget when the children's records
+    are destroyed (rule: the log keeps no child's personal data past the record's own
+    retention). Served by the (child_public_id, occurred_at) and result_ids indexes."""
+    events = AccessEvent.objects.filter(
+        Q(child_public_id__in=public_ids) | Q(result_ids__overlap=public_ids)
+    )
+    return list(events.order_by("id").values_list("id", flat=True))
+
+
 @dataclass(frozen=True)
 class SealLag:
     """How far sealing is behind: the first event not yet in a signed head, and its age."""

@@ -9,7 +9,9 @@ a sealed event, or rewrite or drop a head, without this noticing. For each head,
    stored frontier (so the frontier and stored leaves are as signed: consistency with the
    previous head follows, since the new tree is the old frontier extended);
 4. the events in its id range, read again in id order, match its stored ids and leaves one by
-   one: this names the first event changed, removed or slipped in.
+   one: this names the first event changed, removed or slipped in. Each row is encoded by its
+   own leaf version; a version 2 row's criteria and reason, which its leaf seals only through
+   a salted digest, must still hash to that digest, or be forgotten (empty, salt deleted).
 
 Then the witness: every head it holds must be in the database, byte for byte, and the database
 may not lack a head older than the witness's newest. That catches a tail cut off, or the whole
@@ -23,7 +25,7 @@ from dataclasses import dataclass, field
 
 from django.db import connection
 
-from .canonical import event_bytes
+from .canonical import event_bytes, personal_data_problem
 from .heads import signature_problem
 from .keys import known_public_keys
 from .leaves import event_rows, unpack_hashes, unpack_ids
@@ -152,6 +154,8 @@ def _events_check(report, cursor, after: int, upto: int, expected: dict[int, byt
         seen += 1
         if leaf_hash(event_bytes(row)) != sealed:
             found.append((event_id, "has changed since it was sealed"))
+        elif problem := personal_data_problem(row):
+            found.append((event_id, problem))
     if seen < len(expected):
         present = _present_ids(cursor, after, upto)
         found += [(i, "was sealed but is missing") for i in set(expected) - present]

@@ -3,6 +3,10 @@
 Nobody creates ``AccessEvent`` rows by hand: every event goes through ``access_event_record``
 so that each carries the same facts (who, from where, when, why) and so that the log has one
 definition of what an event is. This module depends on nothing else in the project.
+
+Every event it writes is of leaf version 2 (``canonical.py``): its criteria and reason, which
+may be a child's names, date of birth and postcode, are sealed only through a salted digest,
+so that retention can later forget them (``forgetting.py``) and the seal still holds.
 """
 
 from __future__ import annotations
@@ -10,8 +14,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 from itertools import islice
 from typing import Any
 
@@ -19,9 +25,12 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection, transaction
 from django.utils import timezone
 
+from .canonical import LEAF_VERSION, personal_digest
 from .models import AccessEvent
 
 _USER_AGENT_MAX = 300
+_REASON_MAX = 300
+_SALT_BYTES = 32
 
 
 @dataclass(frozen=True)
@@ -93,6 +102,7 @@ def _event_insert(
     child_public_id: str = "",
     reason: str = "",
 ) -> AccessEvent:
+    personal = _PersonalData.of(criteria, reason)
     return AccessEvent.objects.using(using).create(
         occurred_at=timezone.now(),
         actor_id=actor.user_id,
@@ -102,13 +112,42 @@ def _event_insert(
         action=action,
         outcome=outcome,
         purpose=purpose,
-        criteria=criteria or {},
+        criteria=personal.criteria,
         result_ids=result_ids or [],
         child_public_id=child_public_id,
-        reason=reason[:300],
+        reason=personal.reason,
         ip_address=actor.ip_address,
         user_agent=actor.user_agent,
+        leaf_version=LEAF_VERSION,
+        personal_salt=personal.salt,
+        personal_digest=personal.digest,
     )
+
+
+@dataclass(frozen=True)
+class _PersonalData:
+    """An event's criteria and reason as they will be stored, with a fresh salt and the
+    digest its leaf seals."""
+
+    criteria: dict[str, Any]
+    reason: str
+    salt: bytes
+    digest: bytes
+
+    @classmethod
+    def of(cls, criteria: dict[str, Any] | None, reason: str) -> _PersonalData:
+        """The digest must be over what the verifier will read back from PostgreSQL, so the
+        criteria go through JSON first (tuples become lists, keys strings), and a number that
+        jsonb gives back as an integer (``1e+16``) becomes that integer here too."""
+        stored = json.loads(json.dumps(criteria or {}), parse_float=_number_as_stored)
+        reason = reason[:_REASON_MAX]
+        salt = secrets.token_bytes(_SALT_BYTES)
+        return cls(stored, reason, salt, personal_digest(salt, stored, reason))
+
+
+def _number_as_stored(text: str) -> float | int:
+    """jsonb keeps a number as a decimal and prints ``1e+16`` as ``10000000000000000``."""
+    return int(Decimal(text)) if "e+" in text.lower() else float(text)
 
 
 def access_event_record_now(**kwargs: Any) -> AccessEvent:
@@ -155,6 +194,9 @@ _PAST_COLUMNS = (
     "reason",
     "ip_address",
     "user_agent",
+    "leaf_version",
+    "personal_salt",
+    "personal_digest",
 )
 
 
@@ -190,6 +232,7 @@ def access_events_load_synthetic(events: Iterable[PastEvent], *, chunk: int = 20
 
 def _past_row(event: PastEvent) -> tuple:
     actor = event.actor
+    personal = _PersonalData.of(event.criteria, event.reason)
     return (
         event.occurred_at.isoformat(),
         "" if actor.user_id is None else str(actor.user_id),
@@ -199,10 +242,13 @@ def _past_row(event: PastEvent) -> tuple:
         event.action,
         event.outcome,
         event.purpose,
-        json.dumps(event.criteria or {}),
+        json.dumps(personal.criteria),
         "{" + ",".join(event.result_ids) + "}",
         event.child_public_id,
-        event.reason[:300],
+        personal.reason,
         actor.ip_address or "",
         actor.user_agent[:_USER_AGENT_MAX],
+        LEAF_VERSION,
+        "\\x" + personal.salt.hex(),
+        "\\x" + personal.digest.hex(),
     )
