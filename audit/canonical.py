@@ -35,7 +35,8 @@ from typing import Any
 # The version the writer gives new events; sealing and verifying read each row's own.
 LEAF_VERSION = 2
 
-# The order of columns the sealer and verifier select; the JSON itself is key-sorted.
+# The fields of a version 1 leaf, and the first columns the sealer and verifier select, in
+# this order; the JSON itself is key-sorted.
 EVENT_FIELDS = (
     "id",
     "occurred_at",
@@ -59,6 +60,8 @@ PERSONAL_FIELDS = ("criteria", "reason")
 
 # What the sealer and verifier read of each row: the leaf's fields, then how to encode them.
 ROW_FIELDS = (*EVENT_FIELDS, "leaf_version", "personal_salt", "personal_digest")
+_CRITERIA = EVENT_FIELDS.index("criteria")
+_REASON = EVENT_FIELDS.index("reason")
 
 # How each field is read from PostgreSQL so that its text form never depends on the session:
 # criteria as jsonb text (parsed below), the address without a netmask.
@@ -85,19 +88,19 @@ def event_bytes(row: Sequence) -> bytes:
     """Encode one row, its values in ``ROW_FIELDS`` order as ``SELECT_COLUMNS`` reads them, by
     its own leaf version. A row of the 15 ``EVENT_FIELDS`` alone is read as version 1, as
     rows were before version 2, so that scripts written for version 1 keep working."""
-    record = _record(row)
-    version = record.pop("leaf_version")
-    record.pop("personal_salt")
-    digest = record.pop("personal_digest")
+    version, _salt, digest = _version_of(row)
+    record = dict(zip(EVENT_FIELDS, row, strict=False))
+    record["occurred_at"] = timestamp_text(record["occurred_at"])
+    record["result_ids"] = list(record["result_ids"] or [])
     if version == 1:
-        record["v"] = 1
+        record["criteria"] = _criteria(record["criteria"])
     elif version == 2:
         for name in PERSONAL_FIELDS:
             del record[name]
         record["personal_digest"] = None if digest is None else bytes(digest).hex()
-        record["v"] = 2
     else:
         raise ValueError(f"event {record['id']}: unknown leaf version {version!r}")
+    record["v"] = version
     return _ENCODER.encode(record).encode()
 
 
@@ -117,28 +120,26 @@ def personal_data_problem(row: Sequence) -> str | None:
     """Why a version 2 row's criteria and reason are not what its leaf committed to (None for
     version 1 rows, whose leaf holds them itself). With the salt kept, they must hash to the
     sealed digest; forgotten (no salt), they must be empty."""
-    record = _record(row)
-    if record["leaf_version"] != 2:
+    version, salt, digest = _version_of(row)
+    if version != 2:
         return None
-    salt, digest = record["personal_salt"], record["personal_digest"]
+    criteria, reason = _criteria(row[_CRITERIA]), row[_REASON]
     if salt is None:
-        if record["criteria"] or record["reason"]:
-            return "has lost its salt but still holds personal data"
-        return None
-    if digest is None or personal_digest(salt, record["criteria"], record["reason"]) != bytes(
-        digest
-    ):
+        return "has lost its salt but still holds personal data" if criteria or reason else None
+    if digest is None or personal_digest(salt, criteria, reason) != bytes(digest):
         return "has changed since it was sealed"
     return None
 
 
-def _record(row: Sequence) -> dict[str, Any]:
-    """A row as a dict with JSON-ready values (a bare version 1 row gains its version)."""
+def _version_of(row: Sequence) -> tuple:
+    """(leaf version, salt, digest) of a row; a bare row of ``EVENT_FIELDS`` is version 1."""
     if len(row) == len(EVENT_FIELDS):
-        row = (*row, 1, None, None)
-    record = dict(zip(ROW_FIELDS, row, strict=True))
-    record["occurred_at"] = timestamp_text(record["occurred_at"])
-    criteria = record["criteria"]
-    record["criteria"] = json.loads(criteria) if isinstance(criteria, str) else criteria
-    record["result_ids"] = list(record["result_ids"] or [])
-    return record
+        return 1, None, None
+    if len(row) != len(ROW_FIELDS):
+        raise ValueError(f"a row has {len(ROW_FIELDS)} values, not {len(row)}")
+    return tuple(row[len(EVENT_FIELDS) :])
+
+
+def _criteria(value: Any) -> Any:
+    """Criteria as PostgreSQL gives them back: jsonb text, parsed."""
+    return json.loads(value) if isinstance(value, str) else value

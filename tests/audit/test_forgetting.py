@@ -173,6 +173,16 @@ def test_it_detects_changed_criteria_of_an_event_not_forgotten(db):
     ]
 
 
+@pytest.mark.parametrize("version", [1, 3])
+def test_it_detects_a_changed_leaf_version(db, version):
+    event_id = _search()
+    seal()
+    tamper("UPDATE audit_accessevent SET leaf_version = %s WHERE id = %s", [version, event_id])
+    assert [str(p) for p in audit_verify().problems] == [
+        f"event {event_id}: has changed since it was sealed"
+    ]
+
+
 def test_it_detects_a_deleted_salt_beside_kept_personal_data(db):
     event_id = _search()
     seal()
