@@ -74,6 +74,12 @@ class AccessEvent(models.Model):
         RETENTION_APPLIED = "retention_applied", "Records archived and destroyed"
         LEGAL_HOLD_SET = "legal_hold_set", "Legal hold placed"
         LEGAL_HOLD_LIFTED = "legal_hold_lifted", "Legal hold lifted"
+        # Upkeep (access/gateway/upkeep.py, corrections.py)
+        INVOLVEMENT_STARTED = "involvement_started", "Involvement recorded"
+        INVOLVEMENT_ENDED = "involvement_ended", "Involvement ended"
+        CORRECTION_REPORTED = "correction_reported", "Inaccuracy reported"
+        CORRECTION_VIEW = "correction_view", "Correction opened"
+        CORRECTION_DECIDED = "correction_decided", "Correction decided"
 
     class Outcome(models.TextChoices):
         SHOWN = "shown", "Data shown"

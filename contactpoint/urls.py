@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("access.urls_shielding")),
     path("", include("directory.urls_feeds")),
     path("", include("directory.urls_feed_reviews")),
+    path("", include("directory.urls_upkeep")),
     path("audit/", include("audit.urls")),
     path("admin/", admin.site.urls),
     path("healthz", directory_views.healthz, name="healthz"),

@@ -325,6 +325,21 @@ class Practitioner(models.Model):
         return f"{self.name} ({self.job_title})"
 
 
+# Rule (involvements): the roles each kind of organisation may hold with a child; the first
+# is its usual one (a feed's empty service_role, the record page's first choice).
+ORGANISATION_ROLES = {
+    Organisation.Kind.SCHOOL: ("school", "school_nurse"),
+    Organisation.Kind.GP_PRACTICE: ("gp",),
+    Organisation.Kind.HEALTH_SERVICE: (
+        "health_visitor", "school_nurse", "mental_health", "sexual_health", "other",
+    ),
+    Organisation.Kind.LA_CHILDRENS_SERVICES: ("social_worker", "lead_professional", "other"),
+    Organisation.Kind.YOUTH_OFFENDING: ("youth_offending",),
+    Organisation.Kind.POLICE: ("other",),
+    Organisation.Kind.VOLUNTARY: ("other",),
+}  # fmt: skip
+
+
 class Involvement(models.Model):
     """An organisation (and optionally a named practitioner) working with a child.
 
@@ -600,3 +615,43 @@ class ChildMerge(models.Model):
 
     def __str__(self) -> str:
         return f"Merge {self.pk}"
+
+
+class Correction(models.Model):
+    """Someone who can see a record says a detail is wrong; the data managers of the child's
+    authority decide. Rule (upkeep): who asked and who decided are both kept, and audited."""
+
+    class Detail(models.TextChoices):
+        ADDRESS = "address", "The child's address"
+        CARER = "carer", "A parent or carer's contact details"
+        SERVICE = "service", "A service or practitioner working with the child"
+        IDENTITY = "identity", "Name, date of birth or sex"
+        OTHER = "other", "Something else"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Waiting"
+        CORRECTED = "corrected", "Corrected"
+        UNCHANGED = "unchanged", "Not changed"
+
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="corrections")
+    local_authority = models.ForeignKey(LocalAuthority, on_delete=models.PROTECT)
+    detail = models.CharField(max_length=16, choices=Detail.choices)
+    note = models.TextField(help_text="What is wrong, and what is right if known.")
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reported_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["reported_at", "id"]
+        indexes = [models.Index(name="correction_queue", fields=["local_authority", "status"])]
+
+    def __str__(self) -> str:
+        return f"Correction {self.pk}"

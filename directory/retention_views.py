@@ -6,7 +6,7 @@ from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 
 from access.gateway import ChildNotFound
 from access.gateway.legal_holds import LegalHoldRefused, legal_hold_change
@@ -20,8 +20,11 @@ class LegalHoldForm(forms.Form):
     reason = forms.CharField(max_length=1000, required=False)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def legal_hold(request: HttpRequest, public_id: str) -> HttpResponse:
+    """The form on a page of its own (nothing of the child on it); the change on POST."""
+    if request.method == "GET":
+        return render(request, "directory/legal_hold.html", {"public_id": public_id[:32]})
     form = LegalHoldForm(request.POST)
     form.is_valid()
     try:

@@ -19,6 +19,7 @@ from .gate import ensure_may_read
 from .replica import child_read
 from .scope import child_scope_q, visible_involvements_q
 from .shielding import ShieldStatus, manages_shielding, shield_status_for, view_action
+from .upkeep import may_record_involvement, roles_for
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,9 @@ class ChildRecord:
     legal_hold: bool = False
     legal_hold_reason: str = ""
     manages: bool = False
+    # Upkeep: the roles the viewer's organisation may record with this child (empty: the
+    # forms are not offered; access/gateway/upkeep.py decides).
+    roles_to_record: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def full_name(self) -> str:
@@ -129,7 +133,7 @@ def child_get_for_user(
             )
             shield = shield_status_for(user=user, child=child) if child else None
             record = (
-                _record(child, organisation=organisation, today=today, shield=shield)
+                _record(child, user=user, organisation=organisation, today=today, shield=shield)
                 if child
                 else None
             )
@@ -161,7 +165,7 @@ def record_status_q(user) -> Q:
 
 
 def _record(
-    child: Child, *, organisation, today: date, shield: ShieldStatus | None = None
+    child: Child, *, user, organisation, today: date, shield: ShieldStatus | None = None
 ) -> ChildRecord:
     shield = shield or ShieldStatus()
     identity = dict(
@@ -199,6 +203,7 @@ def _record(
     feeds = _feeds_named(child, carers, involvements)
     return ChildRecord(
         **identity,
+        roles_to_record=roles_to_record(user=user, child=child, today=today),
         other_names=child.other_names,
         former_names=list(child.former_names),
         address=[
@@ -214,6 +219,15 @@ def _record(
         carers=[_carer(carer, feeds) for carer in carers],
         services=[_service(i, organisation=organisation, feeds=feeds) for i in involvements],
     )
+
+
+def roles_to_record(*, user, child: Child, today: date) -> list[tuple[str, str]]:
+    """The roles the viewer may record with an active child (none: no forms)."""
+    if child.status != Child.Status.ACTIVE:
+        return []
+    if not may_record_involvement(user=user, child_id=child.pk, today=today):
+        return []
+    return roles_for(user)
 
 
 def _feeds_named(child: Child, carers, involvements) -> dict[int, str]:

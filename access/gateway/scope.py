@@ -45,17 +45,29 @@ def child_scope_q(*, user, now: datetime, today: date) -> Q:
     return Q(RawSQL(condition, params, output_field=BooleanField()))  # noqa: S611 - parameters
 
 
-def child_scope_sql(*, user, now: datetime, today: date) -> tuple[str, list]:
+def child_scope_sql(*, user, now: datetime, today: date, grants: bool = True) -> tuple[str, list]:
     """``child_scope_q``'s condition as SQL text and parameters, for the gateway's queries
-    written in SQL (the matcher); the one place the scope rule is written."""
+    written in SQL (the matcher); the one place the scope rule is written. ``grants=False``:
+    the user's standing scope, through their organisation only (``standing_scope_q``)."""
     organisation: Organisation = user.organisation
-    sql = [_INVOLVED, _GRANTED]
+    sql = [_INVOLVED]
     params: list = [organisation.pk, today, today]
-    params += [user.pk, AccessRequest.Status.GRANTED.value, now, now]
+    if grants:
+        sql.append(_GRANTED)
+        params += [user.pk, AccessRequest.Status.GRANTED.value, now, now]
     if organisation.is_local_authority:
         sql.append(_RESIDENT)
         params.append(organisation.local_authority_id)
     return "(" + " OR ".join(sql) + ")", params
+
+
+def standing_scope_q(*, user, today: date) -> Q:
+    """Scope without break-glass or approved grants: the children the user's organisation
+    works with (or, for children's services, that live in its authority). What an
+    organisation may change about a child is bounded by this, so that a grant for one
+    emergency never turns into standing access (``upkeep.py``)."""
+    condition, params = child_scope_sql(user=user, now=None, today=today, grants=False)
+    return Q(RawSQL(condition, params, output_field=BooleanField()))  # noqa: S611 - parameters
 
 
 def visible_involvements_q(*, organisation: Organisation, today: date) -> Q:

@@ -215,14 +215,17 @@ def shield_lift_decide(
 
 
 def _decidable_change(*, user: User, change_id: int) -> ShieldChange | None:
+    # of=self: the child is an outer join since a destroyed record leaves the change behind.
     change = (
-        ShieldChange.objects.select_for_update()
+        ShieldChange.objects.select_for_update(of=("self",))
         .select_related("child", "requested_by")
         .filter(pk=change_id, kind=ShieldChange.Kind.LIFT)
         .first()
     )
-    if change is None or not manages_shielding(
-        user=user, local_authority_id=change.child.local_authority_id
+    if (
+        change is None
+        or change.child is None
+        or not manages_shielding(user=user, local_authority_id=change.child.local_authority_id)
     ):
         return None
     return change

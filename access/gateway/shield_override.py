@@ -99,7 +99,9 @@ def child_get_overriding_shield(
         record = None
         if shielded:
             shield = ShieldStatus(revealed_by=REVEALED_BY_OVERRIDE)
-            record = _record(child, organisation=user.organisation, today=today, shield=shield)
+            record = _record(
+                child, user=user, organisation=user.organisation, today=today, shield=shield
+            )
         event = access_event_record(
             actor=actor,
             action=OVERRIDE,

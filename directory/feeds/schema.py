@@ -15,7 +15,7 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
-from directory.models import FeedSource, Organisation
+from directory.models import ORGANISATION_ROLES, FeedSource, Organisation
 from directory.normalise import normalise_postcode
 
 # CONTRACT.md: the header row, in this order (all sources).
@@ -44,28 +44,23 @@ _PHONE = re.compile(r"^\+?[0-9 ()-]{6,30}$")
 
 @dataclass(frozen=True)
 class SourceSchema:
-    """What one kind of feed may say: whose organisations send it and which roles they
-    hold with a child (the first is the default for an empty ``service_role``)."""
+    """What one kind of feed may say: whose organisations send it. The roles a row may give
+    are its organisation's (``ORGANISATION_ROLES``; the first when ``service_role`` is
+    empty), the same rule as a practitioner recording an involvement on the record page."""
 
     source: str
     organisation_kinds: frozenset[str]
-    roles: tuple[str, ...]
 
 
 _Kind = Organisation.Kind
 SCHEMAS = {
-    FeedSource.SCHOOL_CENSUS: SourceSchema(
-        FeedSource.SCHOOL_CENSUS, frozenset({_Kind.SCHOOL}), ("school", "school_nurse")
-    ),
+    FeedSource.SCHOOL_CENSUS: SourceSchema(FeedSource.SCHOOL_CENSUS, frozenset({_Kind.SCHOOL})),
     FeedSource.GP_REGISTRATIONS: SourceSchema(
-        FeedSource.GP_REGISTRATIONS,
-        frozenset({_Kind.GP_PRACTICE, _Kind.HEALTH_SERVICE}),
-        ("gp", "health_visitor", "school_nurse", "mental_health", "sexual_health", "other"),
+        FeedSource.GP_REGISTRATIONS, frozenset({_Kind.GP_PRACTICE, _Kind.HEALTH_SERVICE})
     ),
     FeedSource.LA_SOCIAL_CARE: SourceSchema(
         FeedSource.LA_SOCIAL_CARE,
         frozenset({_Kind.LA_CHILDRENS_SERVICES, _Kind.YOUTH_OFFENDING}),
-        ("social_worker", "lead_professional", "youth_offending", "other"),
     ),
 }
 
@@ -152,14 +147,17 @@ def row_check(
     for column in ("carer_1_phone", "practitioner_phone"):
         if values[column] and not _PHONE.match(values[column]):
             wrong(column, "Not a phone number: digits, spaces, brackets, + and - only")
-    role = values["service_role"].lower() or schema.roles[0]
-    if role not in schema.roles:
-        wrong("service_role", f"This feed's roles are: {', '.join(schema.roles)}")
     organisation = organisations.get(values["organisation_code"])
+    role = values["service_role"].lower()
     if values["organisation_code"] and organisation is None:
         wrong("organisation_code", "No organisation in the directory has this code")
     elif organisation and organisation[1] not in schema.organisation_kinds:
         wrong("organisation_code", "This organisation does not send this kind of feed")
+    elif organisation:
+        roles = ORGANISATION_ROLES[organisation[1]]
+        role = role or roles[0]
+        if role not in roles:
+            wrong("service_role", f"This organisation's roles are: {', '.join(roles)}")
     if errors:
         return None, errors
     return FeedRow(
