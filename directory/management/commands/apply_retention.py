@@ -26,5 +26,7 @@ class Command(BaseCommand):
         result = retention_apply(today=day)
         self.stdout.write(
             f"Retention as of {day:%Y-%m-%d}: {result.archived} archived, "
-            f"{result.destroyed} destroyed, {result.dated} archived records dated."
+            f"{result.destroyed} destroyed, {result.dated} archived records dated; "
+            f"{result.events_forgotten} audit events forgot their criteria "
+            f"({result.events_kept_version_1} written before leaf version 2 keep them)."
         )
