@@ -198,6 +198,19 @@ class Oracle:
         granted = any(g.user == u and g.child == c and g.state == "live" for g in self.world.grants)
         return involved or resident or granted
 
+    def opens(self, u: int, c: int) -> bool:
+        """Whether the record page opens: as in scope, except that an archived record opens
+        only for a data manager of the child's own authority (retention)."""
+        user, child = self.world.users[u], self.world.children[c]
+        if not child.archived:
+            return self.in_scope(u, c)
+        _, kind, authority, _ = ORGANISATIONS[user.organisation]
+        return (
+            user.role == "data_manager"
+            and kind == Organisation.Kind.LA_CHILDRENS_SERVICES
+            and authority == child.authority
+        )
+
     def full(self, u: int, c: int) -> bool:
         user, child = self.world.users[u], self.world.children[c]
         _, kind, authority, _ = ORGANISATIONS[user.organisation]
@@ -314,7 +327,7 @@ def _search_ids(user, child, postcode: str = "") -> set[str] | str:
 def _expected_record(oracle: Oracle, u: int, c: int):
     if oracle.refused(u):
         return "refused"
-    if not oracle.in_scope(u, c):
+    if not oracle.opens(u, c):
         return "not_found"
     full = oracle.full(u, c)
     return (full, full, oracle.services(u, c) if full else set())
@@ -389,6 +402,23 @@ class _Rollback(Exception):
             InvolvementSpec(1, 3, "not_started", False),
         ),
         grants=(GrantSpec(0, 0, "live"), GrantSpec(2, 1, "expired"), GrantSpec(1, 1, "declined")),
+    )
+)
+@example(
+    # Retention: an archived child of A, with a cloaked clinic involvement, opens only for A's
+    # data manager (not B's, not the school that works with the child, not a live grant),
+    # and no search finds it.
+    world=WorldSpec(
+        accredited=(True,) * len(ORGANISATIONS),
+        users=(
+            UserSpec(0, "data_manager"),
+            UserSpec(3, "data_manager"),
+            UserSpec(1, "practitioner"),
+            UserSpec(0, "practitioner"),
+        ),
+        children=(ChildSpec("A", False, True), ChildSpec("A", True, True)),
+        involvements=(InvolvementSpec(0, 1, "active", None), InvolvementSpec(0, 2, "active", None)),
+        grants=(GrantSpec(1, 0, "live"),),
     )
 )
 def test_it_returns_what_the_rules_say_to_every_user_about_every_child(world):
