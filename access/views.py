@@ -24,6 +24,7 @@ from audit.writer import Actor, access_event_record_now
 from . import throttle, two_factor
 from .cross_site import is_lookup_path
 from .forms import PasswordForm, TokenForm
+from .second_factor_binding import second_factor_bind
 from .services import session_rotate
 from .step_up import step_up_record
 
@@ -99,6 +100,7 @@ def second_factor(request: HttpRequest) -> HttpResponse:
         if two_factor.token_verify(device=device, token=form.cleaned_data["otp_token"]):
             otp_login(request, device)
             session_rotate(request=request)
+            second_factor_bind(request.session, user_id=user.pk)
             return _after_login(request)
         _record_code_failure(request)
         form.add_error("otp_token", _BAD_CODE)
@@ -126,6 +128,7 @@ def enrol(request: HttpRequest) -> HttpResponse:
             device.save(update_fields=["confirmed"])
             otp_login(request, device)
             session_rotate(request=request)
+            second_factor_bind(request.session, user_id=user.pk)
             access_event_record_now(
                 actor=Actor.from_request(request),
                 action=AccessEvent.Action.DEVICE_ENROLLED,

@@ -28,6 +28,7 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from access.models import Role
+from access.second_factor_binding import second_factor_bind
 from directory.models import Organisation
 
 from .factories import (
@@ -89,6 +90,8 @@ def verified_client(user) -> Client:
     device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()  # the key exists from here; the binding is made with it
+    second_factor_bind(session, user_id=user.pk)
     session.save()
     return client
 

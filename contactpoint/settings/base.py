@@ -98,6 +98,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "access.second_factor_binding.SecondFactorBindingMiddleware",
     "access.middleware.SessionTimeoutMiddleware",
     "access.middleware.RequireTwoFactorMiddleware",
     "access.middleware.NulInPathMiddleware",
