@@ -71,7 +71,8 @@ def write_env_file(urls: dict[str, str]) -> None:
         "# Variables set in the real environment take precedence over these.",
         *(f"{name}={value}" for name, value in urls.items()),
     ]
-    write_atomic(ENV_FILE, "\n".join(lines) + "\n")
+    # Private: it holds the Redis password.
+    write_atomic(ENV_FILE, "\n".join(lines) + "\n", mode=0o600)
 
 
 def up() -> Started:

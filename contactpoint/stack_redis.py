@@ -9,6 +9,7 @@ lose queued tasks (an unsent break-glass notification is a safeguarding failure)
 
 import importlib.util
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -31,11 +32,25 @@ from .stack_common import (
     relative,
     say,
     tail,
+    write_atomic,
 )
 
 REDIS_DATA = DATA / "redis"
 PID_FILE = REDIS_DATA / "redis.pid"
 LOG_FILE = REDIS_DATA / "redis.log"
+# Rule (issue 14, finding 6): Redis holds the sessions and the task queue, so it answers
+# nobody without its password, even on loopback (any local process could otherwise read or
+# ride a signed-in session). The password is random per checkout, in a private file; the
+# server reads it from a private config file, never from its command line (visible to `ps`).
+PASSWORD_FILE = DATA / "redis-password"
+CONFIG_FILE = REDIS_DATA / "redis.conf"
+
+
+def password() -> str:
+    """This checkout's Redis password, made on first use."""
+    if not PASSWORD_FILE.exists():
+        write_atomic(PASSWORD_FILE, secrets.token_urlsafe(32), mode=0o600)
+    return PASSWORD_FILE.read_text().strip()
 
 
 def server_binary() -> Path:
@@ -59,11 +74,19 @@ def prepare_files() -> None:
 
 
 def ping(port: int, timeout: float = 1.0) -> bool:
-    """True when a Redis server answers PING on 127.0.0.1:port (inline command protocol)."""
+    """True when a Redis server on 127.0.0.1:port accepts this checkout's password and
+    answers PING (inline command protocol). A server without the password, or with
+    another, is not ours to use."""
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=timeout) as connection:
-            connection.sendall(b"PING\r\n")
-            return connection.recv(64).startswith(b"+PONG")
+            connection.sendall(f"AUTH {password()}\r\nPING\r\n".encode())
+            answer = b""
+            while answer.count(b"\r\n") < 2:
+                chunk = connection.recv(128)
+                if not chunk:
+                    break
+                answer += chunk
+            return answer.startswith(b"+OK\r\n+PONG")
     except OSError:
         return False
 
@@ -83,8 +106,11 @@ def running_pid() -> int | None:
 def start(port: int) -> None:
     """Start Redis daemonized (it detaches into its own session) and wait for PING."""
     say(f"starting Redis on 127.0.0.1:{port} (log: {relative(LOG_FILE)})")
+    write_atomic(CONFIG_FILE, f"requirepass {password()}\n", mode=0o600)
+    give_to(CONFIG_FILE, server_account(), 0o600)
     command = [
         str(server_binary()),
+        str(CONFIG_FILE),
         "--bind", "127.0.0.1",
         "--port", str(port),
         "--protected-mode", "yes",
@@ -111,6 +137,15 @@ def start(port: int) -> None:
         )
 
 
+def _answers_without_password(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1.0) as connection:
+            connection.sendall(b"PING\r\n")
+            return connection.recv(64).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
 def wait_for_ping(port: int, seconds: float = 15) -> bool:
     """Redis loads its append-only file before answering; give a large file time."""
     deadline = time.monotonic() + seconds
@@ -130,6 +165,13 @@ def ensure_running(state: dict) -> tuple[int, bool]:
         if isinstance(port, int) and wait_for_ping(port):
             say(f"Redis already running on 127.0.0.1:{port}")
             return port, False
+        if isinstance(port, int) and _answers_without_password(port):
+            # Started before Redis had a password: restart it with one (the append-only
+            # file keeps the queue and the sessions).
+            say("Redis runs without this checkout's password: restarting it with one")
+            stop()
+            start(port)
+            return port, True
         raise StackError(
             f"Redis (pid {pid}) runs but does not answer on the port in .data/stack.json; "
             "run `python -m contactpoint.stack down` and try again."
@@ -157,4 +199,4 @@ def stop(seconds: float = 15) -> bool:
 
 def urls(port: int) -> dict[str, str]:
     """The line this service contributes to `.data/stack.env`."""
-    return {"REDIS_URL": f"redis://127.0.0.1:{port}/0"}
+    return {"REDIS_URL": f"redis://:{password()}@127.0.0.1:{port}/0"}

@@ -1,13 +1,23 @@
 """Production settings: everything from the environment, HTTPS only, nothing defaulted that
 could weaken security."""
 
+from urllib.parse import urlsplit
+
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import SECRET_KEY, env
+from .base import REDIS_URL, SECRET_KEY, env
 
 if len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set to at least 50 random characters.")
+
+# Redis holds the sessions and the task queue: every deployment protects it with a password
+# or an ACL user (issue 14, finding 6), so a URL without one is refused.
+if not urlsplit(REDIS_URL).password:
+    raise ImproperlyConfigured(
+        "REDIS_URL must carry Redis's password (redis://:PASSWORD@host:6379/0 or "
+        "rediss://user:PASSWORD@host:6380/0)."
+    )
 
 DEBUG = False
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
