@@ -10,6 +10,7 @@ the caller's connection: threads would only add connections.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
@@ -20,22 +21,42 @@ from .reader import FeedRecord
 
 # Below this many records, placing in threads costs more than it saves.
 PARALLEL_FROM = 200
+# Records per unit of work: progress is told after each, and a thread's connection is
+# opened per unit.
+CHUNK = 500
 
 
-def placements_find(records: list[FeedRecord]) -> dict[str, Placement]:
-    """Where each of ``records`` goes (source record id -> placement)."""
+def placements_find(
+    records: list[FeedRecord], *, placed: Callable[[int], None] | None = None
+) -> dict[str, Placement]:
+    """Where each of ``records`` goes (source record id -> placement). ``placed`` is told
+    how many are placed so far, after each chunk (the command line's and the page's
+    progress: placing is most of a national file's time)."""
     workers = settings.FEED_LINK_WORKERS
+    chunks = [records[i : i + CHUNK] for i in range(0, len(records), CHUNK)]
+    found: dict[str, Placement] = {}
     if workers <= 1 or len(records) < PARALLEL_FROM:
-        return {r.source_record_id: record_place(r.first, using=DEFAULT_DB_ALIAS) for r in records}
-    chunks = [records[i::workers] for i in range(workers)]
+        for chunk in chunks:
+            found.update(_chunk_place(chunk, close=False))
+            _tell(placed, len(found))
+        return found
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        found = pool.map(_chunk_place, chunks)
-    return {srid: placement for part in found for srid, placement in part.items()}
+        for part in pool.map(_chunk_place, chunks):
+            found.update(part)
+            _tell(placed, len(found))
+    return found
 
 
-def _chunk_place(records: list[FeedRecord]) -> dict[str, Placement]:
-    """One thread's share, on the thread's own connection, closed at the end."""
+def _tell(placed, count: int) -> None:
+    if placed is not None:
+        placed(count)
+
+
+def _chunk_place(records: list[FeedRecord], close: bool = True) -> dict[str, Placement]:
+    """One share, on the calling thread's connection (a worker thread's own, closed at the
+    end: the pool's threads outlive no import)."""
     try:
         return {r.source_record_id: record_place(r.first, using=DEFAULT_DB_ALIAS) for r in records}
     finally:
-        connections.close_all()
+        if close:
+            connections.close_all()

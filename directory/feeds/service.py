@@ -78,14 +78,13 @@ def feed_import(
     ).first()
     if already:
         return FeedImportResult("already", batch=already)
+    plan = _plan(records=read.records, source=source, progress=progress)
     with transaction.atomic():
         batch = FeedBatch.objects.create(
             source=source, sha256=read.sha256, filename=filename, imported_by=user,
             status=FeedBatch.Status.APPLIED, rows=read.rows,
         )  # fmt: skip
-        if progress:
-            progress(0, len(read.records))  # checked: the page can say how many there are
-        counts = _records_apply(records=read.records, batch=batch, progress=progress)
+        counts = _records_apply(records=read.records, batch=batch, plan=plan, progress=progress)
         batch.counts = dict(counts)
         batch.save(update_fields=["counts"])
         access_event_record(
@@ -97,39 +96,63 @@ def feed_import(
     return FeedImportResult("applied", batch=batch, counts=dict(counts))
 
 
-def _records_apply(*, records: list[FeedRecord], batch: FeedBatch, progress) -> Counter:
-    """Follow links, link exact agreements in bulk, place the rest one by one; write once.
+@dataclass
+class _Plan:
+    """Where each record goes, worked out before the write transaction opens: reads only,
+    so the transaction that applies a national file stays minutes, not the placing's hour,
+    and holds no locks while the matcher reads."""
 
-    New children are written at the end, so a record placed "new" is first compared with
-    the new children of the same batch (by family name, given name and date of birth): a
-    source that sends one child under two record ids gets one child.
-    """
+    links: dict[str, FeedLink]
+    held: dict[str, FeedReview]
+    exact: dict[str, int]
+    placements: dict[str, Placement]
+    matched: dict[str, int]
+
+
+def _plan(*, records: list[FeedRecord], source: str, progress) -> _Plan:
     ids = [r.source_record_id for r in records]
     links = {
         link.source_record_id: link
-        for link in FeedLink.objects.filter(source=batch.source, source_record_id__in=ids)
+        for link in FeedLink.objects.filter(source=source, source_record_id__in=ids)
     }
     held = {
         review.source_record_id: review
         for review in FeedReview.objects.filter(
-            batch__source=batch.source, source_record_id__in=ids, status__in=HELD
+            batch__source=source, source_record_id__in=ids, status__in=HELD
         )
     }
     placed = links.keys() | held.keys()
     unplaced = [r for r in records if r.source_record_id not in placed]
     exact = exact_links(unplaced, using=DEFAULT_DB_ALIAS)
-    placements = placements_find([r for r in unplaced if r.source_record_id not in exact])
-    matched = _child_ids([p.child for p in placements.values() if p.decision == "link"])
-    writer = RecordWriter(batch)
-    changed = [link.child_id for link in links.values()]
-    writer.load([*changed, *exact.values(), *matched.values()])
-    placer = _Placer(
-        batch=batch, writer=writer, exact=exact, placements=placements, matched=matched
+    total, settled = len(records), len(records) - len(unplaced) + len(exact)
+    if progress:
+        progress(settled, total)
+    residual = [r for r in unplaced if r.source_record_id not in exact]
+    placements = placements_find(
+        residual, placed=(lambda n: progress(settled + n, total)) if progress else None
     )
+    matched = _child_ids([p.child for p in placements.values() if p.decision == "link"])
+    return _Plan(links, held, exact, placements, matched)
+
+
+def _records_apply(*, records: list[FeedRecord], batch: FeedBatch, plan: _Plan, progress):
+    """Apply the plan: follow links, link, create or hold; write once, in bulk.
+
+    New children are written at the end, so a record placed "new" is first compared with
+    the new children of the same batch (by family name, given name and date of birth): a
+    source that sends one child under two record ids gets one child.
+    """
+    writer = RecordWriter(batch)
+    changed = [link.child_id for link in plan.links.values()]
+    writer.load([*changed, *plan.exact.values(), *plan.matched.values()])
+    placer = _Placer(
+        batch=batch, writer=writer, exact=plan.exact, placements=plan.placements,
+        matched=plan.matched,
+    )  # fmt: skip
     counts: Counter = Counter({"records": len(records)})
-    for done, record in enumerate(records, start=1):
-        link = links.get(record.source_record_id)
-        review = held.get(record.source_record_id)
+    for record in records:
+        link = plan.links.get(record.source_record_id)
+        review = plan.held.get(record.source_record_id)
         if link is not None:
             counts[_link_follow(record, link, writer)] += 1
         elif review is not None:
@@ -142,9 +165,9 @@ def _records_apply(*, records: list[FeedRecord], batch: FeedBatch, progress) -> 
             counts["held"] += 1
         else:
             counts[placer.place(record)] += 1
-        if progress and (done % 1000 == 0 or done == len(records)):
-            progress(done, len(records))
     writer.flush()
+    if progress:
+        progress(len(records), len(records))
     return counts
 
 
