@@ -106,6 +106,9 @@ class Placement:
     shielded: bool = False
     candidates: tuple[Weighed, ...] = ()
     best: float = 0.0
+    # Whether the matcher's wide blocks were read (it adds them itself when the narrow ones
+    # find no strong match): a record not settled without them is looked at again with them.
+    wide: bool = True
 
 
 def record_place(row, *, using: str) -> Placement:
@@ -117,7 +120,7 @@ def record_place(row, *, using: str) -> Placement:
     name was born near the same day.
     """
     placement = _place(row, using=using, wide=False)
-    if placement.decision != "link":
+    if placement.decision != "link" and not placement.wide:
         placement = _place(row, using=using, wide=True)
     return placement
 
@@ -141,6 +144,8 @@ def _place(row, *, using: str, wide: bool) -> Placement:
         query=query, condition=_ACTIVE, limit=CANDIDATES, using=using, keys=keys, model=model,
         wide=wide, below_best=reach,
     )  # fmt: skip
+    # candidates_rank reads the wide blocks itself when the narrow ones find nothing strong.
+    went_wide = wide or not found or not found[0].strong
     if row["former_family_name"]:
         former = MatchQuery(row["former_family_name"], query.given_name, query.date_of_birth)
         found = _best_of(found, candidates_rank(
@@ -156,7 +161,7 @@ def _place(row, *, using: str, wide: bool) -> Placement:
     if not near and not shielded:
         shielded = _shielded_alike(query, row, using=using)
         if not shielded:
-            return Placement("new", best=bar)
+            return Placement("new", best=bar, wide=went_wide)
     top = near[0] if near else None
     runner_up = near[1].shortfall if len(near) > 1 else float("inf")
     clear = top and top.shortfall <= LINK_MARGIN and runner_up - top.shortfall >= LINK_GAP
@@ -165,7 +170,7 @@ def _place(row, *, using: str, wide: bool) -> Placement:
     if clear and (top.shielded or not shielded):
         return Placement("link", child=top.public_id, shielded=top.shielded, candidates=near)
     held = near + tuple(w for w in shielded if w not in near)
-    return Placement("review", shielded=bool(shielded), candidates=held, best=bar)
+    return Placement("review", shielded=bool(shielded), candidates=held, best=bar, wide=went_wide)
 
 
 def _best_of(first: list[Candidate], second: list[Candidate]) -> list[Candidate]:
@@ -289,11 +294,12 @@ def exact_links(records, *, using: str) -> dict[str, int]:
     """Records that agree exactly with one child, found for the whole batch in one query:
     source record id -> child id.
 
-    The matcher would link these too (every detail agrees, nobody else comes close), at a
-    dozen milliseconds a record; here a batch of hundreds of thousands costs seconds. A
-    record qualifies when exactly one active child has its family name key and date of birth,
-    that child's given name key is the same, and their sexes do not differ. Twins, namesakes
-    born the same day and everything else go to ``record_place``.
+    The matcher would link these too (every detail agrees), at tens of milliseconds a
+    record; here a batch of hundreds of thousands costs seconds. A record qualifies when
+    exactly one active child has its family name key, given name key and date of birth, and
+    their sexes do not differ. (Not "the only child with that family name born that day":
+    at national scale a dozen Smiths share every birthday.) Two namesakes born the same day,
+    and everything else, go to ``record_place``.
     """
     if not records:
         return {}
@@ -317,9 +323,10 @@ def exact_links(records, *, using: str) -> dict[str, int]:
             )
             SELECT k.srid, min(c.id)
             FROM k JOIN directory_child c
-              ON c.date_of_birth = k.dob AND c.family_key = k.fk AND c.status = 'active'
-            GROUP BY k.srid, k.gk, k.sex
-            HAVING count(*) = 1 AND bool_and(c.given_key = k.gk)
+              ON c.date_of_birth = k.dob AND c.family_key = k.fk AND c.given_key = k.gk
+             AND c.status = 'active'
+            GROUP BY k.srid, k.sex
+            HAVING count(*) = 1
                AND bool_and(k.sex = 'not_known' OR c.gender = 'not_known' OR c.gender = k.sex)
             """,
             [list(column) for column in columns],
