@@ -24,6 +24,7 @@ from audit.writer import Actor, access_event_record_now
 from . import throttle, two_factor
 from .cross_site import is_lookup_path
 from .forms import PasswordForm, TokenForm
+from .landing import landing_for
 from .second_factor_binding import second_factor_bind
 from .services import session_rotate
 from .step_up import step_up_record
@@ -50,7 +51,9 @@ def _safe_next(request: HttpRequest) -> str | None:
 
 
 def _after_login(request: HttpRequest) -> HttpResponse:
-    return redirect(request.session.pop(_NEXT, None) or "directory:search")
+    """A safe ``next`` kept from the password step wins; otherwise the page the user's role
+    works from (``access.landing``), not a search page they may have no use for."""
+    return redirect(request.session.pop(_NEXT, None) or landing_for(request.user).url)
 
 
 @sensitive_post_parameters("password")
@@ -158,7 +161,7 @@ def step_up(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         if two_factor.token_verify(device=device, token=form.cleaned_data["otp_token"]):
             step_up_record(request)
-            return redirect(_safe_next(request) or "directory:search")
+            return redirect(_safe_next(request) or landing_for(user).url)
         _record_code_failure(request)
         form.add_error("otp_token", _BAD_CODE)
     context = {"form": form, "next": _safe_next(request) or ""}

@@ -9,9 +9,12 @@ import re
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from access.gateway import ChildNotFound, SearchRefused, child_get_for_user, child_search
+from access.landing import landing_for
+from access.models import vetting_problems
 from access.purposes import Purpose
 from audit.writer import Actor
 
@@ -23,17 +26,20 @@ _SEARCH_FIELDS = ("family_name", "given_name", "date_of_birth", "postcode", "pur
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return redirect("directory:search")
+    """Each role starts where its work is (``access.landing``)."""
+    return redirect(landing_for(request.user).url)
 
 
 @require_GET
 def search(request: HttpRequest) -> HttpResponse:
     if not any(request.GET.get(name) for name in _SEARCH_FIELDS):
+        if not request.user.reads_child_data:
+            return render(request, "directory/not_a_reader.html", _landing(request))
         initial = {"purpose": request.session.get(_PURPOSE_KEY)}
-        return render(request, "directory/search.html", {"form": ChildSearchForm(initial=initial)})
+        return _search_form(request, ChildSearchForm(initial=initial))
     form = ChildSearchForm(request.GET)
     if not form.is_valid():
-        return render(request, "directory/search.html", {"form": form}, status=400)
+        return _search_form(request, form, status=400)
     criteria = form.criteria()
     request.session[_PURPOSE_KEY] = criteria.purpose
     try:
@@ -70,6 +76,23 @@ def record(request: HttpRequest, public_id: str) -> HttpResponse:
     return render(request, "directory/record.html", {"child": child, "purpose": Purpose(purpose)})
 
 
+def _search_form(request: HttpRequest, form: ChildSearchForm, status: int = 200) -> HttpResponse:
+    """The form, with the reasons a search would be refused shown before anything is typed.
+
+    Rule (vetting): the same ``vetting_problems`` the gateway's ``ensure_may_read`` applies,
+    so the warning and the refusal cannot disagree. The form stays usable: a search made
+    anyway is refused, and that refusal audited, by the gateway. The rate limit is not
+    foretold here, since asking it would spend a lookup.
+    """
+    problems = vetting_problems(request.user, today=timezone.localdate())
+    context = {"form": form, "vetting_problems": problems}
+    return render(request, "directory/search.html", context, status=status)
+
+
+def _landing(request: HttpRequest) -> dict:
+    return {"landing": landing_for(request.user), "role": request.user.get_role_display()}
+
+
 # Every way a gateway read can fail without showing data, answered in one place.
 GATEWAY_ERRORS = (SearchRefused, ChildNotFound, DatabaseError)
 
@@ -78,7 +101,8 @@ def gateway_error_response(request: HttpRequest, error: Exception) -> HttpRespon
     """Refused: 403 with the reasons. Not found (or out of scope): the shared 404. The audit
     write failed: 503 and no data."""
     if isinstance(error, SearchRefused):
-        return render(request, "directory/refused.html", {"reasons": error.reasons}, status=403)
+        context = {"reasons": error.reasons, **_landing(request)}
+        return render(request, "directory/refused.html", context, status=403)
     if isinstance(error, ChildNotFound):
         return not_found(request, None)
     return audit_unavailable(request)
