@@ -165,3 +165,23 @@ def test_it_keeps_the_public_id_opaque(world):
     assert len(world.maya.public_id) == 26
     assert not set(world.maya.public_id) & set("0189")
     assert world.maya.public_id != other.public_id
+
+
+def test_it_makes_every_phone_number_a_call_link_and_every_email_a_mail_link(world, as_user):
+    """On a phone, a number is one tap away (issue 17, point 1); spaces leave the address."""
+    CarerFactory(
+        child=world.maya, given_name="Grace", phone="07700 900123", email="grace@example.org"
+    )
+    gp = OrganisationFactory(
+        name="Park Lane Surgery",
+        kind=Organisation.Kind.GP_PRACTICE,
+        local_authority=world.leeds,
+        phone="0113 496 0999",
+    )
+    doctor = PractitionerFactory(organisation=gp, name="Dr Priya Shah", phone="0113 496 0555")
+    InvolvementFactory(child=world.maya, organisation=gp, practitioner=doctor, role="gp")
+    body = as_user(world.alice).get(_url(world.maya)).content.decode()
+    assert 'href="tel:07700900123">07700 900123</a>' in body
+    assert 'href="tel:01134960555">0113 496 0555</a>' in body
+    assert 'href="tel:01134960999">0113 496 0999</a>' in body
+    assert 'href="mailto:grace@example.org">grace@example.org</a>' in body
