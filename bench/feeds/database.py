@@ -2,10 +2,11 @@
 
 An import changes the directory (children created, linked, involvements added), so a run
 never imports into the base: it copies it with ``CREATE DATABASE ... TEMPLATE`` (seconds at
-200,000 children), migrates the copy (the importer may have brought a migration the base
-predates) and imports there. Both keep the names they are given, so a run can be inspected
-afterwards with psql. Only names starting ``contactpoint_benchfeed`` are accepted: the
-benchmark drops and recreates its copy, and must never reach a shared or test database.
+200,000 children, minutes at 12 million), migrates the copy (the importer may have brought
+a migration the base predates) and imports there. Both keep the names they are given, so a
+run can be inspected afterwards with psql. Only names starting ``contactpoint_benchfeed``
+are accepted: the benchmark drops and recreates its copy, and must never reach a shared or
+test database.
 """
 
 from __future__ import annotations
@@ -95,7 +96,9 @@ def copy_fresh(base: str, copy: str) -> str:
     admin = _admin()
     with admin.cursor() as cursor:
         cursor.execute(f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)')
-        cursor.execute(f'CREATE DATABASE "{copy}" TEMPLATE "{base}"')
+        # FILE_COPY copies the files after a checkpoint; the default (WAL_LOG) writes a
+        # 12-million-child world through the WAL, several times slower.
+        cursor.execute(f'CREATE DATABASE "{copy}" TEMPLATE "{base}" STRATEGY FILE_COPY')
     admin.close()
     manage(copy, "migrate", "--noinput")
     return owner_url(copy)

@@ -12,20 +12,24 @@ def _counts(rows: list[Row], decided: dict[str, Decision]) -> Counter:
     return Counter(verdict(row, decided.get(row.values["source_record_id"])) for row in rows)
 
 
-def kind_table(rows: list[Row], ours: dict[str, Decision], lib: dict[str, Decision]) -> str:
+def kind_table(rows: list[Row], ours: dict[str, Decision], lib: dict[str, Decision] | None) -> str:
+    """Verdicts per kind; without ``lib`` (rows the yardstick did not see), ours only."""
+    libs = " lib correct | wrong | duplicate |" if lib is not None else ""
     lines = [
-        "| kind | n | ours correct | wrong | duplicate | review "
-        "| lib correct | wrong | duplicate |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| kind | n | ours correct | wrong | duplicate | review |" + libs,
+        "|---|---:|---:|---:|---:|---:|" + ("---:|---:|---:|" if lib is not None else ""),
     ]
     for kind, kind_rows in [*by_kind(rows).items(), ("**all**", rows)]:
-        o, y = _counts(kind_rows, ours), _counts(kind_rows, lib)
+        o = _counts(kind_rows, ours)
         missing = f" (+{o['missing']} undecided)" if o["missing"] else ""
-        lines.append(
+        line = (
             f"| {kind} | {len(kind_rows)} | {o['correct']}{missing} | {o['wrong']} "
-            f"| {o['duplicate']} | {o['review']} | {y['correct']} | {y['wrong']} "
-            f"| {y['duplicate']} |"
+            f"| {o['duplicate']} | {o['review']} |"
         )
+        if lib is not None:
+            y = _counts(kind_rows, lib)
+            line += f" {y['correct']} | {y['wrong']} | {y['duplicate']} |"
+        lines.append(line)
     return "\n".join(lines)
 
 
@@ -36,28 +40,31 @@ def _line(name: str, s: Scores) -> str:
     )
 
 
-def headline(rows: list[Row], ours: dict[str, Decision], lib: dict[str, Decision]) -> str:
+def headline(rows: list[Row], ours: dict[str, Decision], lib: dict[str, Decision] | None) -> str:
     held = [row for row in rows if row.truth]
     exposed = shielded_exposures(rows, ours)
-    exposed_lib = shielded_exposures(rows, lib)
-    ours_all, lib_all = scores(rows, ours), scores(rows, lib)
-    return "\n".join(
-        [
-            "| linker | precision | recall | F1 (goal >= 0.99) | review (goal < 2 %) "
-            "| wrong links | duplicates |",
-            "|---|---:|---:|---:|---:|---:|---:|",
-            _line("ours (import_feed)", ours_all),
-            _line("recordlinkage (4 of 5 agree)", lib_all),
-            _line("ours, rows of held children only", scores(held, ours)),
-            "",
-            f"Shielded children's rows: {sum(r.truth_shielded for r in rows)}; "
-            f"unshielded duplicates of shielded children (goal 0): ours "
-            f"{exposed['unshielded duplicates']}, recordlinkage "
-            f"{exposed_lib['unshielded duplicates']}; linked to another child: ours "
-            f"{exposed['linked to another child']}, recordlinkage "
-            f"{exposed_lib['linked to another child']}.",
-        ]
+    lines = [
+        "| linker | precision | recall | F1 (goal >= 0.99) | review (goal < 2 %) "
+        "| wrong links | duplicates |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+        _line("ours (import_feed)", scores(rows, ours)),
+    ]
+    if lib is not None:
+        lines.append(_line("recordlinkage (4 of 5 agree)", scores(rows, lib)))
+    lines.append(_line("ours, rows of held children only", scores(held, ours)))
+    shielded = (
+        f"Shielded children's rows: {sum(r.truth_shielded for r in rows)}; "
+        f"unshielded duplicates of shielded children (goal 0): ours "
+        f"{exposed['unshielded duplicates']}; linked to another child: ours "
+        f"{exposed['linked to another child']}"
     )
+    if lib is not None:
+        exposed_lib = shielded_exposures(rows, lib)
+        shielded += (
+            f"; recordlinkage: {exposed_lib['unshielded duplicates']} unshielded duplicates, "
+            f"{exposed_lib['linked to another child']} linked to another child"
+        )
+    return "\n".join([*lines, "", shielded + "."])
 
 
 def reviews_summary(rows: list[Row], ours: dict[str, Decision]) -> str:

@@ -11,6 +11,7 @@ during the import are in it (the report says so).
 from __future__ import annotations
 
 import os
+import re
 import resource
 import subprocess
 import time
@@ -20,6 +21,7 @@ from pathlib import Path
 from .database import ROOT, command_env
 
 TICKS = os.sysconf("SC_CLK_TCK")
+PROGRESS = re.compile(r"^[\d,]+ / [\d,]+ records$")
 
 
 @dataclass
@@ -56,18 +58,23 @@ def _postgres_cpu() -> float | None:
 
 
 def import_run(database: str, feed: Path, source: str) -> Timing:
+    """Run the import with ``-v 2`` (its progress), its output going to ``<feed>.log`` as
+    it comes, so a long run at national scale can be watched with ``tail -f``."""
     env = command_env(database)
+    log = feed.with_suffix(".log")
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     server_before = _postgres_cpu()
     started = time.perf_counter()
-    done = subprocess.run(
-        [str(ROOT / ".venv" / "bin" / "python"), "manage.py", "import_feed", str(feed)]
-        + ["--source", source],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
+    with log.open("w") as out:
+        done = subprocess.run(
+            [str(ROOT / ".venv" / "bin" / "python"), "manage.py", "import_feed", str(feed)]
+            + ["--source", source, "-v", "2"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     server_after = _postgres_cpu()
@@ -75,4 +82,12 @@ def import_run(database: str, feed: Path, source: str) -> Timing:
     server = None
     if server_before is not None and server_after is not None:
         server = server_after - server_before
-    return Timing(done.returncode, wall, cpu, server, (done.stdout + done.stderr).strip())
+    return Timing(done.returncode, wall, cpu, server, _without_progress(log.read_text()))
+
+
+def _without_progress(output: str) -> str:
+    """The command's output with only the last of its progress lines (``-v 2`` rewrites one
+    line with \\r, and its stdout and stderr interleave in the log)."""
+    lines = [part for line in output.splitlines() for part in line.split("\r") if part.strip()]
+    progress = [i for i, line in enumerate(lines) if PROGRESS.match(line)]
+    return "\n".join(line for i, line in enumerate(lines) if i not in progress[:-1])

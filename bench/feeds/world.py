@@ -2,6 +2,14 @@
 
 Read straight from the tables with SQL (not through the application), because the feed's
 truth is about rows, not about what any user may see.
+
+At national scale the generator cannot hold every child: 12 million ``Held`` rows would
+take well over 10 GB of Python objects and minutes to read, and a feed only copies a few
+of them. So ``world_read`` reads a sample of whole households (drawn by a hash of the
+address and the seed, so twins and siblings stay together and a seed gives the same
+sample), sized to a few times the rows the feed draws, plus every shielded child (the
+feed's shielded rows come from them); the counts the report gives are counted in SQL over
+all active children. The yardstick reads all children itself (``yardstick.held_frame``).
 """
 
 from __future__ import annotations
@@ -23,8 +31,15 @@ LEFT JOIN LATERAL (
     WHERE child_id = c.id ORDER BY id LIMIT 1
 ) k ON true
 WHERE c.status = 'active'
+  AND (c.shielded OR (hashtext(c.local_authority_id || '|' || c.address_line_1 || '|'
+                               || c.postcode || '|' || %(seed)s) & 1023) < %(share)s)
 ORDER BY c.id
 """
+# Households are drawn in 1024ths; the sample holds about this many times the feed's rows
+# (``FeedMaker`` draws children by rejection and needs most of its pools unused), and never
+# fewer than ``SAMPLE_FLOOR`` children so that a small feed still finds its twins.
+SAMPLE_PER_ROW = 4
+SAMPLE_FLOOR = 200_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,9 +71,11 @@ class Held:
 
 @dataclass
 class World:
-    children: list[Held]
+    children: list[Held]  # whole households, a sample at scale (see the module's doc)
     # (local authority, organisation kind) -> codes
     organisations: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+    active: int = 0  # every active child, counted in SQL
+    shielded: int = 0
 
     def households(self) -> dict[tuple, list[Held]]:
         """Children at one address: the world puts a household's children there together."""
@@ -71,17 +88,35 @@ class World:
         return sorted({child.authority for child in self.children})
 
 
-def world_read(connection) -> World:
+def world_counts(connection) -> tuple[int, int]:
+    """Active children, and how many of them are shielded."""
     with connection.cursor() as cursor:
-        cursor.execute(CHILDREN_SQL)
-        children = [Held(*row) for row in cursor.fetchall()]
+        cursor.execute(
+            "SELECT count(*), count(*) FILTER (WHERE shielded) FROM directory_child "
+            "WHERE status = 'active'"
+        )
+        return cursor.fetchone()
+
+
+def world_read(connection, *, rows: int, seed: int) -> World:
+    """The world a feed of ``rows`` rows is drawn from: all of it when small, else a sample
+    of households (see the module's doc)."""
+    active, shielded = world_counts(connection)
+    share = min(1024, -(-1024 * max(SAMPLE_FLOOR, SAMPLE_PER_ROW * rows) // max(1, active)))
+    children: list[Held] = []
+    # A named cursor streams the rows, so the sample is never held twice.
+    with connection.cursor(name="world_children", withhold=True) as stream:
+        stream.itersize = 20_000
+        stream.execute(CHILDREN_SQL, {"seed": str(seed), "share": share})
+        children.extend(Held(*row) for row in stream)
+    with connection.cursor() as cursor:
         cursor.execute(
             "SELECT local_authority_id, kind, code FROM directory_organisation ORDER BY code"
         )
         organisations: dict[tuple[str, str], list[str]] = defaultdict(list)
         for authority, kind, code in cursor.fetchall():
             organisations[(authority, kind)].append(code)
-    return World(children, dict(organisations))
+    return World(children, dict(organisations), active=active, shielded=shielded)
 
 
 def shield_more(connection, *, wanted: int, seed: int) -> int:
@@ -91,12 +126,12 @@ def shield_more(connection, *, wanted: int, seed: int) -> int:
     the feed's shielded rows to say anything; the extra shields are set in the run's copy
     only, drawn by the seed, and reported. Returns how many were added.
     """
+    if world_counts(connection)[1] >= wanted:
+        return 0
     with connection.cursor() as cursor:
         cursor.execute("SELECT id, shielded FROM directory_child WHERE status = 'active'")
         rows = cursor.fetchall()
         have = sum(1 for _, shielded in rows if shielded)
-        if have >= wanted:
-            return 0
         pool = sorted(child_id for child_id, shielded in rows if not shielded)
         extra = random.Random(f"shield:{seed}").sample(pool, min(len(pool), wanted - have))
         cursor.execute("UPDATE directory_child SET shielded = true WHERE id = ANY(%s)", [extra])
