@@ -68,8 +68,10 @@ GIVEN_OTHER = 6
 # Only the initial in common, though a whole name was typed: twins are often given names
 # with the same initial (Ava and Aadhya), so this too counts as another child.
 GIVEN_INITIAL = 5
-# The matcher's family-name level "differs" (match_model.FAMILY_LEVELS).
+# The matcher's family-name levels "differs" and "names the wrong way round"
+# (match_model.FAMILY_LEVELS).
 FAMILY_DIFFERS = 7
+FAMILY_SWAPPED = 8
 CANDIDATES = 5
 # How far below a perfect agreement the matcher's candidates are read: what the feed's own
 # evidence can add (postcode and household) beyond NEW_MARGIN, so that a child it would
@@ -87,6 +89,8 @@ class Weighed:
     # Bits short of a perfect agreement (see ``_place``); 0 for a shielded child found by
     # ``_shielded_alike`` (it is held whatever its weight).
     shortfall: float = 0.0
+    # The feed's postcode, address line or carer agrees with the candidate's.
+    located: bool = False
 
     @property
     def public_id(self) -> str:
@@ -164,13 +168,36 @@ def _place(row, *, using: str, wide: bool) -> Placement:
             return Placement("new", best=bar, wide=went_wide)
     top = near[0] if near else None
     runner_up = near[1].shortfall if len(near) > 1 else float("inf")
-    clear = top and top.shortfall <= LINK_MARGIN and runner_up - top.shortfall >= LINK_GAP
+    clear = (
+        top
+        and top.shortfall <= LINK_MARGIN
+        and runner_up - top.shortfall >= LINK_GAP
+        and _linkable(top, row)
+    )
     # A shielded child's update wrongly linked to another child would put where the
     # shielded child lives on a visible record: with one near, only that child is linked.
     if clear and (top.shielded or not shielded):
         return Placement("link", child=top.public_id, shielded=top.shielded, candidates=near)
     held = near + tuple(w for w in shielded if w not in near)
     return Placement("review", shielded=bool(shielded), candidates=held, best=bar, wide=went_wide)
+
+
+def _linkable(top: Weighed, row) -> bool:
+    """Rule (identity at national scale): a link is made by the machine only on a strong
+    identity — family name as held (or a former name, or one part of it), given name as held
+    (or its short form), date of birth as held (or day and month swapped) — or, when some
+    detail was forgiven, where the candidate lives where the record says. A dozen children
+    share every birthday and a popular given name; a sound-alike surname among them is a
+    stranger more often than a typo, so without the address a forgiven slip is a person's
+    decision. A given name two letters or more from the held one is never forgiven
+    alone (Lola and Ella: twins)."""
+    family, given, dob = top.candidate.levels
+    given = _given_level(top.candidate, row)
+    swapped = family == given == FAMILY_SWAPPED
+    if given not in (1, 2, 3) and not swapped and name_key(row["given_name"]):
+        return False
+    strong = family in (1, 2, 3) and given in (1, 2) and dob in (1, 2)
+    return strong or top.located
 
 
 def _best_of(first: list[Candidate], second: list[Candidate]) -> list[Candidate]:
@@ -193,11 +220,10 @@ def _weighed(found: list[Candidate], row, *, bars: tuple[float, float], using: s
     )  # fmt: skip
     weighed = []
     for candidate, level in zip(found, given, strict=True):
-        weight = candidate.score + _extra(
-            candidate, row, level, households.get(candidate.row["public_id"])
-        )
+        extra, located = _extra(candidate, row, level, households.get(candidate.row["public_id"]))
+        weight = candidate.score + extra
         bar = bars[1] if candidate.levels[0] == FAMILY_DIFFERS else bars[0]
-        weighed.append(Weighed(candidate, weight, shortfall=bar - weight))
+        weighed.append(Weighed(candidate, weight, shortfall=bar - weight, located=located))
     return sorted(weighed, key=lambda w: w.shortfall)
 
 
@@ -216,26 +242,30 @@ def _parts(name: str) -> set[str]:
     return {name_key(part) for part in re.split(r"[\s-]+", name) if name_key(part)}
 
 
-def _extra(candidate: Candidate, row, given_level: int, household) -> float:
-    """What the feed's sex, postcode, address and carer add to the matcher's weight."""
+def _extra(candidate: Candidate, row, given_level: int, household) -> tuple[float, bool]:
+    """What the feed's sex, postcode, address and carer add to the matcher's weight, and
+    whether the candidate lives where the record says (postcode, address or carer)."""
     seen = candidate.row
     weight = 0.0
     known = {"female", "male", "other"}
     if row.gender in known and seen["gender"] in known and row.gender != seen["gender"]:
         weight += SEX_DIFFERS
-    if row["postcode"] and seen["postcode"] == row["postcode"]:
+    same_postcode = bool(row["postcode"]) and seen["postcode"] == row["postcode"]
+    if same_postcode:
         weight += POSTCODE_AGREES
     if given_level == GIVEN_OTHER or (
         given_level == GIVEN_INITIAL and len(name_key(row["given_name"])) > 2
     ):
         weight += GIVEN_DIFFERS
+    same_home = False
     if household is not None:
         address, carers = household
         same_address = bool(row["address_line_1"]) and address == row["address_line_1"].lower()
         same_carer = bool(row["carer_1_name"]) and row["carer_1_name"].lower() in carers
-        if same_address or same_carer:
+        same_home = same_address or same_carer
+        if same_home:
             weight += HOUSEHOLD_AGREES[given_level]
-    return weight
+    return weight, same_postcode or same_home
 
 
 def _households(public_ids: list[str], *, using: str) -> dict[str, tuple[str, list[str]]]:
@@ -256,12 +286,13 @@ def _households(public_ids: list[str], *, using: str) -> dict[str, tuple[str, li
 
 
 def _shielded_alike(query: MatchQuery, row, *, using: str) -> tuple[Weighed, ...]:
-    """Shielded children with the record's given name (or its sound) and date of birth (or
-    day and month swapped), of a sex that does not differ, under any family name: a shielded
-    child who has moved and taken a new name is found by nothing else, and must not come
-    back as a visible new child. Narrow on purpose: at national scale (tens of thousands of
-    shielded children) a wider net would send a new child in twenty to review. Read through
-    the ``child_shielded_dob`` index (shielded children only)."""
+    """Shielded children with the record's given name (or its sound), of a sex that does not
+    differ, under any family name, born on its date of birth (or day and month swapped) or
+    living at its postcode: a shielded child who has moved and taken a new name, or whose
+    date of birth was mistyped twice at their own address, is found by nothing else and
+    must not come back as a visible new child. Narrow on purpose: at national scale (tens of
+    thousands of shielded children) a wider net would send a new child in twenty to review.
+    Read through ``child_shielded_dob`` and ``child_postcode``."""
     dates = [row.date_of_birth]
     if row.date_of_birth.day <= 12:
         swapped = _swapped(row.date_of_birth)
@@ -270,12 +301,25 @@ def _shielded_alike(query: MatchQuery, row, *, using: str) -> tuple[Weighed, ...
         cursor.execute(
             """
             SELECT public_id FROM directory_child
-            WHERE shielded AND status = 'active' AND date_of_birth = ANY(%s::date[])
+            WHERE id IN (
+                SELECT id FROM directory_child
+                WHERE shielded AND date_of_birth = ANY(%s::date[])
+                UNION
+                SELECT id FROM directory_child WHERE postcode = %s AND %s <> '' AND shielded)
+              AND status = 'active'
               AND dmetaphone(given_key) = dmetaphone(cp_name_key(%s))
               AND (%s = 'not_known' OR gender IN ('not_known', %s))
             LIMIT %s
             """,
-            [dates, query.given_name, row.gender, row.gender, CANDIDATES],
+            [
+                dates,
+                row["postcode"],
+                row["postcode"],
+                query.given_name,
+                row.gender,
+                row.gender,
+                CANDIDATES,
+            ],  # fmt: skip
         )
         ids = [public_id for (public_id,) in cursor.fetchall()]
     return tuple(

@@ -43,6 +43,7 @@ def test_it_links_a_large_batch_placed_in_threads_to_the_right_children(held, tm
             "given_name": "Jonahtan" + child.given_name[-1],  # a slip: the matcher's work
             "date_of_birth": child.date_of_birth.isoformat(),
             "sex": "F",
+            "postcode": child.postcode,  # where the child lives: the slip may be forgiven
             "organisation_code": school.code,
         }
         for n, child in enumerate(children)

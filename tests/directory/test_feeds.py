@@ -502,3 +502,35 @@ def test_each_source_brings_its_own_services(world, tmp_path, source, kind, role
 def test_a_school_may_not_send_gp_registrations(world, tmp_path):
     with pytest.raises(CommandError):
         run(tmp_path, feed_bytes(row(world)), source="gp_registrations")
+
+
+def test_a_shielded_childs_record_mistyped_at_their_own_address_is_held_not_created(
+    world, tmp_path
+):
+    kent = OrganisationFactory(kind=Organisation.Kind.SCHOOL, local_authority=world.kent)
+    shielded = ChildFactory(
+        given_name="Maryam", family_name="Hughes", date_of_birth=date(2016, 4, 9),
+        gender="female", local_authority=world.kent, postcode="CT2 7NZ", shielded=True,
+    )  # fmt: skip
+    mistyped = row(world, source_record_id="K-7", family_name="Hughes", given_name="Maryam",
+                   date_of_birth="2016-09-05", sex="F", postcode="CT2 7NZ",
+                   organisation_code=kent.code)  # fmt: skip
+
+    run(tmp_path, feed_bytes(mistyped))
+
+    assert not Child.objects.filter(given_name="Maryam").exclude(pk=shielded.pk).exists()
+    assert FeedReview.objects.get().reason == FeedReview.Reason.SHIELDED
+
+
+def test_a_namesake_born_the_same_day_elsewhere_is_not_linked_on_a_forgiven_slip(world, tmp_path):
+    # Thompsen (one letter) for Thompson, same given name and birthday, another home: at
+    # national scale a stranger as often as a typo, so a person decides.
+    stranger = row(world, source_record_id="S-1", family_name="Thompsen", given_name="Maya",
+                   date_of_birth="2015-03-27", sex="F", postcode="M1 1AA",
+                   address_line_1="9 Oak Road")  # fmt: skip
+
+    output = run(tmp_path, feed_bytes(stranger))
+
+    assert "linked" not in output
+    world.maya.refresh_from_db()
+    assert world.maya.address_line_1 == "1 High Street"
