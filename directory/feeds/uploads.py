@@ -21,7 +21,8 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
 from access.gateway.break_glass import system_actor_for
-from access.models import Role, vetting_problems
+from access.gateway.shielding import manages_shielding
+from access.models import vetting_problems
 from audit.models import AccessEvent
 from audit.writer import Actor, access_event_record_now
 from directory.models import FeedUpload
@@ -76,10 +77,9 @@ def feeds_authority(*, user, actor: Actor, today: date) -> int:
     the refusal is on the log; anyone who is not a data manager is told nothing.
     """
     organisation = user.organisation
-    if (
-        user.role != Role.DATA_MANAGER
-        or organisation is None
-        or not organisation.is_local_authority
+    # The authority's data managers: the same test as for shields and the review queue.
+    if organisation is None or not manages_shielding(
+        user=user, local_authority_id=organisation.local_authority_id
     ):
         raise FeedsNotAllowed
     problems = vetting_problems(user, today=today)
