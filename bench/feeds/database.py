@@ -17,21 +17,12 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+# One reader of .data/stack.env for the benchmarks.
+from misuse.database import stack_env
+
 ROOT = Path(__file__).resolve().parent.parent.parent
 PREFIX = "contactpoint_benchfeed"
 SETTINGS = "contactpoint.settings.development"
-
-
-def stack_env() -> dict[str, str]:
-    """The embedded stack's addresses (``.data/stack.env``); the environment wins."""
-    values = {}
-    env_file = ROOT / ".data" / "stack.env"
-    if env_file.exists():
-        for line in env_file.read_text().splitlines():
-            if "=" in line and not line.startswith("#"):
-                key, _, value = line.partition("=")
-                values[key.strip()] = value.strip()
-    return {**values, **{k: v for k, v in os.environ.items() if k in values}}
 
 
 def owner_url(database: str = "postgres") -> str:
