@@ -6,8 +6,10 @@ name and date of birth (and, when the feed gives one, the former family name is 
 well); a feed also says sex, postcode, address and carer, which the matcher does not, so they
 adjust the weight here (``_extra``):
 
-- **link** when the best candidate is within ``LINK_MARGIN`` bits of a perfect agreement
-  and at least ``LINK_GAP`` bits ahead of the next one;
+- **link** when the best candidate is within ``LINK_MARGIN`` bits of a perfect agreement,
+  at least ``LINK_GAP`` bits ahead of the next one, and either agrees on a strong identity
+  or lives where the record says (``_linkable``: at national scale a forgiven slip without
+  the address is as often a stranger as a typo);
 - **new child** when no candidate comes within ``NEW_MARGIN`` bits;
 - **review** in between, by the data managers of the authority the best candidate lives in.
 
