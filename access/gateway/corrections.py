@@ -19,7 +19,7 @@ from datetime import date
 from django.db import transaction
 from django.utils import timezone
 
-from access.models import User, vetting_problems
+from access.models import User
 from audit.models import AccessEvent
 from audit.writer import Actor, access_event_record
 from directory.models import Carer, Child, Correction, Involvement
@@ -28,7 +28,7 @@ from directory.normalise import normalise_postcode
 from .errors import ChildNotFound
 from .records import record_status_q
 from .scope import active_involvement_q, child_scope_q
-from .shielding import manages_shielding
+from .shielding import authority_managed_by
 
 ADDRESS = ("address_line_1", "address_line_2", "town", "postcode")
 
@@ -198,14 +198,10 @@ def _apply(child: Child, address, carers, end_involvements, today: date) -> list
 
 
 def _managed_authority(user: User) -> str:
-    organisation = user.organisation
-    if (
-        organisation is None
-        or not manages_shielding(user=user, local_authority_id=organisation.local_authority_id)
-        or vetting_problems(user, today=timezone.localdate())
-    ):
+    authority = authority_managed_by(user, today=timezone.localdate())
+    if authority is None:
         raise CorrectionNotFound()
-    return organisation.local_authority_id
+    return authority
 
 
 def _open_correction(*, user: User, correction_id: int, lock: bool = False) -> Correction:

@@ -22,13 +22,13 @@ from datetime import date
 from django.db import transaction
 from django.utils import timezone
 
-from access.models import User, vetting_problems
+from access.models import User
 from audit.models import AccessEvent
 from audit.writer import Actor, access_event_record
 from directory.feeds.service import review_settle
 from directory.models import Child, FeedReview, Involvement, Organisation
 
-from .shielding import manages_shielding
+from .shielding import authority_managed_by, manages_shielding
 
 OPEN = (FeedReview.Status.OPEN, FeedReview.Status.NOT_SURE)
 SEX_SHOWN = {"female": "Female", "f": "Female", "male": "Male", "m": "Male", "other": "Other"}
@@ -139,14 +139,10 @@ def feed_review_decide(
 
 
 def _managed_authority(user: User, today: date | None) -> str:
-    organisation = user.organisation
-    if organisation is None or not manages_shielding(
-        user=user, local_authority_id=organisation.local_authority_id
-    ):
+    authority = authority_managed_by(user, today=today or timezone.localdate())
+    if authority is None:
         raise FeedReviewNotFound(None)
-    if vetting_problems(user, today=today or timezone.localdate()):
-        raise FeedReviewNotFound(None)
-    return organisation.local_authority_id
+    return authority
 
 
 def _review_for(*, user: User, review_id: int, today: date | None, lock=False) -> FeedReview:

@@ -25,13 +25,13 @@ from datetime import date
 from django.db import transaction
 from django.utils import timezone
 
-from access.models import User, vetting_problems
+from access.models import User
 from audit.models import AccessEvent
 from audit.writer import Actor, access_event_record
 from directory.models import Carer, Child, ChildMerge, FeedLink, Involvement
 
 from .feed_reviews import candidate_details
-from .shielding import manages_shielding
+from .shielding import authority_managed_by
 
 
 class MergeNotFound(Exception):
@@ -174,14 +174,10 @@ def merges_allowed(user: User) -> bool:
 
 
 def _managed_authority(user: User, today: date | None) -> str:
-    organisation = user.organisation
-    if (
-        organisation is None
-        or not manages_shielding(user=user, local_authority_id=organisation.local_authority_id)
-        or vetting_problems(user, today=today or timezone.localdate())
-    ):
+    authority = authority_managed_by(user, today=today or timezone.localdate())
+    if authority is None:
         raise MergeNotFound()
-    return organisation.local_authority_id
+    return authority
 
 
 def _two_children(*, user: User, first: str, second: str, lock: bool = False) -> list[Child]:

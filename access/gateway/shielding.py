@@ -20,7 +20,14 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from access.models import Notification, Role, ShieldChange, User, role_within_ceiling
+from access.models import (
+    Notification,
+    Role,
+    ShieldChange,
+    User,
+    role_within_ceiling,
+    vetting_problems,
+)
 from access.notifications import notification_create
 from audit.models import AccessEvent
 from audit.writer import Actor, access_event_record
@@ -64,6 +71,20 @@ def manages_shielding(*, user: User, local_authority_id: str) -> bool:
         and organisation.is_local_authority
         and organisation.local_authority_id == local_authority_id
     )
+
+
+def authority_managed_by(user: User, *, today) -> str | None:
+    """The local authority whose records ``user`` works on as its data manager (feed
+    reviews, merges, corrections), vetting current; None for anyone else. Rule: the same
+    test as who manages shields, so the four cannot drift apart."""
+    organisation = user.organisation
+    if organisation is None or not manages_shielding(
+        user=user, local_authority_id=organisation.local_authority_id
+    ):
+        return None
+    if vetting_problems(user, today=today):
+        return None
+    return organisation.local_authority_id
 
 
 def may_override_shield(user: User) -> bool:
