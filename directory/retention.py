@@ -31,6 +31,7 @@ from access.models import AccessRequest, Notification, ShieldChange
 from audit.forgetting import ForgetResult, audit_forget_children
 from audit.models import AccessEvent
 from audit.writer import Actor, access_event_record
+from directory.dates import years_after
 from directory.models import Child, ChildMerge, FeedReview
 
 ADULT_AT = 18
@@ -89,7 +90,7 @@ def retention_apply(*, today: date) -> RetentionResult:
 
 def destroy_on(archived_on: date) -> date:
     """The day a record archived on ``archived_on`` is destroyed (no legal hold)."""
-    return _years_after(archived_on, DESTROY_AFTER_YEARS)
+    return years_after(archived_on, DESTROY_AFTER_YEARS)
 
 
 def _archived_undated_date(today: date) -> int:
@@ -100,8 +101,8 @@ def _archived_undated_date(today: date) -> int:
 
 def _archive(today: date) -> int:
     """Active children who have reached their age, through the date-of-birth index."""
-    adult = _years_after(today, -ADULT_AT)
-    adult_with_consent = _years_after(today, -ADULT_WITH_CONSENT_AT)
+    adult = years_after(today, -ADULT_AT)
+    adult_with_consent = years_after(today, -ADULT_WITH_CONSENT_AT)
     with connection.cursor() as cursor:
         cursor.execute(
             """
@@ -117,7 +118,7 @@ def _archive(today: date) -> int:
 def _expired_chunks(today: date):
     """Ids of archived records past their six years and not held, a chunk at a time, with
     the records merged into them."""
-    last_archived = _years_after(today, -DESTROY_AFTER_YEARS)
+    last_archived = years_after(today, -DESTROY_AFTER_YEARS)
     ids = list(
         Child.objects.filter(
             status=Child.Status.ARCHIVED, archived_on__lte=last_archived, legal_hold=False
@@ -181,10 +182,3 @@ def _family_keys_forget(keys: list[str]) -> None:
             """,
             [keys],
         )
-
-
-def _years_after(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February in a year without one
-        return day.replace(year=day.year + years, day=28)

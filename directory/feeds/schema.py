@@ -15,6 +15,7 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
+from directory.dates import years_after
 from directory.models import ORGANISATION_ROLES, FeedSource, Organisation
 from directory.normalise import normalise_postcode
 
@@ -127,7 +128,7 @@ def row_check(
     dob = _date(values["date_of_birth"], "date_of_birth", wrong)
     if dob and dob > today:
         wrong("date_of_birth", "Date of birth is in the future")
-    elif dob and dob < _years_before(today, OLDEST_YEARS):
+    elif dob and dob < years_after(today, -OLDEST_YEARS):
         wrong("date_of_birth", f"Over {OLDEST_YEARS}: not a child the directory may hold")
     started = _date(values["started_on"], "started_on", wrong)
     ended = _date(values["ended_on"], "ended_on", wrong)
@@ -184,13 +185,6 @@ def _date(value: str, column: str, wrong) -> date | None:
     if parsed is None:
         wrong(column, "Not a date: use YYYY-MM-DD, like 2015-03-28")
     return parsed
-
-
-def _years_before(today: date, years: int) -> date:
-    try:
-        return today.replace(year=today.year - years)
-    except ValueError:  # 29 February
-        return today.replace(year=today.year - years, day=28)
 
 
 def _email_ok(value: str) -> bool:
