@@ -12,7 +12,7 @@ there is no password field and no change-password page here.
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -80,6 +80,19 @@ class UserAdminForm(forms.ModelForm):
             self.fields["role"].help_text = ROLE_CEILINGS_HELP
 
 
+def _supervisors_offered(request: HttpRequest) -> QuerySet[User]:
+    """The admin's own users, plus the edited user's current supervisor even when that person
+    is outside the admin's organisations (a local-authority supervisor of a school's staff).
+    Without it the form would render no current value and a save of the unchanged page would
+    silently drop the supervisor (issue 14, finding 9); choosing someone else from outside
+    stays impossible."""
+    offered = users_managed_by(request.user)
+    edited = getattr(request, "_cp_user_edited", None)
+    if edited is not None and edited.supervisor_id is not None:
+        offered = User.objects.filter(Q(pk__in=offered.values("pk")) | Q(pk=edited.supervisor_id))
+    return offered
+
+
 @admin.register(User)
 class UserAdmin(admin.ModelAdmin):
     form = UserAdminForm
@@ -144,8 +157,12 @@ class UserAdmin(admin.ModelAdmin):
             kwargs["queryset"] = organisations_managed_by(request.user)
             kwargs["required"] = not is_system_admin(request.user)
         elif db_field.name == "supervisor":
-            kwargs["queryset"] = users_managed_by(request.user)
+            kwargs["queryset"] = _supervisors_offered(request)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_form(self, request: HttpRequest, obj: User | None = None, change=False, **kwargs):
+        request._cp_user_edited = obj  # read by _supervisors_offered for this form only
+        return super().get_form(request, obj, change=change, **kwargs)
 
     def formfield_for_choice_field(self, db_field, request: HttpRequest, **kwargs):
         """Rules: nobody grants a role above their own, nor one their organisations may not

@@ -7,8 +7,12 @@ the recipient, so another user's notification looks exactly like a missing one (
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+
+from audit.models import AccessEvent
+from audit.writer import Actor, access_event_record
 
 from .models import Notification, User
 
@@ -22,6 +26,22 @@ def notifications_for_user(*, user: User, limit: int = INBOX_LIMIT) -> list[Noti
 
 def notification_for_recipient(*, user: User, notification_id: int) -> Notification:
     return _own(user).get(pk=notification_id)
+
+
+def notification_read_audited(*, user: User, notification_id: int, actor: Actor) -> Notification:
+    """The user's own notification for its page. Rule (audit before data): one whose in-app
+    detail may name a child is a read of child data, so its event is written in the same
+    transaction before it is returned; if the event cannot be written, nothing is shown."""
+    with transaction.atomic():
+        notification = notification_for_recipient(user=user, notification_id=notification_id)
+        if notification.in_app_detail:
+            access_event_record(
+                actor=actor,
+                action=AccessEvent.Action.NOTIFICATION_VIEW,
+                outcome=AccessEvent.Outcome.SHOWN,
+                criteria={"notification": notification.pk, "kind": notification.kind},
+            )
+    return notification
 
 
 def notification_mark_read(*, user: User, notification_id: int) -> Notification:

@@ -1,16 +1,18 @@
 """The inbox pages. Thin: parse, call ``access.inbox``, render. Opening a notification is a
 POST (it changes state: the notification becomes read), protected by CSRF."""
 
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from directory.views import not_found
+from audit.writer import Actor
+from directory.views import audit_unavailable, not_found
 
 from .inbox import (
     INBOX_LIMIT,
-    notification_for_recipient,
     notification_mark_read,
+    notification_read_audited,
     notifications_for_user,
 )
 from .models import Notification
@@ -26,11 +28,13 @@ def inbox(request: HttpRequest) -> HttpResponse:
 @require_GET
 def notification_detail(request: HttpRequest, notification_id: int) -> HttpResponse:
     try:
-        notification = notification_for_recipient(
-            user=request.user, notification_id=notification_id
+        notification = notification_read_audited(
+            user=request.user, notification_id=notification_id, actor=Actor.from_request(request)
         )
     except Notification.DoesNotExist:
         return not_found(request, None)
+    except DatabaseError:
+        return audit_unavailable(request)
     return render(request, "access/inbox/detail.html", {"notification": notification})
 
 

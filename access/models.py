@@ -311,6 +311,7 @@ class Notification(models.Model):
         ESCALATION = "escalation", "Escalated for review"
         MISUSE_ALERT = "misuse_alert", "Misuse alert to review"
         PROVISIONING = "provisioning", "Change to a reader's account to approve"
+        ACCOUNT_CHANGE = "account_change", "A change to your account to confirm"
 
     recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=24, choices=Kind.choices)
@@ -423,9 +424,20 @@ class ProvisioningRequest(models.Model):
 
     class Status(models.TextChoices):
         PENDING = "pending", "Waiting for a second approver"
+        AWAITING_OWNER = "awaiting_owner", "Approved; waiting for the account holder to confirm"
         APPROVED = "approved", "Approved and applied"
         DECLINED = "declined", "Declined"
+        REFUSED_BY_OWNER = "refused_by_owner", "Refused by the account holder"
         EXPIRED = "expired", "Expired without a decision"
+
+    class IdentityCheck(models.TextChoices):
+        """How the approver of a second-factor reset made sure the person asking is the
+        account holder (recorded with the decision; the enrolment code is handed over in the
+        same conversation)."""
+
+        IN_PERSON = "in_person", "In person, with photo ID"
+        VIDEO_CALL = "video_call", "Video call, with photo ID shown"
+        CALL_BACK = "call_back", "Called back on a number held before the request"
 
     kind = models.CharField(max_length=24, choices=Kind.choices)
     target = models.ForeignKey(User, on_delete=models.PROTECT, related_name="provisioning_requests")
@@ -439,7 +451,7 @@ class ProvisioningRequest(models.Model):
         "children's services admins may approve.",
     )
     proposed = models.JSONField(default=dict, blank=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     requested_by = models.ForeignKey(
         User, on_delete=models.PROTECT, related_name="provisioning_requests_made"
     )
@@ -457,13 +469,33 @@ class ProvisioningRequest(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     note = models.TextField(blank=True)
+    owner_decided_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the account holder confirmed or refused an approved e-mail change.",
+    )
+    identity_check = models.CharField(
+        max_length=16,
+        choices=IdentityCheck.choices,
+        blank=True,
+        help_text="Second-factor reset: how the approver checked the holder's identity.",
+    )
+    identity_check_note = models.TextField(blank=True)
+    enrolment_code_hash = models.CharField(
+        max_length=128,
+        blank=True,
+        help_text="Second-factor reset: the hashed one-time code the holder types before "
+        "setting up a new authenticator (shown once to the approver, never stored plain).",
+    )
+    enrolment_code_used_at = models.DateTimeField(null=True, blank=True)
+    enrolment_code_failures = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                name="one_pending_provisioning_per_kind",
+                name="one_open_provisioning_per_kind",
                 fields=["target", "kind"],
-                condition=models.Q(status="pending"),
+                condition=models.Q(status__in=["pending", "awaiting_owner"]),
             )
         ]
         indexes = [

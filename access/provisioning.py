@@ -31,6 +31,7 @@ from audit.writer import Actor, access_event_record
 from directory.models import Organisation
 
 from .admin_permissions import is_org_admin, is_system_admin, organisations_managed_by
+from .enrolment_codes import enrolment_code_issue
 from .gateway.break_glass import system_actor_for
 from .models import (
     CHILD_READER_ROLES,
@@ -51,6 +52,12 @@ REQUESTED = AccessEvent.Action.PROVISION_REQUESTED
 APPROVED = AccessEvent.Action.PROVISION_APPROVED
 DECLINED = AccessEvent.Action.PROVISION_DECLINED
 EXPIRED = AccessEvent.Action.PROVISION_EXPIRED
+
+OWNER_CONFIRMED = AccessEvent.Action.PROVISION_OWNER_CONFIRMED
+OWNER_REFUSED = AccessEvent.Action.PROVISION_OWNER_REFUSED
+
+# A request still open: it blocks another of its kind for the same account, and lapses.
+OPEN = (Status.PENDING, Status.AWAITING_OWNER)
 
 # The approvers' queue shows the oldest this many; the rest follow as those are decided.
 QUEUE_CAP = 200
@@ -154,12 +161,10 @@ def provisioning_request_create(
     now = timezone.now()
     with transaction.atomic():
         _expire_lapsed(target=target, kind=kind, now=now, actor=actor)
-        if ProvisioningRequest.objects.filter(
-            target=target, kind=kind, status=Status.PENDING
-        ).exists():
+        if ProvisioningRequest.objects.filter(target=target, kind=kind, status__in=OPEN).exists():
             raise ProvisioningRefused(
                 f"A {Kind(kind).label.lower()} for {target.get_username()} already waits for "
-                "a second approver."
+                "a second approver or the account holder."
             )
         request = ProvisioningRequest.objects.create(
             kind=kind,
@@ -223,7 +228,7 @@ def _authority_approvers(request: ProvisioningRequest) -> list[User]:
 
 def _expire_lapsed(*, target: User, kind: str, now, actor: Actor) -> None:
     lapsed = ProvisioningRequest.objects.select_for_update().filter(
-        target=target, kind=kind, status=Status.PENDING, expires_at__lte=now
+        target=target, kind=kind, status__in=OPEN, expires_at__lte=now
     )
     for request in lapsed:
         _expire(request=request, actor=actor, now=now)
@@ -237,7 +242,7 @@ def provisioning_requests_expire(*, now=None) -> int:
     expired = 0
     with transaction.atomic():
         lapsed = ProvisioningRequest.objects.select_for_update(skip_locked=True).filter(
-            status=Status.PENDING, expires_at__lte=now
+            status__in=OPEN, expires_at__lte=now
         )
         for request in lapsed.select_related("requested_by"):
             _expire(request=request, actor=system_actor_for(request.requested_by), now=now)
@@ -254,20 +259,39 @@ def _expire(*, request: ProvisioningRequest, actor: Actor, now) -> None:
 # --- Deciding ---------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class ProvisioningDecision:
+    """A recorded decision, and the one-time enrolment code an approved second-factor reset
+    issued (shown once to the approver, never stored plain; None otherwise)."""
+
+    request: ProvisioningRequest
+    enrolment_code: str | None = None
+
+
 def provisioning_request_decide(
-    *, user: User, request_id: int, approve: bool, note: str, actor: Actor
-) -> ProvisioningRequest:
+    *,
+    user: User,
+    request_id: int,
+    approve: bool,
+    note: str,
+    actor: Actor,
+    identity_check: str = "",
+) -> ProvisioningDecision:
     """Approve (and apply) or decline a pending request.
 
     Rules: only an independent approver decides (``provisioning_may_approve``; anyone else
     gets ``ProvisioningRequestNotFound``); a decline says why; a request past its
     ``expires_at`` is marked expired, never applied; an applied change raises an alert for
-    the auditors in the same transaction.
+    the auditors in the same transaction. An approved e-mail change is not applied yet: the
+    account holder confirms it (``access.provisioning_owner``). An approved second-factor
+    reset records how the approver checked the holder's identity (the note says more) and
+    issues the code the holder types before enrolling again (``access.enrolment_codes``).
     """
     note = note.strip()
     if not approve and not note:
         raise ProvisioningRefused("Write a note saying why you decline.")
     now = timezone.now()
+    code = None
     with transaction.atomic():
         request = (
             ProvisioningRequest.objects.select_for_update(of=("self",))
@@ -282,19 +306,67 @@ def provisioning_request_decide(
         lapsed = request.expires_at <= now
         if lapsed:
             _expire(request=request, actor=actor, now=now)
+        elif not approve:
+            _decided(request, status=Status.DECLINED, user=user, now=now, note=note)
+            _record(actor=actor, action=DECLINED, request=request)
+        elif request.kind == Kind.EMAIL_CHANGE:
+            _decided(request, status=Status.AWAITING_OWNER, user=user, now=now, note=note)
+            request.expires_at = now + timedelta(hours=settings.PROVISIONING_OWNER_HOURS)
+            request.save(update_fields=["expires_at"])
+            _record(actor=actor, action=APPROVED, request=request)
+            _owner_ask(request)
         else:
-            request.status = Status.APPROVED if approve else Status.DECLINED
-            request.decided_by, request.decided_at, request.note = user, now, note
-            request.save(update_fields=["status", "decided_by", "decided_at", "note"])
-            if approve:
-                _apply(request)
-                event = _record(actor=actor, action=APPROVED, request=request)
-                _alert(request=request, event_id=event.pk, now=now)
-            else:
-                _record(actor=actor, action=DECLINED, request=request)
+            if request.kind == Kind.SECOND_FACTOR_RESET:
+                _identity_check_record(request, identity_check=identity_check, note=note)
+            _decided(request, status=Status.APPROVED, user=user, now=now, note=note)
+            _apply(request)
+            if request.kind == Kind.SECOND_FACTOR_RESET:
+                code = enrolment_code_issue(request)
+            event = _record(actor=actor, action=APPROVED, request=request)
+            _alert(request=request, event_id=event.pk, now=now)
     if lapsed:
         raise ProvisioningRefused("This request has expired; ask again if it is still needed.")
-    return request
+    return ProvisioningDecision(request=request, enrolment_code=code)
+
+
+def _decided(request: ProvisioningRequest, *, status: str, user: User, now, note: str) -> None:
+    request.status, request.decided_by, request.decided_at, request.note = status, user, now, note
+    request.save(update_fields=["status", "decided_by", "decided_at", "note"])
+
+
+def _identity_check_record(request: ProvisioningRequest, *, identity_check: str, note: str):
+    """Rule (identity-checked reset): no reset is applied without saying how the holder's
+    identity was checked; the note says by whom and against what."""
+    if identity_check not in ProvisioningRequest.IdentityCheck.values:
+        raise ProvisioningRefused(
+            "Say how you checked that the person asking is the account holder."
+        )
+    if not note:
+        raise ProvisioningRefused(
+            "Write what you checked (which ID, which number you called back) in the note."
+        )
+    request.identity_check, request.identity_check_note = identity_check, note
+    request.save(update_fields=["identity_check", "identity_check_note"])
+
+
+def _owner_ask(request: ProvisioningRequest) -> None:
+    """Rule (owner confirms): two admins agreeing is not enough to move where a reader's
+    reset links go; the holder confirms it, signed in as themselves. The request reaches
+    them in their inbox and, by the notification's e-mail, at the address they have now —
+    never the proposed one."""
+    notification_create(
+        recipient=request.target,
+        kind=Notification.Kind.ACCOUNT_CHANGE,
+        subject="Confirm the change of your ContactPoint e-mail address",
+        body=(
+            "Your administrators asked to change the e-mail address of your ContactPoint "
+            "account. It changes only if you confirm it, signed in as yourself, under Your "
+            "account, Changes to confirm. If you did not ask for this, choose 'I did not ask "
+            "for this' there: the auditors are told at once. If you do nothing, the request "
+            f"lapses on {timezone.localtime(request.expires_at):%d %B %Y at %H:%M}."
+        ),
+        link=reverse("account:changes"),
+    )
 
 
 def _apply(request: ProvisioningRequest) -> None:
@@ -347,6 +419,8 @@ def _record(*, actor: Actor, action: str, request: ProvisioningRequest):
     if "role" in request.proposed:
         criteria["role"] = request.proposed["role"]
         criteria["organisation"] = request.proposed.get("organisation_id")
+    if request.identity_check:
+        criteria["identity_check"] = request.identity_check
     return access_event_record(
         actor=actor,
         action=action,
@@ -356,7 +430,9 @@ def _record(*, actor: Actor, action: str, request: ProvisioningRequest):
     )
 
 
-def _alert(*, request: ProvisioningRequest, event_id: int, now) -> None:
+def _alert(
+    *, request: ProvisioningRequest, event_id: int, now, summary: str = "", key: str = ""
+) -> None:
     """Rule (review): a reader's e-mail or second factor changed, or a reader role granted, is
     reviewed like a lookup: a high-severity alert about the account goes to the auditors (so
     an alert decided as misuse can suspend the account that may have been taken over)."""
@@ -367,15 +443,90 @@ def _alert(*, request: ProvisioningRequest, event_id: int, now) -> None:
         finding=Finding(
             subject_id=request.target_id,
             severity="high",
-            summary=(
+            summary=summary
+            or (
                 f"{request.get_kind_display()} applied to a child reader's account: asked by "
                 f"{requester}, approved by {approver}."
             ),
             evidence_ids=[i for i in (request.requested_event_id, event_id) if i is not None],
-            key=f"request-{request.pk}",
+            key=key or f"request-{request.pk}",
         ),
         window=window_after(window_floor(now, HOUR), HOUR),
         now=now,
+    )
+
+
+# --- The account holder -------------------------------------------------------------------
+
+
+def provisioning_requests_for_owner(*, user: User) -> list[ProvisioningRequest]:
+    """The approved changes to ``user``'s own account that wait for them to confirm (their
+    "Changes to confirm" page), oldest first; lapsed ones are not offered."""
+    return list(
+        ProvisioningRequest.objects.filter(
+            target=user, status=Status.AWAITING_OWNER, expires_at__gt=timezone.now()
+        )
+        .select_related("requested_by", "decided_by")
+        .order_by("requested_at", "pk")
+    )
+
+
+def provisioning_owner_decide(
+    *, user: User, request_id: int, confirm: bool, actor: Actor
+) -> ProvisioningRequest:
+    """The account holder confirms (the change is applied, the old address told, the
+    auditors alerted) or refuses (nothing changes; a high-severity alert says the holder did
+    not ask for it). Only the holder decides: anyone else, or a request not waiting for them,
+    gets ``ProvisioningRequestNotFound``."""
+    now = timezone.now()
+    with transaction.atomic():
+        request = (
+            ProvisioningRequest.objects.select_for_update(of=("self",))
+            .select_related("target", "requested_by", "decided_by")
+            .filter(pk=request_id, target=user, status=Status.AWAITING_OWNER)
+            .first()
+        )
+        if request is None:
+            raise ProvisioningRequestNotFound(request_id)
+        lapsed = request.expires_at <= now
+        if lapsed:
+            _expire(request=request, actor=actor, now=now)
+        else:
+            request.status = Status.APPROVED if confirm else Status.REFUSED_BY_OWNER
+            request.owner_decided_at = now
+            request.save(update_fields=["status", "owner_decided_at"])
+            if confirm:
+                _apply(request)
+            event = _record(
+                actor=actor,
+                action=OWNER_CONFIRMED if confirm else OWNER_REFUSED,
+                request=request,
+            )
+            _alert(
+                request=request,
+                event_id=event.pk,
+                now=now,
+                summary=_owner_summary(request, confirmed=confirm),
+                key=f"request-{request.pk}-{'confirmed' if confirm else 'refused'}",
+            )
+    if lapsed:
+        raise ProvisioningRefused("This request has lapsed; nothing was changed.")
+    return request
+
+
+def _owner_summary(request: ProvisioningRequest, *, confirmed: bool) -> str:
+    asked = (
+        f"asked by {request.requested_by.get_username()}, approved by "
+        f"{request.decided_by.get_username()}"
+    )
+    if confirmed:
+        return (
+            f"{request.get_kind_display()} applied to a child reader's account: {asked}, "
+            "confirmed by the account holder."
+        )
+    return (
+        f"The account holder says they did not ask for a {request.get_kind_display().lower()} "
+        f"({asked}): possible attempt to take over the account."
     )
 
 

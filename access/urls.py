@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from . import views
+from . import enrolment_views, views
 
 app_name = "access"
 
@@ -9,6 +9,7 @@ urlpatterns = [
     path("login/", views.login_view, name="login"),
     path("second-factor/", views.second_factor, name="second_factor"),
     path("enrol/", views.enrol, name="enrol"),
+    path("enrol/code/", enrolment_views.enrolment_code, name="enrol_code"),
     path("logout/", views.logout_view, name="logout"),
     path("step-up/", views.step_up, name="step_up"),
     # Reset links sent from admin ("Send password reset link"): the owner chooses a password

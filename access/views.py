@@ -23,6 +23,7 @@ from audit.writer import Actor, access_event_record_now
 
 from . import throttle, two_factor
 from .cross_site import is_lookup_path
+from .enrolment_codes import enrolment_code_accepted, enrolment_code_needed, enrolment_code_spend
 from .forms import PasswordForm, TokenForm
 from .landing import landing_for
 from .second_factor_binding import second_factor_bind
@@ -123,12 +124,17 @@ def enrol(request: HttpRequest) -> HttpResponse:
         return redirect("access:login")
     if two_factor.confirmed_device(user=user) is not None:
         return redirect("access:second_factor")
+    reset = enrolment_code_needed(user)
+    if reset is not None and not enrolment_code_accepted(request, reset):
+        return redirect("access:enrol_code")
     device = two_factor.pending_device(user=user)
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if two_factor.token_verify(device=device, token=form.cleaned_data["otp_token"]):
             device.confirmed = True
             device.save(update_fields=["confirmed"])
+            if reset is not None:
+                enrolment_code_spend(request, reset)
             otp_login(request, device)
             session_rotate(request=request)
             second_factor_bind(request.session, user_id=user.pk)

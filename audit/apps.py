@@ -8,9 +8,11 @@ class AuditConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from django.db.models.signals import post_migrate
+        from auditlog.models import LogEntry
+        from django.db.models.signals import post_migrate, post_save
 
         from . import checks  # noqa: F401 - registers the signing-key check
+        from .admin_history import admin_history_seal
         from .partitions import audit_partitions_ensure_after_migrate
         from .roles import app_role_privileges_apply
         from .seal_lock import seal_lock_register
@@ -18,3 +20,4 @@ class AuditConfig(AppConfig):
         post_migrate.connect(audit_partitions_ensure_after_migrate, sender=self)
         post_migrate.connect(app_role_privileges_apply, sender=self)
         post_migrate.connect(seal_lock_register, sender=self)
+        post_save.connect(admin_history_seal, sender=LogEntry, dispatch_uid="admin_history")

@@ -63,6 +63,14 @@ class AccessEvent(models.Model):
         PROVISION_APPROVED = "provision_approved", "Reader change approved"
         PROVISION_DECLINED = "provision_declined", "Reader change declined"
         PROVISION_EXPIRED = "provision_expired", "Reader change expired"
+        PROVISION_OWNER_CONFIRMED = "provision_confirmed", "Account holder confirmed a change"
+        PROVISION_OWNER_REFUSED = "provision_refused", "Account holder refused a change"
+        ENROLMENT_CODE_USED = "enrolment_code_used", "Enrolment code used after a reset"
+        ENROLMENT_CODE_BAD = "enrolment_code_bad", "Wrong enrolment code after a reset"
+        # Admin change history (audit/admin_history.py): each django-auditlog entry sealed
+        ADMIN_CHANGE = "admin_change", "Admin change recorded"
+        # Inbox (access/inbox.py): a notification whose in-app detail may name a child
+        NOTIFICATION_VIEW = "notification_view", "Notification naming a child opened"
         # Feeds (directory/feeds, access/gateway/feed_reviews.py)
         FEED_IMPORTED = "feed_imported", "Feed imported"
         FEED_REVIEW_VIEW = "feed_review_view", "Feed record compared with children"

@@ -8,7 +8,7 @@ them), so the grants are stated here explicitly and re-run after each ``migrate`
 from django.conf import settings
 from django.db import connection
 
-APPEND_ONLY_TABLES = ("audit_accessevent", "audit_treehead")
+APPEND_ONLY_TABLES = ("audit_accessevent", "audit_treehead", "auditlog_logentry")
 # Written only through the sealer's functions (migration 0008, ``audit.seal_lock``): a head
 # row the app role inserted, or held uncommitted, could stall or confuse the sealer.
 SEALER_WRITTEN_TABLES = ("audit_treehead",)

@@ -13,6 +13,9 @@ a sealed event, or rewrite or drop a head, without this noticing. For each head,
    own leaf version; a version 2 row's criteria and reason, which its leaf seals only through
    a salted digest, must still hash to that digest, or be forgotten (empty, salt deleted).
 
+Then the admin change history (``admin_history``): each django-auditlog entry must still
+hash to the digest its sealed ``admin_change`` event carries.
+
 Then the witness: every head it holds must be in the database, byte for byte, and the database
 may not lack a head older than the witness's newest. That catches a tail cut off, or the whole
 database rolled back to an earlier state, heads and all.
@@ -25,6 +28,7 @@ from dataclasses import dataclass, field
 
 from django.db import connection
 
+from .admin_history import admin_history_problems
 from .canonical import event_bytes, personal_data_problem
 from .heads import signature_problem
 from .keys import known_public_keys
@@ -54,6 +58,7 @@ class VerifyReport:
     heads: int = 0
     events: int = 0
     unsealed_events: int = 0
+    admin_history_entries_unsealed: int = 0
     witnessed_heads: int = 0
     unwitnessed_heads: int = 0
     seconds: float = 0.0
@@ -87,6 +92,11 @@ def audit_verify(
         through = previous.sealed_through_id if previous else 0
         cursor.execute("SELECT count(*) FROM audit_accessevent WHERE id > %s", [through])
         report.unsealed_events = cursor.fetchone()[0]
+    problems, report.admin_history_entries_unsealed = admin_history_problems(
+        sealed_through_id=through
+    )
+    for subject, message in problems:
+        report.add(subject, message)
     _witness_check(report, witness, sizes, keys)
     report.seconds = time.perf_counter() - started
     return report

@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("directory.urls")),
     path("", include("access.urls_break_glass")),
     path("", include("access.urls_inbox")),
+    path("", include("access.urls_account")),
     path("", include("access.urls_shielding")),
     path("", include("directory.urls_feeds")),
     path("", include("directory.urls_feed_reviews")),

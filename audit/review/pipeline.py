@@ -5,7 +5,8 @@ window it has not yet reviewed. ``review_misuse`` and the Celery beat task both 
 Idempotence: each (detector, window) is done at most once — ``ReviewRun``'s unique key is
 inserted in the same transaction as the window's alerts, so a re-run, a task the broker
 redelivers, or two workers racing each find the row (or wait on it and collide) and change
-nothing. A PostgreSQL advisory lock keeps a second concurrent run from even starting.
+nothing. A PostgreSQL advisory lock keeps a second concurrent run from even starting, while
+review keeps making progress (``_review_lock``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from ..alerts import alert_raise
@@ -187,13 +189,32 @@ def _first_event_time(horizon: datetime) -> datetime | None:
 
 
 class _review_lock:
-    """A session-level advisory lock: one review run at a time across all workers."""
+    """A session-level advisory lock: one review run at a time across all workers.
+
+    Rule (misuse review cannot be stalled): any database role may take any advisory lock, so
+    the application's role could hold this one and keep misuse from being reviewed. The lock
+    is therefore trusted only while review makes progress: when it is held elsewhere and no
+    window has been finished for ``MISUSE_REVIEW_STALL_SECONDS``, this run goes ahead without
+    it, and says so in the log. Two runs at once cost only duplicated effort — ``ReviewRun``'s
+    unique key lets one window's alerts be written once — so a holder gains at most that long.
+    """
 
     def __enter__(self) -> bool:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_try_advisory_lock(%s)", [_LOCK_KEY])
             self.held = cursor.fetchone()[0]
-        return self.held
+        if self.held:
+            return True
+        last = ReviewRun.objects.aggregate(last=Max("finished_at"))["last"]
+        stalled_since = timezone.now() - timedelta(seconds=settings.MISUSE_REVIEW_STALL_SECONDS)
+        if last is None or last < stalled_since:
+            logger.warning(
+                "misuse review: the run lock is held elsewhere but no window has finished "
+                "since %s; reviewing without it (a stalled run, or someone holding the lock)",
+                last,
+            )
+            return True
+        return False
 
     def __exit__(self, *exc) -> None:
         if self.held:

@@ -457,3 +457,17 @@ def test_it_shows_a_system_admin_no_child_data_on_any_admin_page(world, as_user)
         assert response.status_code == 200, url
         page = response.content.decode()
         assert not [word for word in child_words if word in page], url
+
+
+def test_it_keeps_a_supervisor_from_another_organisation_when_saved_unchanged(
+    world, as_user, olive
+):
+    """Issue 14, finding 9: the page rendered no current value for a supervisor outside the
+    org admin's organisations, so saving it unchanged silently dropped them."""
+    lead = UserFactory(username="lena", organisation=world.council, role=Role.SUPERVISOR)
+    User.objects.filter(pk=world.bob.pk).update(supervisor=lead)
+    page = as_user(olive).get(change_url(world.bob)).content.decode()
+    assert re.search(rf'<option value="{lead.pk}" selected>', page)
+    as_user(olive).post(change_url(world.bob), user_form(world.bob, supervisor=lead.pk))
+    world.bob.refresh_from_db()
+    assert world.bob.supervisor == lead

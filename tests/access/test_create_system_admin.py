@@ -59,3 +59,12 @@ def test_it_refuses_a_bad_email_address():
     with pytest.raises(CommandError, match="valid email"):
         _create(email="not-an-address")
     assert not User.objects.filter(username="first.admin").exists()
+
+
+@pytest.mark.django_db
+def test_it_refuses_createsuperuser_and_names_the_command_to_use():
+    """createsuperuser used to fail with a role-ceiling traceback (a superuser with no
+    organisation); now it refuses at once and says what to run."""
+    with pytest.raises(CommandError, match="create_system_admin"):
+        call_command("createsuperuser", "--noinput", username="root", email="r@example.org")
+    assert not User.objects.filter(username="root").exists()

@@ -61,6 +61,31 @@ def test_it_shows_the_in_app_detail_when_opened(world, as_user):
     assert b"Child: Maya Thompson" in response.content
 
 
+def test_it_audits_opening_a_notification_that_names_a_child(world, as_user):
+    """Issue 14, finding 9: the detail is child data, so reading it is a lookup on record
+    (on main before this change no event was written)."""
+    from audit.models import AccessEvent
+
+    named = _notify(world.alice, in_app_detail="Child: Maya Thompson")
+    plain = _notify(world.alice)
+    client = as_user(world.alice)
+    client.get(f"/inbox/{named.pk}/")
+    client.get(f"/inbox/{plain.pk}/")
+    events = AccessEvent.objects.filter(action="notification_view")
+    assert [(e.actor_username, e.criteria["notification"]) for e in events] == [("alice", named.pk)]
+
+
+def test_it_shows_no_detail_when_its_event_cannot_be_written(world, as_user):
+    from tests.audit.test_fail_closed import break_audit
+
+    named = _notify(world.alice, in_app_detail="Child: Maya Thompson")
+    client = as_user(world.alice)
+    break_audit()
+    response = client.get(f"/inbox/{named.pk}/")
+    assert response.status_code == 503
+    assert b"Maya Thompson" not in response.content
+
+
 def test_it_does_not_open_by_get(world, as_user):
     notification = _notify(world.alice)
     assert as_user(world.alice).get(f"/inbox/{notification.pk}/open/").status_code == 405

@@ -75,7 +75,11 @@ def _reset_second_factor(client, user: User):
 
 
 def _approve(client, request: ProvisioningRequest):
-    return client.post(_decision_url(request), {"decision": "approve", "note": ""})
+    """Approve; a second-factor reset also records the identity check it needs."""
+    data = {"decision": "approve", "note": ""}
+    if request.kind == Kind.SECOND_FACTOR_RESET:
+        data = {**data, "identity_check": "video_call", "note": "Staff card shown on a call"}
+    return client.post(_decision_url(request), data)
 
 
 def _decline(client, request: ProvisioningRequest, note="Not asked for by the school"):
@@ -157,26 +161,29 @@ def test_it_changes_a_non_readers_email_at_once(people, as_user):
     assert not ProvisioningRequest.objects.exists()
 
 
-def test_it_applies_an_approved_email_change_and_tells_the_old_address(people, as_user, stepped_up):
+def test_it_asks_the_holder_before_applying_an_approved_email_change(people, as_user, stepped_up):
+    """Two admins agreeing does not move where reset links go: the holder is asked first
+    (access.provisioning_owner tests the confirmation itself)."""
     world, p = people
     pending = _email_request(people, as_user)
     _refused_to_kenny(people, stepped_up, pending)
     response = _approve(stepped_up(p["connie"]), pending)
     assert response.status_code == 302
     world.alice.refresh_from_db()
-    assert world.alice.email == "attacker@example.net"
-    assert [message.to for message in mail.outbox] == [["alice@example.org"]]
-    assert "attacker@example.net" in mail.outbox[0].body
+    assert world.alice.email == "alice@example.org"
     pending.refresh_from_db()
-    assert (pending.status, pending.decided_by) == (Status.APPROVED, p["connie"])
+    assert (pending.status, pending.decided_by) == (Status.AWAITING_OWNER, p["connie"])
+    asked = world.alice.notifications.get(kind=Notification.Kind.ACCOUNT_CHANGE)
+    assert asked.link == "/account/changes/"
+    assert "attacker@example.net" not in asked.body
 
 
 def test_it_lets_a_system_admin_approve(people, as_user, stepped_up):
     world, p = people
     pending = _email_request(people, as_user)
     _approve(stepped_up(world.ada), pending)
-    world.alice.refresh_from_db()
-    assert world.alice.email == "attacker@example.net"
+    pending.refresh_from_db()
+    assert (pending.status, pending.decided_by) == (Status.AWAITING_OWNER, world.ada)
 
 
 def test_it_refuses_the_requester_approving_their_own_request(people, as_user, stepped_up):
@@ -311,14 +318,15 @@ def test_it_audits_the_request_and_the_approval_and_alerts_the_auditors(
     people, as_user, stepped_up
 ):
     world, p = people
-    pending = _email_request(people, as_user)
+    _reset_second_factor(as_user(p["olive"]), world.alice)
+    pending = _only_request(Kind.SECOND_FACTOR_RESET)
     _approve(stepped_up(p["connie"]), pending)
     events = AccessEvent.objects.filter(criteria__request=pending.pk).order_by("id")
     assert [(e.action, e.actor_username) for e in events] == [
         ("provision_requested", "olive"),
         ("provision_approved", "connie"),
     ]
-    assert "attacker@example.net" not in str([e.criteria for e in events])
+    assert events[1].criteria["identity_check"] == "video_call"
     alert = Alert.objects.get(detector="reader_provisioning")
     assert alert.subject == world.alice
     assert alert.for_auditors
@@ -363,13 +371,16 @@ def test_it_removes_the_devices_and_ends_sessions_when_the_reset_is_approved(
     assert alice.get("/search/")["Location"] == "/accounts/login/"
 
 
-def test_it_makes_the_reader_enrol_again_after_an_approved_reset(people, as_user, stepped_up):
+def test_it_makes_the_reader_enter_the_enrolment_code_before_enrolling_again(
+    people, as_user, stepped_up
+):
     world, p = people
     _reset_second_factor(as_user(p["olive"]), world.alice)
     _approve(stepped_up(world.ada), _only_request(Kind.SECOND_FACTOR_RESET))
     client = Client()
     client.post("/accounts/login/", {"username": "alice", "password": PASSWORD})
     assert client.get("/accounts/second-factor/")["Location"] == "/accounts/enrol/"
+    assert client.get("/accounts/enrol/")["Location"] == "/accounts/enrol/code/"
 
 
 def test_it_keeps_the_authenticator_when_the_reset_is_declined(people, as_user, stepped_up):
