@@ -223,33 +223,27 @@ class UserAdmin(admin.ModelAdmin):
 
     @admin.action(
         description=(
-            "Reset authenticator app (user sets up a new one at next sign-in; "
-            "for readers, once a second approver agrees)"
+            "Reset authenticator app (once a second approver has checked who the user is, "
+            "they set up a new one with a one-time code)"
         ),
         permissions=["change"],
     )
     def reset_second_factor(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
-        """Rule (separation of duties): a reader's reset waits for a second approver."""
-        reset, waiting = 0, 0
+        """Rule (separation of duties): every reset waits for a second approver."""
+        waiting = 0
         actor = Actor.from_request(request)
         for user in self._changeable(request, queryset):
             try:
-                pending = second_factor_reset_by_admin(
-                    user=user, requested_by=request.user, actor=actor
-                )
+                second_factor_reset_by_admin(user=user, requested_by=request.user, actor=actor)
             except ProvisioningRefused as refusal:
                 self.message_user(request, refusal.reason, messages.WARNING)
                 continue
-            if pending is None:
-                reset += 1
-            else:
-                waiting += 1
-        self.message_user(request, f"Authenticator app reset for {reset} user(s).")
+            waiting += 1
         if waiting:
             self.message_user(
                 request,
-                f"The reset for {waiting} user(s) who read children waits for a second "
-                "approver; their authenticator app is unchanged until then.",
+                f"The reset for {waiting} user(s) waits for a second approver, who checks who "
+                "the user is; their authenticator app is unchanged until then.",
                 messages.WARNING,
             )
 

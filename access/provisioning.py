@@ -1,13 +1,18 @@
-"""Changes to child readers' accounts that take two people: one asks, another approves.
+"""Changes to accounts that take two people: one asks, another approves.
 
 Rule (separation of duties): nobody gives anyone, themselves included, access to children on
-their own. An admin who could change a reader's e-mail (then send the reset link there),
-reset their authenticator (then enrol their own), or make an account a reader (a reader role,
-a new organisation, reactivation) could take over or create a reader alone. So these three
-changes, made in admin, become a ``ProvisioningRequest`` that changes nothing until someone
-else with the authority approves it (``provisioning_may_approve``). Each request, approval,
-decline and expiry is an audit event written through the one writer in the same transaction,
-and each applied change raises an alert for the auditors.
+their own. An admin who could change an account's e-mail (then send the reset link there),
+reset its authenticator (then enrol their own), or make an account a reader (a reader role,
+a new organisation, reactivation) could take over or create a reader alone. Every account
+holds a power in the controls — readers read, supervisors endorse break-glass, auditors
+decide alerts, admins ask and approve — so a takeover of any of them breaks a four-eyes
+rule somewhere (one system admin taking over another could ask as one and approve as the
+other). So an e-mail change or an authenticator reset of any account, and a reader grant,
+made in admin, become a ``ProvisioningRequest`` that changes nothing until someone else with
+the authority approves it (``provisioning_may_approve``); an approved e-mail change then
+waits for the holder, and an approved reset issues the enrolment code. Each request,
+approval, decline and expiry is an audit event written through the one writer in the same
+transaction, and each applied change raises an alert for the auditors.
 """
 
 from __future__ import annotations
@@ -445,7 +450,7 @@ def _alert(
             severity="high",
             summary=summary
             or (
-                f"{request.get_kind_display()} applied to a child reader's account: asked by "
+                f"{request.get_kind_display()} applied to {_whose(request)} account: asked by "
                 f"{requester}, approved by {approver}."
             ),
             evidence_ids=[i for i in (request.requested_event_id, event_id) if i is not None],
@@ -514,6 +519,17 @@ def provisioning_owner_decide(
     return request
 
 
+def _whose(request: ProvisioningRequest) -> str:
+    """'a child reader's' or 'a supervisor's', for the alert's summary."""
+    role = request.target.role
+    if role in CHILD_READER_ROLES:
+        return "a child reader's"
+    if role not in Role.values:
+        return "an"
+    label = Role(role).label.lower()
+    return f"{'an' if label[0] in 'aeiou' else 'a'} {label}'s"
+
+
 def _owner_summary(request: ProvisioningRequest, *, confirmed: bool) -> str:
     asked = (
         f"asked by {request.requested_by.get_username()}, approved by "
@@ -521,7 +537,7 @@ def _owner_summary(request: ProvisioningRequest, *, confirmed: bool) -> str:
     )
     if confirmed:
         return (
-            f"{request.get_kind_display()} applied to a child reader's account: {asked}, "
+            f"{request.get_kind_display()} applied to {_whose(request)} account: {asked}, "
             "confirmed by the account holder."
         )
     return (
@@ -555,7 +571,7 @@ def user_save_by_admin_with_approval(
     original = None if created else User.objects.get(pk=user.pk)
     held: list[tuple[str, dict, Organisation | None]] = []
     with transaction.atomic():
-        if original is not None and original.role in CHILD_READER_ROLES:
+        if original is not None:
             if user.email != original.email:
                 held.append((Kind.EMAIL_CHANGE, {"email": user.email}, None))
                 user.email = original.email
@@ -604,12 +620,10 @@ def _becomes_reader(*, user: User, original: User | None) -> bool:
 
 def second_factor_reset_by_admin(
     *, user: User, requested_by: User, actor: Actor
-) -> ProvisioningRequest | None:
-    """Reset a non-reader's authenticator at once; a reader's waits for a second approver
-    (rule: separation of duties). Returns the pending request, or None when applied."""
-    if user.role not in CHILD_READER_ROLES:
-        user_second_factor_reset(user=user)
-        return None
+) -> ProvisioningRequest:
+    """Ask for ``user``'s authenticator to be reset: it waits for a second approver, who
+    checks the holder's identity (rule: separation of duties; every account, see the module
+    docstring). Returns the pending request."""
     return provisioning_request_create(
         kind=Kind.SECOND_FACTOR_RESET, target=user, requested_by=requested_by, actor=actor
     )

@@ -335,15 +335,12 @@ def test_it_sends_no_reset_link_to_another_orgs_user(world, as_user, olive):
 # --- Second factor and deactivation ---------------------------------------------------------
 
 
-def test_it_resets_the_second_factor_so_the_next_login_enrols(world, as_user):
-    """Sam reads no children: a reader's reset waits for a second approver
-    (tests/access/test_provisioning.py)."""
+def test_it_holds_a_second_factor_reset_for_a_second_approver(world, as_user):
+    """Every reset waits (tests/access/test_provisioning.py and test_enrolment_code.py follow
+    it through approval and the enrolment code)."""
     _run_action(as_user(world.ada), "reset_second_factor", world.sam)
-    assert not TOTPDevice.objects.filter(user=world.sam).exists()
-    client = Client()
-    client.post("/accounts/login/", {"username": "sam", "password": PASSWORD})
-    response = client.get("/accounts/second-factor/")
-    assert response["Location"] == "/accounts/enrol/"
+    assert TOTPDevice.objects.filter(user=world.sam).exists()
+    assert ProvisioningRequest.objects.get(target=world.sam).kind == "second_factor_reset"
 
 
 def test_it_keeps_an_org_admins_reset_off_another_orgs_user(world, as_user, olive):
@@ -385,12 +382,21 @@ def test_it_records_an_admin_change_with_the_actor(world, as_user):
     assert entry.changes_dict["role"] == [Role.PRACTITIONER, Role.SUPERVISOR]
 
 
-def test_it_records_a_second_factor_reset_with_the_actor(world, as_user):
+def test_it_records_a_second_factor_reset_with_the_approver(world, as_user, stepped_up):
+    from access.models import User as Account
+
+    approver = UserFactory(username="ada2", organisation=None, role=Role.SYSTEM_ADMIN)
+    Account.objects.filter(pk=approver.pk).update(is_staff=True)
     _run_action(as_user(world.ada), "reset_second_factor", world.sam)
+    request = ProvisioningRequest.objects.get(target=world.sam)
+    stepped_up(approver).post(
+        reverse("admin:provisioning_decision", args=[request.pk]),
+        {"decision": "approve", "identity_check": "in_person", "note": "Met at the office"},
+    )
     entry = LogEntry.objects.get(
         content_type=ContentType.objects.get_for_model(TOTPDevice), action=LogEntry.Action.DELETE
     )
-    assert entry.actor == world.ada
+    assert entry.actor == approver
     assert "key" not in entry.changes_dict
 
 

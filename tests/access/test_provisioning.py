@@ -153,12 +153,28 @@ def test_it_still_saves_the_rest_of_the_form_at_once(people, as_user):
     assert world.alice.email == "alice@example.org"
 
 
-def test_it_changes_a_non_readers_email_at_once(people, as_user):
+def test_it_holds_a_non_readers_email_change_too(people, as_user):
+    """A supervisor endorses break-glass, an admin approves: taking over any account breaks a
+    four-eyes rule somewhere, so every account's e-mail waits (on main before this change a
+    non-reader's changed at once)."""
     world, p = people
     _change(as_user(p["olive"]), world.sam, email="sam.new@example.org")
     world.sam.refresh_from_db()
-    assert world.sam.email == "sam.new@example.org"
-    assert not ProvisioningRequest.objects.exists()
+    assert world.sam.email == "sam@example.org"
+    assert _only_request(Kind.EMAIL_CHANGE).target == world.sam
+
+
+def test_it_stops_one_system_admin_taking_over_another(people, as_user, stepped_up):
+    """Ada could otherwise move Bea's reset links to herself, then ask as one and approve as
+    the other: now Bea's address waits for a third admin and then for Bea."""
+    world, _p = people
+    bea = UserFactory(username="bea", organisation=None, role=Role.SYSTEM_ADMIN, is_staff=True)
+    _change(as_user(world.ada), bea, email="ada.again@example.net")
+    bea.refresh_from_db()
+    assert bea.email != "ada.again@example.net"
+    pending = _only_request(Kind.EMAIL_CHANGE)
+    assert not provisioning_may_approve(world.ada, pending)
+    assert not provisioning_may_approve(bea, pending)
 
 
 def test_it_asks_the_holder_before_applying_an_approved_email_change(people, as_user, stepped_up):
@@ -390,11 +406,11 @@ def test_it_keeps_the_authenticator_when_the_reset_is_declined(people, as_user, 
     assert TOTPDevice.objects.filter(user=world.alice).exists()
 
 
-def test_it_resets_a_non_readers_authenticator_at_once(people, as_user):
+def test_it_holds_a_non_readers_reset_too(people, as_user):
     world, p = people
     _reset_second_factor(as_user(p["olive"]), world.sam)
-    assert not TOTPDevice.objects.filter(user=world.sam).exists()
-    assert not ProvisioningRequest.objects.exists()
+    assert TOTPDevice.objects.filter(user=world.sam).exists()
+    assert _only_request(Kind.SECOND_FACTOR_RESET).target == world.sam
 
 
 # --- Reader role grant ------------------------------------------------------------------------
