@@ -20,6 +20,7 @@ from .stack_common import DATA, ROOT, StackError, port_is_free, relative, say
 
 SETTINGS = "contactpoint.settings.development"
 DEMO_LOGINS = DATA / "demo-logins.json"
+MAIL = DATA / "mail"  # development settings' EMAIL_FILE_PATH
 # The access log must not carry query strings: search criteria (names, dates of birth,
 # postcodes) travel as GET parameters. %(U)s is the path alone.
 ACCESS_LOG_FORMAT = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
@@ -176,6 +177,7 @@ def serve(environment: dict[str, str]) -> int:
         if not supervisor.exited() and not supervisor.stopping.is_set():
             say(f"ContactPoint is running: http://127.0.0.1:{port}/accounts/login/")
             say(f"demo logins (username, password, TOTP secret): {relative(DEMO_LOGINS)}")
+            say(f"e-mails sent (reset links, notifications): files in {relative(MAIL)}/")
             say("press Ctrl-C to stop")
         return supervisor.watch()
     finally:

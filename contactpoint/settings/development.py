@@ -1,4 +1,4 @@
-"""Settings for `make run` on a developer's machine: embedded services, console e-mail.
+"""Settings for `make run` on a developer's machine: embedded services, e-mail to files.
 
 DEBUG stays off by default even here: a debug page would print child data from a traceback.
 """
@@ -7,7 +7,10 @@ from .base import *  # noqa: F403
 from .base import BASE_DIR, DATA_DIR, env
 
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="") or (DATA_DIR / "secret_key").read_text()
-EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+# E-mail (password reset links, notifications, requests to confirm) goes to files a person can
+# open, one per sending connection, instead of scrolling away in the terminal.
+EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+EMAIL_FILE_PATH = DATA_DIR / "mail"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 
 # The demo world carries a synthetic month of lookups (with planted misuse) for review.
