@@ -12,6 +12,7 @@ admin.site.site_title = "ContactPoint admin"
 urlpatterns = [
     path("", directory_views.home, name="home"),
     path("accounts/", include("access.urls")),
+    path("account/", include("access.urls_account")),
     path("", include("directory.urls")),
     path("", include("access.urls_break_glass")),
     path("", include("access.urls_inbox")),
