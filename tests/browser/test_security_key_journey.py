@@ -50,13 +50,16 @@ def test_it_adds_a_key_then_signs_in_and_steps_up_with_it(world, live_server, pa
     expect(page.locator("h1")).to_contain_text("Emergency access")
 
 
-def test_it_sends_a_data_manager_without_a_key_to_add_one_first(world, live_server, page):
+def test_it_sends_a_data_manager_without_a_key_to_add_one_first(
+    world, live_server, page, screenshot
+):
     newcomer = UserFactory(
         username="newdm", organisation=world.council, role=Role.DATA_MANAGER, security_key=False
     )
     sign_in(page, live_server.url, newcomer)
     expect(page.locator("h1")).to_have_text("Add a security key to continue")
     assert_accessible(page)
+    screenshot("security-key-needed")
     virtual_authenticator(page)
     page.click("#passkey-register-button")
     expect(page.locator("h1")).to_have_text("Name your security key")
