@@ -18,7 +18,7 @@ PYTEST_ARGS ?=
 .PHONY: help venv assets services run test chromium lint down clean-data
 
 help:
-	@echo "make run         set up everything, then serve http://127.0.0.1:$${PORT:-8000}/accounts/login/"
+	@echo "make run         set up everything, then serve http://localhost:$${PORT:-8000}/accounts/login/"
 	@echo "make test        set up everything, then run pytest (extra arguments: PYTEST_ARGS=...)"
 	@echo "make lint        ruff check and ruff format --check"
 	@echo "make services    start embedded PostgreSQL and Redis (unless DATABASE_URL / REDIS_URL)"

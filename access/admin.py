@@ -16,6 +16,7 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnCredential
 
 from audit.writer import Actor
 
@@ -40,7 +41,8 @@ from .services import password_reset_link_send, user_deactivate
 
 # Device admins would show each authenticator's shared secret, and an admin who can read a
 # second factor can impersonate its owner; devices are reset through the user action below.
-for _device_model in (TOTPDevice, StaticDevice):
+# Security keys too: deleting a reader's key in admin would be a reset without its approver.
+for _device_model in (TOTPDevice, StaticDevice, WebAuthnCredential):
     if admin.site.is_registered(_device_model):
         admin.site.unregister(_device_model)
 

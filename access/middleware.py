@@ -1,5 +1,5 @@
-"""Request-wide protections: second factor on every path, session lifetimes, no-store, and
-one 404 for addresses no record can have."""
+"""Request-wide protections: second factor on every path, a security key for the roles that
+must have one, session lifetimes, no-store, and one 404 for addresses no record can have."""
 
 import time
 
@@ -8,6 +8,8 @@ from django.contrib.auth import logout
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
+
+from . import factors
 
 # Paths a session may reach before its second factor is verified. Everything else — every
 # page with child data and every admin page — needs a verified second factor.
@@ -32,6 +34,30 @@ class RequireTwoFactorMiddleware:
                 return redirect(f"{reverse('access:login')}")
             if not user.is_verified():
                 return redirect(reverse("access:second_factor"))
+        return self.get_response(request)
+
+
+class SecurityKeyRequiredMiddleware:
+    """Rule (``access.factors``): someone whose role must use a security key and who has none
+    yet — signed in with TOTP, the only way they could — reaches nothing beyond the sign-in
+    steps until they add one; every other page sends them to the page that says why.
+
+    After ``RequireTwoFactorMiddleware``, so it sees only verified sessions; the query runs
+    only for the few roles the rule covers.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if (
+            not request.path.startswith(_OPEN_PREFIXES)
+            and user.is_authenticated
+            and user.is_verified()
+            and factors.missing_required_key(user)
+        ):
+            return redirect(reverse("access:security_key_needed"))
         return self.get_response(request)
 
 

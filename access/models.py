@@ -513,3 +513,7 @@ class ProvisioningRequest(models.Model):
     def proposed_role_label(self) -> str:
         role = self.proposed.get("role", "")
         return Role(role).label if role in Role.values else role
+
+
+# Recovery codes live in their own module; imported here so Django registers them (issue 14).
+from .recovery_models import RecoveryCode, RecoveryCodeDevice  # noqa: E402, F401

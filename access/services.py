@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.module_loading import import_string
+from django_otp import login as otp_login
 from guardian.shortcuts import assign_perm, remove_perm
 
 from directory.models import Organisation
@@ -15,6 +16,7 @@ from directory.models import Organisation
 from . import two_factor
 from .admin_permissions import ADMIN_SITE_ROLES, MANAGE_USERS, organisations_granted_to
 from .models import Role, User, UserSession
+from .second_factor_binding import second_factor_bind
 
 
 def user_sessions_end(*, user: User) -> int:
@@ -44,6 +46,15 @@ def session_rotate(*, request: HttpRequest) -> None:
     )
     if not moved:
         UserSession.objects.get_or_create(user=request.user, session_key=new_key)
+
+
+def second_factor_login(*, request: HttpRequest, device) -> None:
+    """Mark the session verified by ``device`` — a TOTP device, a security key or a recovery
+    code set — with a new session key and the binding that makes the verification its own
+    (``access.second_factor_binding``). Every way of completing sign-in ends here."""
+    otp_login(request, device)
+    session_rotate(request=request)
+    second_factor_bind(request.session, user_id=request.user.pk)
 
 
 def session_store_class():

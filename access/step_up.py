@@ -1,8 +1,10 @@
-"""Step-up: a fresh second factor before a dangerous action (break-glass, shield override).
+"""Step-up: a fresh second factor before a dangerous action (break-glass, shield override,
+removing a security key, replacing recovery codes).
 
 A session verified this morning is not proof that the person at the keyboard now is its
-owner; before reaching a child outside scope they type a new code, and the proof lasts only
-a few minutes (``STEP_UP_SECONDS``).
+owner; before reaching a child outside scope they use their security key again, or type a
+new code if they have no key (``access.factors``), and the proof lasts only a few minutes
+(``STEP_UP_SECONDS``).
 """
 
 import time
@@ -10,7 +12,7 @@ from functools import wraps
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
@@ -34,7 +36,12 @@ def require_step_up(view):
     def wrapped(request: HttpRequest, *args, **kwargs):
         if step_up_is_fresh(request):
             return view(request, *args, **kwargs)
-        query = urlencode({"next": request.path})
-        return redirect(f"{reverse('access:step_up')}?{query}")
+        return step_up_redirect(request)
 
     return wrapped
+
+
+def step_up_redirect(request: HttpRequest) -> HttpResponse:
+    """To the step-up page, coming back to this page afterwards."""
+    query = urlencode({"next": request.path})
+    return redirect(f"{reverse('access:step_up')}?{query}")

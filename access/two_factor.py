@@ -1,12 +1,14 @@
 """TOTP devices: enrolment on first login and checking a code.
 
-Every user, admins included, has exactly one confirmed TOTP device. django-otp's device
+Every user, admins included, has exactly one confirmed TOTP device (security keys and
+recovery codes come on top of it: ``access.factors``). django-otp's device
 throttling slows guessing: each failure doubles the wait before the next try counts.
 """
 
 import base64
 
 import segno
+from django_otp import devices_for_user
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .models import User
@@ -46,5 +48,8 @@ def token_verify(*, device: TOTPDevice, token: str) -> bool:
 
 
 def device_reset(*, user: User) -> None:
-    """Remove every device so the user enrols again at next login (an admin action)."""
-    TOTPDevice.objects.filter(user=user).delete()
+    """Remove every second factor — authenticator app, security keys, recovery codes — so the
+    user enrols again at next login (an admin action). All of them: a key or a code left
+    behind would let whoever holds it past the reset that was meant to shut them out."""
+    for device in devices_for_user(user, confirmed=None):
+        device.delete()

@@ -88,6 +88,12 @@ class AccessEvent(models.Model):
         CORRECTION_REPORTED = "correction_reported", "Inaccuracy reported"
         CORRECTION_VIEW = "correction_view", "Correction opened"
         CORRECTION_DECIDED = "correction_decided", "Correction decided"
+        # Security keys and recovery codes (access/security_keys.py, access/recovery_codes.py)
+        KEY_REGISTERED = "key_registered", "Security key added"
+        KEY_REMOVED = "key_removed", "Security key removed"
+        KEY_USED = "key_used", "Security key used"
+        RECOVERY_CODES_MADE = "recovery_codes_made", "Recovery codes created"
+        RECOVERY_CODE_USED = "recovery_code_used", "Recovery code used"
 
     class Outcome(models.TextChoices):
         SHOWN = "shown", "Data shown"

@@ -175,7 +175,7 @@ def serve(environment: dict[str, str]) -> int:
             supervisor.start(name, command)
         supervisor.wait_for_port(port)
         if not supervisor.exited() and not supervisor.stopping.is_set():
-            say(f"ContactPoint is running: http://127.0.0.1:{port}/accounts/login/")
+            say(f"ContactPoint is running: http://localhost:{port}/accounts/login/")
             say(f"demo logins (username, password, TOTP secret): {relative(DEMO_LOGINS)}")
             say(f"e-mails sent (reset links, notifications): files in {relative(MAIL)}/")
             say("press Ctrl-C to stop")

@@ -12,10 +12,10 @@ admin.site.site_title = "ContactPoint admin"
 urlpatterns = [
     path("", directory_views.home, name="home"),
     path("accounts/", include("access.urls")),
+    path("account/", include("access.urls_account")),
     path("", include("directory.urls")),
     path("", include("access.urls_break_glass")),
     path("", include("access.urls_inbox")),
-    path("", include("access.urls_account")),
     path("", include("access.urls_shielding")),
     path("", include("directory.urls_feeds")),
     path("", include("directory.urls_feed_reviews")),

@@ -3,6 +3,7 @@
 from datetime import date, timedelta
 
 import factory
+from django.conf import settings
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -16,6 +17,8 @@ from directory.models import (
     Organisation,
     Practitioner,
 )
+
+from .software_key import SoftwareKey
 
 
 class LocalAuthorityFactory(factory.django.DjangoModelFactory):
@@ -67,6 +70,17 @@ class UserFactory(factory.django.DjangoModelFactory):
     def totp(self, create, extracted, **kwargs):
         if create:
             TOTPDevice.objects.create(user=self, name="Authenticator app", confirmed=True)
+
+    @factory.post_generation
+    def security_key(self, create, extracted, **kwargs):
+        """A user whose role must sign in with a security key has one, as they would have in
+        production (``WEBAUTHN_REQUIRED_ROLES``): the key of ``SoftwareKey(username)``, which
+        tests and the browser's virtual authenticator can use. ``security_key=False`` makes
+        one who has not added it yet; ``security_key=True`` gives any role a key."""
+        if not create or extracted is False:
+            return
+        if extracted or self.role in settings.WEBAUTHN_REQUIRED_ROLES:
+            SoftwareKey(self.username).credential_for(self)
 
 
 class ChildFactory(factory.django.DjangoModelFactory):

@@ -33,6 +33,8 @@ def _production(redis_url: str) -> subprocess.CompletedProcess:
         "DATABASE_URL": "postgres://app:pw@db:5432/contactpoint",
         "REDIS_URL": redis_url,
         "AUDIT_SIGNING_KEY": "A" * 43 + "=",
+        "WEBAUTHN_RP_ID": "contactpoint.example.gov.uk",
+        "WEBAUTHN_ALLOWED_ORIGINS": "https://contactpoint.example.gov.uk",
     }
     code = "import django; from django.conf import settings; settings.REDIS_URL; print('ok')"
     return subprocess.run(  # noqa: S603 - this interpreter, fixed code

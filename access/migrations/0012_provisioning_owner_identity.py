@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('access', '0009_retention_child_nullable'),
+        ('access', '0011_webauthn'),
         ('directory', '0018_corrections'),
     ]
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('audit', '0014_upkeep_actions'),
+        ('audit', '0015_webauthn_actions'),
     ]
 
     operations = [

@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
     "guardian",
     "auditlog",
     "axes",
@@ -102,6 +103,7 @@ MIDDLEWARE = [
     "access.second_factor_binding.SecondFactorBindingMiddleware",
     "access.middleware.SessionTimeoutMiddleware",
     "access.middleware.RequireTwoFactorMiddleware",
+    "access.middleware.SecurityKeyRequiredMiddleware",
     "access.middleware.NulInPathMiddleware",
     "access.cross_site.CrossSiteLookupMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -207,6 +209,31 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 OTP_TOTP_ISSUER = "ContactPoint"
 OTP_TOTP_THROTTLE_FACTOR = 1
+
+# --- Security keys and passkeys (WebAuthn; docs/sign-in.md) ----------------------------------
+# The relying party: the host name keys are bound to, and the exact origins (scheme, host and
+# port) a browser may use them from. A key made for one RP ID never works under another, so
+# production sets both (contactpoint/settings/production.py refuses to start without them).
+# The default is `make run` as a browser reaches it: http://localhost:PORT. WebAuthn refuses
+# an IP address as RP ID, so a key cannot be used at http://127.0.0.1:PORT.
+WEBAUTHN_RP_ID = env.str("WEBAUTHN_RP_ID", default="localhost")
+WEBAUTHN_ALLOWED_ORIGINS = env.list(
+    "WEBAUTHN_ALLOWED_ORIGINS", default=[f"http://localhost:{env.int('PORT', default=8000)}"]
+)
+# Roles that must sign in with a security key once they have one, and must add one before
+# using anything else (access/factors.py). Admins give and take access; data managers hold a
+# whole authority's records: a phished TOTP code must not be enough for either.
+WEBAUTHN_REQUIRED_ROLES = ["org_admin", "system_admin", "data_manager"]
+# django-otp-webauthn reads these: second factor only, never passwordless; the ceremony's
+# RP ID and origins come from the settings above, read per request (access/webauthn_helper.py).
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+OTP_WEBAUTHN_RP_NAME = "ContactPoint"
+OTP_WEBAUTHN_RP_ID = WEBAUTHN_RP_ID
+OTP_WEBAUTHN_ALLOWED_ORIGINS = WEBAUTHN_ALLOWED_ORIGINS
+OTP_WEBAUTHN_HELPER_CLASS = "access.webauthn_helper.ContactPointWebAuthnHelper"
+OTP_WEBAUTHN_TIMEOUT_SECONDS = 5 * 60
+# Recovery codes: how many one set holds (access/recovery_codes.py).
+RECOVERY_CODE_COUNT = 10
 
 # Sessions: idle timeout 15 minutes, absolute lifetime 12 hours (enforced by middleware).
 # Held in Redis: the idle timeout renews the session on every request, which in the database

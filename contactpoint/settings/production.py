@@ -19,6 +19,29 @@ if not urlsplit(REDIS_URL).password:
         "rediss://user:PASSWORD@host:6380/0)."
     )
 
+# Security keys are bound to the relying party's host name, so production names it and the
+# exact https origins itself; a default (localhost) would make every key fail, or worse, be
+# registered against the wrong name. WEBAUTHN_REQUIRED_ROLES is never read from the
+# environment: production cannot be started with admins or data managers allowed TOTP alone.
+WEBAUTHN_RP_ID = env.str("WEBAUTHN_RP_ID", default="")
+WEBAUTHN_ALLOWED_ORIGINS = env.list("WEBAUTHN_ALLOWED_ORIGINS", default=[])
+if not WEBAUTHN_RP_ID or not WEBAUTHN_ALLOWED_ORIGINS:
+    raise ImproperlyConfigured(
+        "WEBAUTHN_RP_ID (the service's host name, e.g. contactpoint.example.gov.uk) and "
+        "WEBAUTHN_ALLOWED_ORIGINS (e.g. https://contactpoint.example.gov.uk) must be set."
+    )
+for _origin in WEBAUTHN_ALLOWED_ORIGINS:
+    _host = urlsplit(_origin).hostname or ""
+    if not _origin.startswith("https://") or not (
+        _host == WEBAUTHN_RP_ID or _host.endswith(f".{WEBAUTHN_RP_ID}")
+    ):
+        raise ImproperlyConfigured(
+            f"WEBAUTHN_ALLOWED_ORIGINS: {_origin!r} must be https:// on {WEBAUTHN_RP_ID} "
+            "or one of its subdomains."
+        )
+OTP_WEBAUTHN_RP_ID = WEBAUTHN_RP_ID
+OTP_WEBAUTHN_ALLOWED_ORIGINS = WEBAUTHN_ALLOWED_ORIGINS
+
 DEBUG = False
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 # Behind a TLS-terminating proxy, trust its X-Forwarded-Proto only when told to; otherwise the

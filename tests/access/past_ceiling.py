@@ -5,6 +5,8 @@
 on its own, so tests make such rows the way they arise: around ``save``.
 """
 
+from django.conf import settings
+
 from access.models import Role, User
 from tests.factories import UserFactory
 
@@ -12,7 +14,9 @@ from tests.factories import UserFactory
 def user_past_ceiling(*, role: str, **fields) -> User:
     """A user holding ``role`` whether or not their organisation may hold it."""
     stand_in = Role.PRACTITIONER if fields.get("organisation", True) else Role.SYSTEM_ADMIN
-    user = UserFactory(role=stand_in, **fields)
+    # The key their role needs (``UserFactory.security_key``); the stand-in's would not.
+    needs_key = role in settings.WEBAUTHN_REQUIRED_ROLES or None
+    user = UserFactory(role=stand_in, security_key=needs_key, **fields)
     User.objects.filter(pk=user.pk).update(role=role)
     user.refresh_from_db()
     return user

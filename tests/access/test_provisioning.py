@@ -14,14 +14,18 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django_otp import devices_for_user
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnCredential
 
-from access.models import Notification, ProvisioningRequest, Role, User
+from access.models import Notification, ProvisioningRequest, RecoveryCode, Role, User
 from access.provisioning import provisioning_may_approve, provisioning_requests_expire
+from access.recovery_codes import recovery_codes_generate
 from access.services import org_admin_grant, session_store_class
 from audit.models import AccessEvent, Alert
 from directory.models import Organisation
-from tests.factories import LocalAuthorityFactory, OrganisationFactory, UserFactory
+from tests.factories import LocalAuthorityFactory, OrganisationFactory, UserFactory, actor_for
+from tests.software_key import SoftwareKey
 
 from .admin_forms import user_form
 
@@ -404,6 +408,21 @@ def test_it_keeps_the_authenticator_when_the_reset_is_declined(people, as_user, 
     _reset_second_factor(as_user(p["olive"]), world.alice)
     _decline(stepped_up(p["connie"]), _only_request(Kind.SECOND_FACTOR_RESET))
     assert TOTPDevice.objects.filter(user=world.alice).exists()
+
+
+def test_it_removes_security_keys_and_recovery_codes_with_the_approved_reset(
+    people, as_user, stepped_up
+):
+    """A key or a code left behind would let whoever holds it past the reset."""
+    world, p = people
+    SoftwareKey("alice").credential_for(world.alice)
+    recovery_codes_generate(actor=actor_for(world.alice), user=world.alice)
+    _reset_second_factor(as_user(p["olive"]), world.alice)
+    assert WebAuthnCredential.objects.filter(user=world.alice).exists()
+    _approve(stepped_up(p["connie"]), _only_request(Kind.SECOND_FACTOR_RESET))
+    assert list(devices_for_user(world.alice, confirmed=None)) == []
+    assert not WebAuthnCredential.objects.filter(user=world.alice).exists()
+    assert not RecoveryCode.objects.filter(device__user=world.alice).exists()
 
 
 def test_it_holds_a_non_readers_reset_too(people, as_user):

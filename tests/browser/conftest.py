@@ -53,3 +53,11 @@ def screenshot(page):
         return path
 
     return take
+
+
+@pytest.fixture(autouse=True)
+def _webauthn_origin(request, settings):
+    """Security keys answer only to the origin the server expects: the live server's, with
+    the port it was given (its host, localhost, is the RP ID)."""
+    if "live_server" in request.fixturenames:
+        settings.WEBAUTHN_ALLOWED_ORIGINS = [request.getfixturevalue("live_server").url]
