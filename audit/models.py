@@ -80,6 +80,11 @@ class AccessEvent(models.Model):
         CORRECTION_REPORTED = "correction_reported", "Inaccuracy reported"
         CORRECTION_VIEW = "correction_view", "Correction opened"
         CORRECTION_DECIDED = "correction_decided", "Correction decided"
+        # Vetting as evidence (access/vetting_evidence.py, idle_accounts.py, recertification.py)
+        VETTING_ATTESTED = "vetting_attested", "Vetting evidence attested"
+        ACCOUNT_IDLE_DISABLED = "idle_disabled", "Account disabled, unused"
+        RECERTIFIED = "recertified", "Access recertified"
+        ACCESS_WITHDRAWN = "access_withdrawn", "Access withdrawn at recertification"
 
     class Outcome(models.TextChoices):
         SHOWN = "shown", "Data shown"
