@@ -70,7 +70,7 @@ def _idle_account_disable(*, user_id: int, now: datetime) -> bool:
     with transaction.atomic():
         user = (
             idle_accounts(now=now)
-            .select_for_update(skip_locked=True)
+            .select_for_update(of=("self",), skip_locked=True)
             .select_related("organisation")
             .filter(pk=user_id)
             .first()

@@ -190,7 +190,7 @@ def recertification_decide(
     with transaction.atomic():
         member = (
             _team(supervisor)
-            .select_for_update()
+            .select_for_update(of=("self",))
             .select_related("organisation")
             .filter(pk=member_id)
             .first()
