@@ -21,6 +21,9 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.text import capfirst
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -60,13 +63,14 @@ ROLE_CEILINGS_HELP = (
 
 
 def _item_status(item, user: User, today) -> str:
+    label = capfirst(item.label)
     lapses_on = item.lapses_on(user) if user.pk else None
     if lapses_on is None:
-        return f"{item.label}: missing"
+        return f"{label}: missing"
     last_day = date_format(lapses_on - timedelta(days=1), "j M Y")
     if today < lapses_on:
-        return f"{item.label}: current until {last_day}"
-    return f"{item.label}: lapsed after {last_day}"
+        return f"{label}: current until {last_day}"
+    return f"{label}: lapsed after {last_day}"
 
 
 class UserAdminForm(forms.ModelForm):
@@ -155,7 +159,9 @@ class UserAdmin(admin.ModelAdmin):
     @admin.display(description="Vetting today")
     def vetting_status(self, obj: User) -> str:
         today = timezone.localdate()
-        return "; ".join(_item_status(item, obj, today) for item in VETTING_ITEMS)
+        return format_html_join(
+            mark_safe("<br>"), "{}", ((_item_status(item, obj, today),) for item in VETTING_ITEMS)
+        )
 
     @admin.display(description="Attested")
     def vetting_attestation(self, obj: User) -> str:

@@ -149,11 +149,13 @@ class User(AbstractUser):
         help_text="The admin who last recorded vetting evidence, vouching they saw it.",
     )
     vetting_attested_at = models.DateTimeField(null=True, blank=True)
+    # The idle-account rule (``access.idle_accounts``) counts from here when it is later than
+    # the last sign-in, so a reactivated account is not disabled again before its owner is back.
     reactivated_at = models.DateTimeField(
         null=True,
         blank=True,
-        help_text="When the account was last made active again: the idle-account rule counts "
-        "from here when it is later than the last sign-in (``access.idle_accounts``).",
+        help_text="When the account was last made active again. Accounts unused for 90 days "
+        "are disabled; the days count from the later of this and the last sign-in.",
     )
     home_postcode = models.CharField(
         max_length=8,

@@ -182,5 +182,5 @@ def test_it_shows_how_long_each_item_counts(world, as_user, clock, settings):
     body = as_user(world.ada).get(change_url(world.alice)).content.decode()
     last_day = clock.date() + timedelta(days=settings.VETTING_TRAINING_VALID_DAYS - 10)
     assert f"ContactPoint training: current until {last_day:%-d %b %Y}" in body
-    assert "signed user agreement: missing" in body
+    assert "Signed user agreement: missing" in body
     assert "Nobody has attested this evidence yet" in body
