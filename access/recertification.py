@@ -134,6 +134,7 @@ def recertification_queue(*, supervisor: User, today: date | None = None) -> Rec
     summaries = lookup_summaries(
         actor_ids=[m.pk for m in members] + [a.member_id for a in answered],
         since=_local_midnight(since),
+        reviewer_id=supervisor.pk,
     )
     due = [MemberRow(m, summaries[m.pk], overdue=m.pk in overdue) for m in members]
     due.sort(key=lambda row: not row.overdue)

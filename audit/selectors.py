@@ -56,10 +56,15 @@ _SUMMARY_ACTIONS = {
 }
 
 
-def lookup_summaries(*, actor_ids: list[int], since: datetime) -> dict[int, LookupSummary]:
-    """Each person's lookups since ``since`` and their alerts still open, for whoever
-    answers for their access (a supervisor recertifying a team). Two grouped queries for the
-    whole team, served by the (actor_id, occurred_at) index; everyone asked for is in the
+def lookup_summaries(
+    *, actor_ids: list[int], since: datetime, reviewer_id: int
+) -> dict[int, LookupSummary]:
+    """Each person's lookups since ``since`` and the open alerts about them assigned to
+    ``reviewer_id``, for whoever answers for their access (a supervisor recertifying a team).
+
+    Rule (review): only the alerts the reviewer reviews anyway are counted; one kept with the
+    auditors (high severity, or about a supervisor) is not hinted at. Two grouped queries for
+    the whole team, served by the (actor_id, occurred_at) index; everyone asked for is in the
     answer, with zeros when they did nothing."""
     counts = {
         name: Count("id", filter=Q(action=action)) for name, action in _SUMMARY_ACTIONS.items()
@@ -74,7 +79,7 @@ def lookup_summaries(*, actor_ids: list[int], since: datetime) -> dict[int, Look
     )
     alerts = dict(
         Alert.objects.filter(
-            subject_id__in=actor_ids, status__in=(Alert.Status.OPEN, Alert.Status.ESCALATED)
+            subject_id__in=actor_ids, assignee_id=reviewer_id, status=Alert.Status.OPEN
         )
         .values("subject_id")
         .annotate(n=Count("id"))

@@ -149,6 +149,20 @@ def test_it_shows_open_alerts_beside_the_name(world, as_user):
     assert "1 open alert" in body
 
 
+def test_it_does_not_hint_at_an_alert_kept_with_the_auditors(world, as_user):
+    now = timezone.now()
+    alert_raise(
+        detector="own_family",
+        finding=Finding(
+            subject_id=world.bob.pk, severity="high", summary="s", evidence_ids=[1], key="k"
+        ),
+        window=window_after(window_floor(now - timedelta(days=2), DAY_WINDOW), DAY_WINDOW),
+        now=now,
+    )
+    body = as_user(world.sam).get(QUEUE).content.decode()
+    assert "open alert" not in body
+
+
 def test_it_moves_a_confirmed_member_out_of_the_due_list(world, as_user):
     client = as_user(world.sam)
     response = client.post(_confirm(world.alice))
