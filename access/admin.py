@@ -1,19 +1,29 @@
-"""Users in Django admin: create, set role and supervisor, vetting dates, deactivate, reset the
-second factor, send a password reset link.
+"""Users in Django admin: create, set role and supervisor, vetting evidence, deactivate, reset
+the second factor, send a password reset link.
 
 A reader's new e-mail, a reader's second-factor reset and making someone a reader do not
 happen here: they become requests that a second, independent approver decides
-(``access.provisioning``, rule: separation of duties).
+(``access.provisioning``, rule: separation of duties). Whoever saves changed vetting evidence
+is recorded as having seen it (``access.vetting_evidence``); nobody edits their own.
 
 Who may do what comes from ``access.admin_permissions`` (role plus one guardian row per
 organisation), never from Django's model permissions. Admins never set or see a password:
 there is no password field and no change-password page here.
 """
 
+import re
+from datetime import timedelta
+
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.text import capfirst
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
@@ -31,13 +41,10 @@ from .admin_permissions import (
     users_managed_by,
     users_visible_to,
 )
-from .models import User
-from .provisioning import (
-    ProvisioningRefused,
-    second_factor_reset_by_admin,
-    user_save_by_admin_with_approval,
-)
+from .models import VETTING_ITEMS, User
+from .provisioning import ProvisioningRefused, second_factor_reset_by_admin
 from .services import password_reset_link_send, user_deactivate
+from .vetting_evidence import EVIDENCE_FIELDS, AttestationRefused, user_save_by_admin_attesting
 
 # Device admins would show each authenticator's shared secret, and an admin who can read a
 # second factor can impersonate its owner; devices are reset through the user action below.
@@ -47,14 +54,37 @@ for _device_model in (TOTPDevice, StaticDevice, WebAuthnCredential):
         admin.site.unregister(_device_model)
 
 
+VETTING_HELP = (
+    "Record what you saw on the certificate and records. Saving changed evidence records you "
+    "as the person who attested it; nobody records their own."
+)
 ROLE_CEILINGS_HELP = (
     "Child-protection practitioners, data managers and auditors work only in a local "
     "authority's children's services; system admins (and national auditors) in no organisation."
 )
 
 
+def _item_status(item, user: User, today) -> str:
+    label = capfirst(item.label)
+    lapses_on = item.lapses_on(user) if user.pk else None
+    if lapses_on is None:
+        return f"{label}: missing"
+    last_day = date_format(lapses_on - timedelta(days=1), "j M Y")
+    if today < lapses_on:
+        return f"{label}: current until {last_day}"
+    return f"{label}: lapsed after {last_day}"
+
+
 class UserAdminForm(forms.ModelForm):
-    """E-mail is required: the reset link sent there is the only way to a first password."""
+    """E-mail is required: the reset link sent there is the only way to a first password. The
+    certificate number may be typed as printed, spaced; the model checks the 12 digits."""
+
+    dbs_certificate_number = forms.CharField(
+        required=False,
+        max_length=20,
+        label="DBS certificate number",
+        help_text=User._meta.get_field("dbs_certificate_number").help_text,
+    )
 
     class Meta:
         model = User
@@ -69,6 +99,7 @@ class UserAdminForm(forms.ModelForm):
             "role",
             "supervisor",
             "is_active",
+            "dbs_certificate_number",
             "dbs_checked_on",
             "training_completed_on",
             "agreement_signed_on",
@@ -80,6 +111,9 @@ class UserAdminForm(forms.ModelForm):
             self.fields["email"].required = True
         if "role" in self.fields:
             self.fields["role"].help_text = ROLE_CEILINGS_HELP
+
+    def clean_dbs_certificate_number(self) -> str:
+        return re.sub(r"[\s-]", "", self.cleaned_data["dbs_certificate_number"])
 
 
 def _supervisors_offered(request: HttpRequest) -> QuerySet[User]:
@@ -101,10 +135,23 @@ class UserAdmin(admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["username", "first_name", "last_name", "email", "job_title", "phone"]}),
         ("Role", {"fields": ["organisation", "role", "supervisor", "is_active"]}),
-        ("Vetting", {"fields": ["dbs_checked_on", "training_completed_on", "agreement_signed_on"]}),
-        ("Sign-in", {"fields": ["second_factor", "last_login", "date_joined"]}),
+        (
+            "Vetting",
+            {
+                "fields": [*EVIDENCE_FIELDS, "vetting_status", "vetting_attestation"],
+                "description": VETTING_HELP,
+            },
+        ),
+        ("Sign-in", {"fields": ["second_factor", "last_login", "reactivated_at", "date_joined"]}),
     ]
-    readonly_fields = ["second_factor", "last_login", "date_joined"]
+    readonly_fields = [
+        "second_factor",
+        "last_login",
+        "reactivated_at",
+        "date_joined",
+        "vetting_status",
+        "vetting_attestation",
+    ]
     list_display = ["username", "full_name", "organisation", "role", "is_active"]
     list_filter = ["role", "is_active", ("organisation", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["organisation"]
@@ -123,6 +170,29 @@ class UserAdmin(admin.ModelAdmin):
         if obj.pk and two_factor.confirmed_device(user=obj) is not None:
             return "Set up"
         return "Not set up: the user sets one up at their next sign-in"
+
+    @admin.display(description="Vetting today")
+    def vetting_status(self, obj: User) -> str:
+        today = timezone.localdate()
+        return format_html_join(
+            mark_safe("<br>"), "{}", ((_item_status(item, obj, today),) for item in VETTING_ITEMS)
+        )
+
+    @admin.display(description="Attested")
+    def vetting_attestation(self, obj: User) -> str:
+        attester = obj.vetting_attested_by if obj.pk else None
+        if attester is None:
+            return "Nobody has attested this evidence yet"
+        when = date_format(timezone.localtime(obj.vetting_attested_at), "j M Y H:i")
+        return f"By {attester.get_full_name() or attester.username} ({attester.username}), {when}"
+
+    def get_readonly_fields(self, request: HttpRequest, obj: User | None = None) -> list[str]:
+        """Rule (vetting as evidence): nobody attests their own evidence, so on their own
+        page an admin sees it but cannot change it."""
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.pk == request.user.pk:
+            fields += EVIDENCE_FIELDS
+        return fields
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
         """Rule: an organisation admin cannot see another organisation's users, so opening
@@ -175,12 +245,15 @@ class UserAdmin(admin.ModelAdmin):
         return super().formfield_for_choice_field(db_field, request, **kwargs)
 
     def save_model(self, request: HttpRequest, obj: User, form, change: bool) -> None:
-        result = user_save_by_admin_with_approval(
-            user=obj,
-            created=not change,
-            requested_by=request.user,
-            actor=Actor.from_request(request),
-        )
+        try:
+            result = user_save_by_admin_attesting(
+                user=obj,
+                created=not change,
+                requested_by=request.user,
+                actor=Actor.from_request(request),
+            )
+        except AttestationRefused as refusal:
+            raise PermissionDenied(refusal.reason) from refusal
         for pending in result.pending:
             self.message_user(
                 request,

@@ -7,7 +7,7 @@ no part, so nobody needs per-user permission rows, and ``is_superuser`` grants n
 """
 
 from django.db.models import QuerySet
-from guardian.shortcuts import get_objects_for_user
+from guardian.shortcuts import get_objects_for_user, get_users_with_perms
 
 from directory.models import Organisation
 
@@ -78,6 +78,20 @@ def organisations_visible_to(user) -> QuerySet[Organisation]:
     if is_auditor(user):
         return Organisation.objects.all()
     return organisations_managed_by(user)
+
+
+def organisation_admins(organisation: Organisation | None) -> list[User]:
+    """The active organisation admins who manage ``organisation``'s users, by id: those told
+    about its users' accounts and who answer for them. None for no organisation."""
+    if organisation is None:
+        return []
+    holders = get_users_with_perms(
+        organisation, with_group_users=False, only_with_perms_in=["manage_users"]
+    )
+    return sorted(
+        (admin for admin in holders if admin.role == Role.ORG_ADMIN and admin.is_active),
+        key=lambda admin: admin.pk,
+    )
 
 
 def users_managed_by(user) -> QuerySet[User]:

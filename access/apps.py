@@ -8,4 +8,4 @@ class AccessConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import auditing, signals  # noqa: F401
+        from . import auditing, idle_accounts, signals  # noqa: F401

@@ -1,11 +1,13 @@
 """Users, their roles and vetting, and the sessions they hold."""
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.functional import cached_property
 
@@ -90,6 +92,11 @@ def role_ceiling_problem(*, role: str, organisation: Organisation | None) -> str
     )
 
 
+DBS_CERTIFICATE_NUMBER = RegexValidator(
+    r"^[0-9]{12}\Z", "A DBS certificate number is 12 digits, as printed on the certificate."
+)
+
+
 class RoleCeilingExceeded(ValidationError):
     """Raised on save: the user's organisation may not hold their role (see ``ROLE_CEILINGS``)."""
 
@@ -110,9 +117,46 @@ class User(AbstractUser):
     supervisor = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="team"
     )
-    dbs_checked_on = models.DateField(null=True, blank=True, verbose_name="enhanced DBS check")
-    training_completed_on = models.DateField(null=True, blank=True)
-    agreement_signed_on = models.DateField(null=True, blank=True, verbose_name="user agreement")
+    # Vetting evidence (rule: vetting, ``vetting_problems``): what the certificate and records
+    # say, entered by an admin who attests to having seen them (``access.vetting_evidence``).
+    dbs_certificate_number = models.CharField(
+        max_length=12,
+        blank=True,
+        default="",
+        db_default="",  # rows written by COPY (benchmarks) need no column for it
+        validators=[DBS_CERTIFICATE_NUMBER],
+        verbose_name="DBS certificate number",
+        help_text="The 12 digits printed on the enhanced DBS certificate.",
+    )
+    dbs_checked_on = models.DateField(
+        null=True,
+        blank=True,
+        verbose_name="DBS certificate issue date",
+        help_text="The date printed on the certificate; it must be renewed 3 years after it.",
+    )
+    training_completed_on = models.DateField(
+        null=True, blank=True, verbose_name="ContactPoint training completed"
+    )
+    agreement_signed_on = models.DateField(
+        null=True, blank=True, verbose_name="user agreement signed"
+    )
+    vetting_attested_by = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The admin who last recorded vetting evidence, vouching they saw it.",
+    )
+    vetting_attested_at = models.DateTimeField(null=True, blank=True)
+    # The idle-account rule (``access.idle_accounts``) counts from here when it is later than
+    # the last sign-in, so a reactivated account is not disabled again before its owner is back.
+    reactivated_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the account was last made active again. Accounts unused for 90 days "
+        "are disabled; the days count from the later of this and the last sign-in.",
+    )
     home_postcode = models.CharField(
         max_length=8,
         blank=True,
@@ -161,26 +205,73 @@ class User(AbstractUser):
         return self.team.exists()
 
 
-def _expired(on: date | None, valid_days: int, today: date) -> bool:
-    return on is None or on + timedelta(days=valid_days) < today
+@dataclass(frozen=True)
+class VettingItem:
+    """One piece of vetting evidence, how long it counts, and what a user is told when it
+    does not. The DBS check counts only with its certificate number: a date alone is a claim,
+    not evidence."""
+
+    key: str
+    label: str
+    date_field: str
+    valid_days_setting: str
+    problem: str
+    needs_field: str = ""
+
+    @property
+    def valid_days(self) -> int:
+        return getattr(settings, self.valid_days_setting)
+
+    def lapses_on(self, user: "User") -> date | None:
+        """The first day this item no longer counts; None when there is no evidence."""
+        on = getattr(user, self.date_field)
+        if on is None or (self.needs_field and not getattr(user, self.needs_field)):
+            return None
+        return on + timedelta(days=self.valid_days + 1)
+
+    def current(self, user: "User", today: date) -> bool:
+        lapses_on = self.lapses_on(user)
+        return lapses_on is not None and today < lapses_on
+
+
+VETTING_ITEMS = (
+    VettingItem(
+        key="dbs",
+        label="enhanced DBS check",
+        date_field="dbs_checked_on",
+        needs_field="dbs_certificate_number",
+        valid_days_setting="VETTING_DBS_VALID_DAYS",
+        problem="Your enhanced DBS check is missing or more than 3 years old.",
+    ),
+    VettingItem(
+        key="training",
+        label="ContactPoint training",
+        date_field="training_completed_on",
+        valid_days_setting="VETTING_TRAINING_VALID_DAYS",
+        problem="Your ContactPoint training is missing or has expired.",
+    ),
+    VettingItem(
+        key="agreement",
+        label="signed user agreement",
+        date_field="agreement_signed_on",
+        valid_days_setting="VETTING_AGREEMENT_VALID_DAYS",
+        problem="Your signed user agreement is missing or has expired.",
+    ),
+)
 
 
 def vetting_problems(user: User, *, today: date) -> list[str]:
     """Why ``user`` may not search today, in words they can act on; empty when they may.
 
     Rule: a user searches only while their organisation is accredited and their own enhanced
-    DBS check, training and signed user agreement are current.
+    DBS check (certificate number and issue date), training and signed user agreement are
+    current. How long each counts is ``VETTING_ITEMS``' alone.
     """
     problems = []
     org = user.organisation
     if org is None or not org.accredited:
         problems.append("Your organisation is not accredited to use ContactPoint.")
-    if _expired(user.dbs_checked_on, settings.VETTING_DBS_VALID_DAYS, today):
-        problems.append("Your enhanced DBS check is missing or more than 3 years old.")
-    if _expired(user.training_completed_on, settings.VETTING_TRAINING_VALID_DAYS, today):
-        problems.append("Your ContactPoint training is missing or has expired.")
-    if _expired(user.agreement_signed_on, settings.VETTING_AGREEMENT_VALID_DAYS, today):
-        problems.append("Your signed user agreement is missing or has expired.")
+    problems.extend(item.problem for item in VETTING_ITEMS if not item.current(user, today))
     return problems
 
 
@@ -312,6 +403,9 @@ class Notification(models.Model):
         MISUSE_ALERT = "misuse_alert", "Misuse alert to review"
         PROVISIONING = "provisioning", "Change to a reader's account to approve"
         ACCOUNT_CHANGE = "account_change", "A change to your account to confirm"
+        VETTING_EXPIRY = "vetting_expiry", "Vetting evidence about to lapse"
+        ACCOUNT_DISABLED = "account_disabled", "Account disabled"
+        RECERTIFICATION = "recertification", "Team access to recertify"
 
     recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=24, choices=Kind.choices)
@@ -517,3 +611,37 @@ class ProvisioningRequest(models.Model):
 
 # Recovery codes live in their own module; imported here so Django registers them (issue 14).
 from .recovery_models import RecoveryCode, RecoveryCodeDevice  # noqa: E402, F401
+
+
+class Recertification(models.Model):
+    """A supervisor's answer, once a quarter, for one member of their team: do they still need
+    ContactPoint?
+
+    Rule (recertification): access nobody vouches for is access nobody needs. Each London
+    calendar quarter a supervisor confirms each team member still needs access, or withdraws
+    it (which disables the account: ``access.recertification``). One answer per member per
+    quarter; the row stays as the record of who vouched for whom, and when.
+    """
+
+    class Decision(models.TextChoices):
+        CONFIRMED = "confirmed", "Still needs access"
+        WITHDRAWN = "withdrawn", "Access withdrawn"
+
+    member = models.ForeignKey(User, on_delete=models.PROTECT, related_name="recertifications")
+    supervisor = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="recertifications_made"
+    )
+    quarter_start = models.DateField(help_text="First day of the quarter this answer covers.")
+    decision = models.CharField(max_length=12, choices=Decision.choices)
+    note = models.TextField(blank=True)
+    decided_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                name="one_recertification_per_quarter", fields=["member", "quarter_start"]
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_decision_display()}: user {self.member_id}, {self.quarter_start}"

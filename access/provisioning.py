@@ -26,7 +26,6 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
-from guardian.shortcuts import get_users_with_perms
 
 from audit.alerts import alert_raise
 from audit.models import AccessEvent
@@ -35,7 +34,12 @@ from audit.review.windows import HOUR, window_after, window_floor
 from audit.writer import Actor, access_event_record
 from directory.models import Organisation
 
-from .admin_permissions import is_org_admin, is_system_admin, organisations_managed_by
+from .admin_permissions import (
+    is_org_admin,
+    is_system_admin,
+    organisation_admins,
+    organisations_managed_by,
+)
 from .enrolment_codes import enrolment_code_issue
 from .gateway.break_glass import system_actor_for
 from .models import (
@@ -220,14 +224,7 @@ def _authority_approvers(request: ProvisioningRequest) -> list[User]:
         kind=Organisation.Kind.LA_CHILDRENS_SERVICES,
         local_authority_id=organisation.local_authority_id,
     )
-    admins = {
-        admin
-        for council in councils
-        for admin in get_users_with_perms(
-            council, with_group_users=False, only_with_perms_in=["manage_users"]
-        )
-        if admin.role == Role.ORG_ADMIN and admin.is_active
-    }
+    admins = {admin for council in councils for admin in organisation_admins(council)}
     return sorted(admins, key=lambda admin: admin.pk)
 
 

@@ -70,3 +70,29 @@ def provisioning_requests_expire_task() -> int:
     from .provisioning import provisioning_requests_expire
 
     return provisioning_requests_expire()
+
+
+@shared_task
+def vetting_reminders_send_task() -> int:
+    """Remind readers and their admins before vetting lapses (idempotent: one per item per
+    expiry, by each notification's dedupe key)."""
+    from .vetting_reminders import vetting_reminders_send
+
+    return vetting_reminders_send()
+
+
+@shared_task
+def idle_accounts_disable_task() -> int:
+    """Disable accounts unused for ACCOUNT_IDLE_DAYS (idempotent: a disabled account is not
+    idle-and-active any more)."""
+    from .idle_accounts import idle_accounts_disable
+
+    return idle_accounts_disable()
+
+
+@shared_task
+def recertifications_overdue_chase_task() -> int:
+    """Chase overdue quarterly recertifications (idempotent within a week, by dedupe key)."""
+    from .recertification import recertifications_overdue_chase
+
+    return recertifications_overdue_chase()

@@ -184,6 +184,7 @@ def bench_user(username: str, organisation_id: int, *, supervisor=None):
             "organisation_id": organisation_id,
             "role": Role.PRACTITIONER,
             "job_title": "Benchmark practitioner",
+            "dbs_certificate_number": "001234567890",
             "dbs_checked_on": recent,
             "training_completed_on": recent,
             "agreement_signed_on": recent,
@@ -193,6 +194,9 @@ def bench_user(username: str, organisation_id: int, *, supervisor=None):
     if created:
         user.set_password(BENCH_PASSWORD)
         user.save(update_fields=["password"])
+    elif not user.dbs_certificate_number:  # made before certificates were evidence (issue 14)
+        user.dbs_certificate_number = "001234567890"
+        user.save(update_fields=["dbs_certificate_number"])
     return User.objects.select_related("organisation").get(pk=user.pk)
 
 

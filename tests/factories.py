@@ -61,6 +61,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     role = Role.PRACTITIONER
     job_title = "Class teacher"
     phone = "0113 496 0001"
+    dbs_certificate_number = factory.Sequence(lambda n: f"00{n:010d}")
     dbs_checked_on = factory.LazyFunction(_recent)
     training_completed_on = factory.LazyFunction(_recent)
     agreement_signed_on = factory.LazyFunction(_recent)

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('access', '0009_retention_child_nullable'),
+        ('access', '0010_vetting_evidence'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('audit', '0015_webauthn_actions'),
+        ('audit', '0016_vetting_actions'),
     ]
 
     operations = [

@@ -265,6 +265,25 @@ AXES_IPWARE_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 VETTING_DBS_VALID_DAYS = env.int("VETTING_DBS_VALID_DAYS", default=3 * 365)
 VETTING_TRAINING_VALID_DAYS = env.int("VETTING_TRAINING_VALID_DAYS", default=365)
 VETTING_AGREEMENT_VALID_DAYS = env.int("VETTING_AGREEMENT_VALID_DAYS", default=365)
+# Vetting as evidence (issue 14; docs/rules.md, "Vetting"): the user and their organisation's
+# admins hear this many days before an item lapses; an account unused this long is disabled;
+# a quarter's recertification left undone this long after the quarter ends is chased.
+VETTING_REMINDER_DAYS = env.int("VETTING_REMINDER_DAYS", default=30)
+ACCOUNT_IDLE_DAYS = env.int("ACCOUNT_IDLE_DAYS", default=90)
+RECERTIFICATION_GRACE_DAYS = env.int("RECERTIFICATION_GRACE_DAYS", default=14)
+for _name in ("VETTING_REMINDER_DAYS", "ACCOUNT_IDLE_DAYS", "RECERTIFICATION_GRACE_DAYS"):
+    if globals()[_name] < 1:
+        raise ImproperlyConfigured(f"{_name} must be at least 1.")
+for _name, _task in (
+    ("remind-vetting-expiry", "access.tasks.vetting_reminders_send_task"),
+    ("disable-idle-accounts", "access.tasks.idle_accounts_disable_task"),
+    ("chase-overdue-recertification", "access.tasks.recertifications_overdue_chase_task"),
+):
+    CELERY_BEAT_SCHEDULE[_name] = {
+        "task": _task,
+        "schedule": timedelta(hours=24),
+        "options": {"expires": 6 * 3600},
+    }
 
 # --- Break-glass and access requests ---------------------------------------------------------
 STEP_UP_SECONDS = env.int("STEP_UP_SECONDS", default=5 * 60)

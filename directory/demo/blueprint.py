@@ -98,6 +98,7 @@ class Persona:
     email: str
     phone: str
     is_staff: bool
+    dbs_certificate_number: str
     dbs_checked_on: date
     training_completed_on: date
     agreement_signed_on: date

@@ -12,6 +12,8 @@ import random
 from datetime import date, timedelta
 from typing import NamedTuple
 
+from django.conf import settings
+
 from access.models import Role
 
 from .blueprint import Persona
@@ -23,6 +25,8 @@ from .places import AUTHORITIES
 SYSTEM_DOMAIN = "contactpoint.example.org"
 HELPDESK_PHONE = "020 7946 0999"
 _DBS_EXPIRED_DAYS = 4 * 365
+# teacher.a2's training lapses this many days after the demo is loaded (a reminder is due).
+_TRAINING_LAPSES_IN_DAYS = 16
 
 
 class _Spec(NamedTuple):
@@ -39,6 +43,7 @@ class _Spec(NamedTuple):
     supervisor: str | None = None
     is_staff: bool = False
     dbs_expired: bool = False
+    training_lapsing: bool = False
 
 
 _SPECS = (
@@ -94,7 +99,11 @@ _SPECS = (
         slot="primary:0",
         staff="Year 5 class teacher",
         supervisor="supervisor.schools",
-        description="Colleague of teacher.a at {org} who sees the same children",
+        description=(
+            "Colleague of teacher.a at {org} who sees the same children; their ContactPoint "
+            "training lapses in a few weeks, so they and orgadmin.school have a reminder"
+        ),
+        training_lapsing=True,
     ),
     _Spec(
         username="teacher.b",
@@ -323,6 +332,9 @@ def _persona(spec: _Spec, rng, pools: NamePools, directory: Directory, today: da
         email = f"{ascii_slug(given_name)}.{ascii_slug(family_name)}@{domain}"
         phone = _switchboard(directory, organisation)
     dbs_age = _DBS_EXPIRED_DAYS + rng.randint(0, 60) if spec.dbs_expired else rng.randint(60, 800)
+    training_age = rng.randint(14, 300)
+    if spec.training_lapsing:
+        training_age = settings.VETTING_TRAINING_VALID_DAYS - _TRAINING_LAPSES_IN_DAYS
     return Persona(
         username=spec.username,
         role=spec.role,
@@ -335,13 +347,20 @@ def _persona(spec: _Spec, rng, pools: NamePools, directory: Directory, today: da
         email=email,
         phone=phone,
         is_staff=spec.is_staff,
+        dbs_certificate_number=_certificate_number(spec.username),
         dbs_checked_on=today - timedelta(days=dbs_age),
-        training_completed_on=today - timedelta(days=rng.randint(14, 300)),
+        training_completed_on=today - timedelta(days=training_age),
         agreement_signed_on=today - timedelta(days=rng.randint(14, 300)),
         description=spec.description.format(
             org=directory.names[organisation] if organisation else ""
         ),
     )
+
+
+def _certificate_number(username: str) -> str:
+    """A made-up DBS certificate number, from its own generator: the world's draws (names,
+    dates) stay those of earlier versions of the demo."""
+    return f"00{random.Random(f'dbs:{username}').randrange(10**10):010d}"  # noqa: S311
 
 
 def _organisation(directory: Directory, spec: _Spec) -> str | None:

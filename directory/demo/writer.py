@@ -30,6 +30,7 @@ from directory.models import (
 from .blueprint import World
 from .credentials import Secret
 from .pgcopy import array_literal, ids_reserve, rows_copy, tables_analyse
+from .vetting import demo_vetting_write
 
 DEVICE_NAME = "Authenticator app"
 
@@ -65,6 +66,7 @@ def world_write(*, world: World, issued: dict[str, Secret]) -> dict[str, int]:
         )
         tables_analyse(Child, Carer, Involvement)
         users = _users(world, organisations, practitioners, issued)
+        demo_vetting_write(users=users)
     return {
         "local authorities": len(world.authorities),
         "organisations": len(organisations),
@@ -153,6 +155,7 @@ def _users(world, organisations, practitioners, issued: dict[str, Secret]) -> di
             job_title=persona.job_title,
             phone=persona.phone,
             is_staff=persona.is_staff,
+            dbs_certificate_number=persona.dbs_certificate_number,
             dbs_checked_on=persona.dbs_checked_on,
             training_completed_on=persona.training_completed_on,
             agreement_signed_on=persona.agreement_signed_on,

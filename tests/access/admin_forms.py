@@ -27,6 +27,7 @@ def user_form(user: User, **changes) -> dict:
         "role": user.role,
         "supervisor": user.supervisor_id or "",
         "is_active": "on" if user.is_active else None,
+        "dbs_certificate_number": user.dbs_certificate_number,
         "dbs_checked_on": _iso(user.dbs_checked_on),
         "training_completed_on": _iso(user.training_completed_on),
         "agreement_signed_on": _iso(user.agreement_signed_on),

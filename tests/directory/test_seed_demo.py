@@ -17,7 +17,8 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from access.gateway import SearchCriteria, child_search
-from access.models import User, vetting_problems
+from access.models import Notification, User, vetting_problems
+from access.recertification import recertification_queue
 from audit.writer import Actor
 from directory.demo.world import world_build
 from directory.models import Child, Involvement, LocalAuthority, Practitioner
@@ -163,6 +164,23 @@ def test_it_vets_the_demo_practitioners_against_today_except_the_two_refused_one
     assert "DBS" in dbs
     assert "not accredited" in accreditation
     assert all(reasons == [] for reasons in problems.values())
+
+
+def test_it_records_the_demo_vetting_as_evidence(seeded):
+    """Issue 14: certificates attested by an admin, teacher.a2's training reminder, and
+    supervisor.schools' recertification queue begun."""
+    teacher = User.objects.get(username="teacher.a")
+    assert len(teacher.dbs_certificate_number) == 12
+    assert teacher.vetting_attested_by.username == "orgadmin.school"
+    assert User.objects.get(username="admin").vetting_attested_by is None
+    reminded = Notification.objects.filter(kind=Notification.Kind.VETTING_EXPIRY)
+    assert set(reminded.values_list("recipient__username", flat=True)) == {
+        "teacher.a2",
+        "orgadmin.school",
+    }
+    queue = recertification_queue(supervisor=User.objects.get(username="supervisor.schools"))
+    assert [row.member.username for row in queue.done] == ["teacher.a2"]
+    assert "teacher.a" in [row.member.username for row in queue.due]
 
 
 def test_it_suggests_a_family_name_that_teacher_a_really_finds(seeded):
