@@ -10,6 +10,7 @@ narrow exception and nothing else.
 
 import os
 import stat
+from datetime import date
 from io import StringIO
 
 import psycopg2
@@ -27,9 +28,12 @@ from audit.models import AccessEvent, TransitionHead, TreeHead
 from audit.reroot import NOTHING_TO_DO, REROOTED, RerootRefused, audit_reroot
 from audit.roles import app_role_exists, app_role_privileges_apply
 from audit.seal_lock import head_insert, seal_lock_secret
+from audit.services import audit_seal
 from audit.transition import mapping_entries, mapping_problems, reencoding_problem
 from audit.verification import audit_verify
 from audit.verify_head import main as verify_head_main
+from tests.directory.test_retention import _dump, retention
+from tests.factories import ChildFactory
 
 from .conftest import log_events, log_version_1_events, seal, tamper
 
@@ -190,7 +194,7 @@ def test_it_names_a_formerly_version_1_events_criteria_changed(old_log):
 
 def test_it_detects_an_epoch_1_head_whose_signature_was_altered(old_log):
     audit_reroot()
-    tamper("UPDATE audit_treehead SET signature = %s WHERE epoch = 1 AND tree_size = 3", [bytes(64)])
+    tamper("UPDATE audit_treehead SET signature = %s WHERE epoch = 1 AND tree_size = 3", [b"0"])
     assert _problems()[0] == "head at tree size 3: signature does not verify"
 
 
@@ -384,3 +388,34 @@ def test_it_waits_for_a_sealing_round_and_refuses_when_it_does_not_end(sealer_se
     sealer_session.rollback()
     assert AccessEvent.objects.filter(leaf_version=1).count() == 2
     assert audit_reroot().status == REROOTED
+
+
+@pytest.mark.parametrize("rerooted", [True, False])
+def test_a_destroyed_childs_details_leave_a_dump_only_of_a_rerooted_log(
+    transactional_db, world, rerooted
+):
+    """Done when (issue 13): once the log is re-rooted, destroying a record leaves no name, date
+    of birth or postcode of the child in a pg_dump, even those typed before leaf version 2;
+    without re-rooting, version 1 events keep them."""
+    child = ChildFactory(
+        given_name="Zebedee", family_name="Quillfeather", date_of_birth=date(2008, 5, 4),
+        postcode="LS9 9ZZ", address_line_1="7 Wyvern Close", local_authority=world.leeds,
+    )  # fmt: skip
+    criteria = {"family_name": "Quillfeather", "given_name": "Zebedee", "postcode": "LS9 9ZZ"}
+    criteria["date_of_birth"] = "2008-05-04"
+    reason = "Zebedee's mother rang from 7 Wyvern Close"
+    log_version_1_events(1, criteria=criteria, reason=reason, result_ids=[child.public_id])
+    log_version_1_events(1, criteria={"postcode": "LS9 9ZZ"}, child_public_id=child.public_id)
+    seal()
+    if rerooted:
+        call_command("audit_reroot", stdout=StringIO())
+
+    retention("2026-05-04")
+    assert "1 destroyed" in retention("2032-05-04")
+    audit_seal(wait_seconds=1.0)
+
+    report = audit_verify()
+    assert report.ok, report.problems
+    dump = _dump()
+    for detail in ("quillfeather", "zebedee", "ls9 9zz", "wyvern", "2008-05-04"):
+        assert (detail in dump) is not rerooted, detail
