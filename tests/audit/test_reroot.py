@@ -111,6 +111,14 @@ def test_it_reroots_a_log_with_version_1_events_and_it_verifies(old_log, witness
     assert verify_head_main(["--public-key", _public_key(), str(witness.directory)]) == 0
 
 
+def test_it_says_which_epoch_it_checked_in_full(old_log):
+    audit_reroot()
+    output = StringIO()
+    call_command("verify_audit", stdout=output)
+    assert "Epoch 2 checked in full; 1 transition head(s) join it" in output.getvalue()
+    assert "The audit log is intact." in output.getvalue()
+
+
 def test_it_names_both_epochs_heads_in_the_transition_head(old_log, witness):
     audit_reroot()
     [signed] = witness.transitions()
