@@ -56,16 +56,27 @@ def app_role_privileges_apply(**kwargs) -> None:
             f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {quoted}"
         )
         cursor.execute(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {quoted}")
-        for table in APPEND_ONLY_TABLES:
+        for table in _existing(cursor, APPEND_ONLY_TABLES, "regclass"):
             cursor.execute(f"REVOKE UPDATE, DELETE, TRUNCATE ON {table} FROM {quoted}")
-        for table in SEALER_WRITTEN_TABLES:
+        for table in _existing(cursor, SEALER_WRITTEN_TABLES, "regclass"):
             cursor.execute(f"REVOKE INSERT ON {table} FROM {quoted}")
-        for table in OWNER_ONLY_TABLES:
+        for table in _existing(cursor, OWNER_ONLY_TABLES, "regclass"):
             cursor.execute(f"REVOKE ALL ON {table} FROM {quoted}")
         for partition in partitions_of(cursor, PARTITIONED_TABLES):
             cursor.execute(f"REVOKE ALL ON {connection.ops.quote_name(partition)} FROM {quoted}")
-        for function in APP_FUNCTIONS:
+        for function in _existing(cursor, APP_FUNCTIONS, "regprocedure"):
             cursor.execute(f"GRANT EXECUTE ON FUNCTION {function} TO {quoted}")
+
+
+def _existing(cursor, names: tuple[str, ...], kind: str) -> list[str]:
+    """The tables (``regclass``) or functions (``regprocedure``) among ``names`` that exist:
+    after ``migrate`` back to before one was created, the rest must still be granted."""
+    lookup = {"regclass": "to_regclass", "regprocedure": "to_regprocedure"}[kind]
+    cursor.execute(
+        f"SELECT name FROM unnest(%s::text[]) AS name WHERE {lookup}(name) IS NOT NULL",  # noqa: S608
+        [list(names)],
+    )
+    return [name for (name,) in cursor.fetchall()]
 
 
 def partitions_of(cursor, tables: tuple[str, ...]) -> list[str]:
