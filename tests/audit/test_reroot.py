@@ -303,6 +303,14 @@ def test_it_does_not_let_the_app_role_reencode_events(old_log, app_role):
     assert AccessEvent.objects.get(pk=old_log[0]).leaf_version == 1
 
 
+def test_it_refuses_to_reroot_as_the_app_role(old_log, app_role):
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL ROLE {connection.ops.quote_name(app_role)}")
+        with pytest.raises(RerootRefused, match="Re-rooting is the owner's"):
+            audit_reroot()
+
+
 def test_it_does_not_let_the_owner_reencode_without_the_sealers_proof(old_log):
     with pytest.raises(DatabaseError, match="only the audit sealer"):
         _run(
