@@ -27,6 +27,7 @@ operator does and what it costs in trust.
 from __future__ import annotations
 
 import hashlib
+import io
 import secrets
 import time
 from dataclasses import dataclass
@@ -197,10 +198,16 @@ def _reencode(cursor, key, *, upto: int) -> int:
 
 
 def _reencode_batch(key, batch: list[tuple[int, bytes, bytes]]) -> int:
-    ids, salts, digests = (list(column) for column in zip(*batch, strict=True))
+    """One call of ``cp_audit_reencode``, the batch passed through COPY into a temporary table:
+    the statement stays short, so that its server-log line does too."""
+    # COPY's text format: tab-separated, a backslash doubled, so each bytea reads as \x<hex>.
+    rows = "".join(f"{i}\t\\\\x{salt.hex()}\t\\\\x{digest.hex()}\n" for i, salt, digest in batch)
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT cp_audit_reencode(%s, %s::bigint[], %s::bytea[], %s::bytea[])",
-            [sealer_response(cursor, key), ids, salts, digests],
+            "CREATE TEMP TABLE IF NOT EXISTS cp_audit_reencode_batch "
+            "(id bigint PRIMARY KEY, salt bytea NOT NULL, digest bytea NOT NULL) ON COMMIT DROP"
         )
+        cursor.execute("TRUNCATE cp_audit_reencode_batch")
+        cursor.copy_expert("COPY cp_audit_reencode_batch FROM STDIN", io.StringIO(rows))
+        cursor.execute("SELECT cp_audit_reencode(%s)", [sealer_response(cursor, key)])
         return cursor.fetchone()[0]

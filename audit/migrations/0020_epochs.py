@@ -14,8 +14,12 @@ tree, the next *epoch*, joined to the old one by a signed transition head. This 
   beside a sealing round), and the trigger's third exception: with
   ``contactpoint.audit_reroot`` on (set by that function around its one UPDATE), the owner may
   change a row of leaf version 1 in exactly one way — ``leaf_version`` to 2, a 32-byte salt and
-  digest where there were none, every other column as it was — each row written to the
-  server log.
+  digest where there were none, every other column as it was.
+
+The function reads the salts and digests from a temporary table the caller fills with COPY, and
+writes one server-log line per call (how many events, first and last id), not one per row: a
+LOG message carries its whole statement into the server log, and a statement holding 5,000
+salts and digests, logged once per row, filled a disk.
 """
 
 from django.db import migrations, models
@@ -97,8 +101,6 @@ _REENCODING = r"""
            'leaf_version', 2,
            'personal_salt', to_jsonb(NEW) -> 'personal_salt',
            'personal_digest', to_jsonb(NEW) -> 'personal_digest') THEN
-        RAISE LOG 'audit re-rooting: event % on % made leaf version 2 by % (session %)',
-            to_jsonb(OLD) ->> 'id', TG_TABLE_NAME, current_user, session_user;
         RETURN NEW;
     END IF;
 """
@@ -109,31 +111,34 @@ FUNCTIONS = (
     + _REENCODING
     + _REFUSE
     + r"""
-CREATE FUNCTION cp_audit_reencode(
-    response bytea, event_ids bigint[], salts bytea[], digests bytea[]
-) RETURNS bigint
+CREATE FUNCTION cp_audit_reencode(response bytea) RETURNS bigint
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     before text := coalesce(current_setting('contactpoint.audit_reroot', true), '');
     changed bigint;
+    first_id bigint;
+    last_id bigint;
 BEGIN
     -- Only the holder of the signing key, and only under the sealer's lock: never beside a
     -- sealing round, which would seal the rows half re-encoded.
     PERFORM public.cp_audit_sealer_check(response);
     PERFORM 1 FROM public.audit_seallock WHERE id = 1 FOR UPDATE NOWAIT;
     PERFORM set_config('contactpoint.audit_reroot', 'on', true);
-    UPDATE public.audit_accessevent AS e
-    SET leaf_version = 2, personal_salt = n.salt, personal_digest = n.digest
-    FROM unnest(event_ids, salts, digests) AS n(id, salt, digest)
-    WHERE e.id = n.id AND e.leaf_version = 1;
-    GET DIAGNOSTICS changed = ROW_COUNT;
+    WITH reencoded AS (
+        UPDATE public.audit_accessevent AS e
+        SET leaf_version = 2, personal_salt = n.salt, personal_digest = n.digest
+        FROM pg_temp.cp_audit_reencode_batch AS n
+        WHERE e.id = n.id AND e.leaf_version = 1
+        RETURNING e.id
+    )
+    SELECT count(*), min(id), max(id) INTO changed, first_id, last_id FROM reencoded;
     PERFORM set_config('contactpoint.audit_reroot', before, true);
-    RAISE LOG 'cp_audit_reencode: % events made leaf version 2 for % (pid %)',
-        changed, session_user, pg_backend_pid();
+    RAISE LOG 'cp_audit_reencode: % events (ids % to %) made leaf version 2 by % (pid %)',
+        changed, first_id, last_id, session_user, pg_backend_pid();
     RETURN changed;
 END $$;
 
-REVOKE ALL ON FUNCTION cp_audit_reencode(bytea, bigint[], bytea[], bytea[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION cp_audit_reencode(bytea) FROM PUBLIC;
 
 DROP FUNCTION cp_audit_head_insert(
     bytea, bigint, bytea, bigint, bytea, bigint, bigint, bigint, timestamptz, varchar, bytea,
@@ -210,7 +215,7 @@ REVOKE ALL ON FUNCTION cp_audit_head_insert(
     bytea, bytea, bytea
 ) FROM PUBLIC;
 
-DROP FUNCTION cp_audit_reencode(bytea, bigint[], bytea[], bytea[]);
+DROP FUNCTION cp_audit_reencode(bytea);
 """
     + _HEADER
     + _RETENTION_AND_FORGETTING

@@ -295,11 +295,7 @@ def test_it_lets_no_head_be_written_to_an_epoch_that_has_ended(old_log):
 
 def test_it_does_not_let_the_app_role_reencode_events(old_log, app_role):
     with pytest.raises(DatabaseError, match="permission denied for function cp_audit_reencode"):
-        _run(
-            "SELECT cp_audit_reencode(sha256('guess'), %s::bigint[], %s::bytea[], %s::bytea[])",
-            [[old_log[0]], [bytes(32)], [bytes(32)]],
-            role=app_role,
-        )
+        _run("SELECT cp_audit_reencode(sha256('guess'))", role=app_role)
     assert AccessEvent.objects.get(pk=old_log[0]).leaf_version == 1
 
 
@@ -313,10 +309,7 @@ def test_it_refuses_to_reroot_as_the_app_role(old_log, app_role):
 
 def test_it_does_not_let_the_owner_reencode_without_the_sealers_proof(old_log):
     with pytest.raises(DatabaseError, match="only the audit sealer"):
-        _run(
-            "SELECT cp_audit_reencode(sha256('guess'), %s::bigint[], %s::bytea[], %s::bytea[])",
-            [[old_log[0]], [bytes(32)], [bytes(32)]],
-        )
+        _run("SELECT cp_audit_reencode(sha256('guess'))")
 
 
 @pytest.mark.parametrize(
