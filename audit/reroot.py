@@ -70,7 +70,9 @@ class RerootResult:
     transition: TransitionHead | None = None
 
 
-def audit_reroot(*, witness: Witness | None = None, lock_wait_seconds: float = 30.0):
+def audit_reroot(
+    *, witness: Witness | None = None, lock_wait_seconds: float = 30.0
+) -> RerootResult:
     """Re-root the log into a new epoch (see the module docstring); one transaction, so a
     failure anywhere changes nothing. Call it outside any other transaction."""
     key = signing_key()
