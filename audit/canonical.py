@@ -116,6 +116,20 @@ def personal_digest(salt: bytes, criteria: dict[str, Any], reason: str) -> bytes
     return hashlib.sha256(bytes(salt) + personal_bytes(criteria, reason)).digest()
 
 
+def row_personal_digest(row: Sequence, salt: bytes) -> bytes:
+    """The digest of a row's own criteria and reason under ``salt``, the criteria as
+    PostgreSQL gives them back: what a version 2 leaf seals for this row."""
+    return personal_digest(salt, _criteria(row[_CRITERIA]), row[_REASON])
+
+
+def as_version_2(row: Sequence, digest: bytes) -> tuple:
+    """A version 1 row as re-rooting re-encodes it (``audit.reroot``): every field as it was,
+    leaf version 2 and ``digest``. The salt is not part of the leaf, so an outside party holding
+    the version 1 event and the digest (in the transition's mapping file) can rebuild the new
+    leaf and see that nothing but the encoding changed."""
+    return (*row[: len(EVENT_FIELDS)], 2, None, digest)
+
+
 def personal_data_problem(row: Sequence) -> str | None:
     """Why a version 2 row's criteria and reason are not what its leaf committed to (None for
     version 1 rows, whose leaf holds them itself). With the salt kept, they must hash to the
@@ -123,10 +137,10 @@ def personal_data_problem(row: Sequence) -> str | None:
     version, salt, digest = _version_of(row)
     if version != 2:
         return None
-    criteria, reason = _criteria(row[_CRITERIA]), row[_REASON]
     if salt is None:
-        return "has lost its salt but still holds personal data" if criteria or reason else None
-    if digest is None or personal_digest(salt, criteria, reason) != bytes(digest):
+        held = _criteria(row[_CRITERIA]) or row[_REASON]
+        return "has lost its salt but still holds personal data" if held else None
+    if digest is None or row_personal_digest(row, salt) != bytes(digest):
         return "has changed since it was sealed"
     return None
 

@@ -23,12 +23,29 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-LOG_ID = "contactpoint-audit/v1"
+# The log's name in every head, one per epoch (``audit.reroot``): epoch 1 is
+# "contactpoint-audit/v1", the name its heads were always signed with, so they still verify; a
+# later epoch's name puts the epoch in the signed bytes, so that a head cannot pass for one of
+# another epoch.
+_LOG_PREFIX = "contactpoint-audit/v"
 _TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
 def canonical_json(value: dict) -> bytes:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
+
+
+def log_id(epoch: int) -> str:
+    return f"{_LOG_PREFIX}{epoch}"
+
+
+def epoch_of(log: object) -> int:
+    """The epoch a head's ``log`` names; ValueError for any other log."""
+    text = str(log)
+    number = text.removeprefix(_LOG_PREFIX)
+    if number == text or not number.isdigit() or number.startswith("0"):
+        raise ValueError(f"not a head of {_LOG_PREFIX}<epoch>: {text!r}")
+    return int(number)
 
 
 @dataclass(frozen=True)
@@ -42,10 +59,11 @@ class Head:
     sealed_through_id: int
     sealed_at: datetime
     key_id: str
+    epoch: int = 1
 
     def to_dict(self) -> dict:
         return {
-            "log": LOG_ID,
+            "log": log_id(self.epoch),
             "tree_size": self.tree_size,
             "root_hash": self.root_hash.hex(),
             "previous_tree_size": self.previous_tree_size,
@@ -59,9 +77,8 @@ class Head:
 
     @classmethod
     def from_dict(cls, data: dict) -> Head:
-        if data.get("log") != LOG_ID:
-            raise ValueError(f"not a head of {LOG_ID}")
         return cls(
+            epoch=epoch_of(data.get("log")),
             tree_size=int(data["tree_size"]),
             root_hash=bytes.fromhex(data["root_hash"]),
             previous_tree_size=int(data["previous_tree_size"]),
@@ -142,13 +159,28 @@ def head_sign(head: Head, key: Ed25519PrivateKey) -> SignedHead:
     return SignedHead(head, key.sign(head.signed_bytes()))
 
 
+def head_name(epoch: int, tree_size: int) -> str:
+    """How reports name a head: epoch 1's as they always were."""
+    name = f"head at tree size {tree_size}"
+    return name if epoch == 1 else f"epoch {epoch} {name}"
+
+
 def signature_problem(signed: SignedHead, public_keys: dict[str, Ed25519PublicKey]) -> str | None:
     """Why ``signed`` does not verify against the known keys, or None when it does."""
-    key = public_keys.get(signed.head.key_id)
+    return bytes_signature_problem(
+        signed.head.key_id, signed.head.signed_bytes(), signed.signature, public_keys
+    )
+
+
+def bytes_signature_problem(
+    key_id: str, data: bytes, signature: bytes, public_keys: dict[str, Ed25519PublicKey]
+) -> str | None:
+    """Why ``signature`` is not ``key_id``'s over ``data``, or None when it is."""
+    key = public_keys.get(key_id)
     if key is None:
-        return f"signed with unknown key {signed.head.key_id}"
+        return f"signed with unknown key {key_id}"
     try:
-        key.verify(signed.signature, signed.head.signed_bytes())
+        key.verify(signature, data)
     except InvalidSignature:
         return "signature does not verify"
     return None

@@ -143,6 +143,13 @@ class AccessEvent(models.Model):
         return f"{self.action} by {self.actor_username} at {self.occurred_at:%Y-%m-%d %H:%M:%S}"
 
 
+class TreeHeadQuerySet(models.QuerySet):
+    def newest_first(self) -> models.QuerySet:
+        """The current epoch's newest head first: a later epoch's heads supersede an earlier
+        one's, whatever their sizes."""
+        return self.order_by("-epoch", "-tree_size")
+
+
 class TreeHead(models.Model):
     """One signed tree head: the log's first ``tree_size`` events hash to ``root_hash``.
 
@@ -153,7 +160,11 @@ class TreeHead(models.Model):
     or slipped in, rather than only the batch.
     """
 
-    tree_size = models.BigIntegerField(primary_key=True)
+    # A head is named by its epoch and size (migration 0020): re-rooting the log
+    # (``audit.reroot``) starts a fresh tree whose first heads have the sizes of the old ones.
+    pk = models.CompositePrimaryKey("epoch", "tree_size")
+    epoch = models.IntegerField(db_default=1)
+    tree_size = models.BigIntegerField()
     root_hash = models.BinaryField()
     previous_tree_size = models.BigIntegerField()
     previous_root_hash = models.BinaryField()
@@ -169,8 +180,39 @@ class TreeHead(models.Model):
     event_ids = models.BinaryField()
     leaf_hashes = models.BinaryField()
 
+    objects = TreeHeadQuerySet.as_manager()
+
     def __str__(self) -> str:
-        return f"Tree head {self.tree_size} sealed at {self.sealed_at:%Y-%m-%d %H:%M:%S}"
+        return (
+            f"Tree head {self.tree_size} of epoch {self.epoch} "
+            f"sealed at {self.sealed_at:%Y-%m-%d %H:%M:%S}"
+        )
+
+
+class TransitionHead(models.Model):
+    """The signed statement that re-rooted the log: the last head of epoch ``to_epoch - 1``
+    and the head of epoch ``to_epoch`` that seals the same events re-encoded.
+
+    Written once by ``audit.reroot`` as the owner, append-only like the heads (migration
+    0020), and copied to the witness with the file mapping each event's old leaf to its new
+    one (``audit/transition.py``), so that anyone holding the old events and heads can check
+    that the re-encoding changed nothing but the encoding.
+    """
+
+    to_epoch = models.IntegerField(primary_key=True)
+    from_tree_size = models.BigIntegerField()
+    from_root_hash = models.BinaryField()
+    to_tree_size = models.BigIntegerField()
+    to_root_hash = models.BinaryField()
+    sealed_through_id = models.BigIntegerField()
+    reencoded_events = models.BigIntegerField()
+    mapping_sha256 = models.BinaryField()
+    signed_at = models.DateTimeField()
+    key_id = models.CharField(max_length=16)
+    signature = models.BinaryField()
+
+    def __str__(self) -> str:
+        return f"Transition to epoch {self.to_epoch} signed at {self.signed_at:%Y-%m-%d %H:%M:%S}"
 
 
 # --- Misuse review (issue 5; docs/misuse-review.md) -------------------------------------------

@@ -34,6 +34,7 @@ _LABEL = b"contactpoint-audit/seal-lock/v1"
 
 # The arguments of cp_audit_head_insert after the response, in order.
 HEAD_COLUMNS = (
+    "epoch",
     "tree_size",
     "root_hash",
     "previous_tree_size",

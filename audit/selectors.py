@@ -150,7 +150,7 @@ def seal_lag_get(*, now: datetime | None = None) -> SealLag:
     stopped worker, a session holding an event id open, a superuser). Two index reads: the
     newest head, and the first event after it."""
     limit = settings.AUDIT_SEAL_MAX_LAG_SECONDS
-    head = TreeHead.objects.only("sealed_through_id").order_by("-tree_size").first()
+    head = TreeHead.objects.only("sealed_through_id").newest_first().first()
     through = head.sealed_through_id if head else 0
     first = (
         AccessEvent.objects.filter(id__gt=through)

@@ -20,13 +20,15 @@ import time
 from dataclasses import dataclass
 
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
+from .epochs import head_of, mapping_lines, signed_transition_of
 from .heads import Head, SignedHead, head_sign, key_id_for
 from .keys import signing_key
 from .leaves import event_leaves, pack_ids
 from .merkle import EMPTY_ROOT, CompactTree
-from .models import TreeHead
+from .models import TransitionHead, TreeHead
 from .seal_lock import HEAD_COLUMNS, head_insert, seal_lock_take
 from .watermark import blockers_wait, candidate_take, sequence_value
 from .witness import Witness, witness_from_settings
@@ -73,7 +75,7 @@ def audit_seal(
         elif not blockers_wait(cursor, candidate, wait_seconds):
             result = SealResult(WAITING, None, through)
         else:
-            head = _seal_batch(cursor, previous, upto=candidate.value, max_batch=max_batch, key=key)
+            head = seal_batch(cursor, previous, upto=candidate.value, max_batch=max_batch, key=key)
             if head is None:
                 result = SealResult(NOTHING_NEW, None, candidate.value)
             else:
@@ -105,16 +107,22 @@ def audit_seal_all(*, timeout_seconds: float = 60.0, witness: Witness | None = N
 
 
 def latest_head() -> TreeHead | None:
-    return TreeHead.objects.defer("event_ids", "leaf_hashes").order_by("-tree_size").first()
+    """The newest head of the current epoch: the one the next is chained to."""
+    return TreeHead.objects.defer("event_ids", "leaf_hashes").newest_first().first()
 
 
 def _sealed_through(head: TreeHead | None) -> int:
     return head.sealed_through_id if head else 0
 
 
-def _seal_batch(cursor, previous: TreeHead | None, *, upto: int, max_batch: int, key):
+def seal_batch(
+    cursor, previous: TreeHead | None, *, upto: int, max_batch: int, key, epoch: int | None = None
+):
     """Hash events ``previous.sealed_through_id < id <= upto`` (at most ``max_batch``) onto
-    the previous frontier and insert the signed head; None when the range holds no event."""
+    the previous frontier and insert the signed head of ``previous``'s epoch; None when the
+    range holds no event. Without ``previous``, a new tree: the first head of ``epoch``
+    (``audit.reroot`` starts a new epoch so)."""
+    epoch = previous.epoch if previous else (epoch or 1)
     if previous:
         tree = CompactTree.from_bytes(previous.tree_size, bytes(previous.frontier))
     else:
@@ -131,6 +139,7 @@ def _seal_batch(cursor, previous: TreeHead | None, *, upto: int, max_batch: int,
     if not ids:
         return None
     head = Head(
+        epoch=epoch,
         tree_size=tree.size,
         root_hash=tree.root(),
         previous_tree_size=previous.tree_size if previous else 0,
@@ -143,6 +152,7 @@ def _seal_batch(cursor, previous: TreeHead | None, *, upto: int, max_batch: int,
     )
     signed = head_sign(head, key)
     fields = {
+        "epoch": head.epoch,
         "tree_size": head.tree_size,
         "root_hash": head.root_hash,
         "previous_tree_size": head.previous_tree_size,
@@ -162,28 +172,17 @@ def _seal_batch(cursor, previous: TreeHead | None, *, upto: int, max_batch: int,
 
 
 def signed_head_of(row: TreeHead) -> SignedHead:
-    head = Head(
-        tree_size=row.tree_size,
-        root_hash=bytes(row.root_hash),
-        previous_tree_size=row.previous_tree_size,
-        previous_root_hash=bytes(row.previous_root_hash),
-        first_event_id=row.first_event_id,
-        last_event_id=row.last_event_id,
-        sealed_through_id=row.sealed_through_id,
-        sealed_at=row.sealed_at,
-        key_id=row.key_id,
-    )
-    return SignedHead(head, bytes(row.signature))
+    return SignedHead(head_of(row), bytes(row.signature))
 
 
 def witness_catch_up(*, witness: Witness) -> int:
     """Copy to the witness every head it lacks, oldest first (a head is in the database
-    before it is witnessed, so a failed copy is retried by the next round). Walks back from
-    the newest head only as far as the witness is behind. Raises WitnessConflict when the
-    witness holds a different head of the same size: the database's history has forked from
-    what was witnessed (say, restored from a backup), and sealing must stop until someone
-    looks."""
-    heads = TreeHead.objects.defer("event_ids", "leaf_hashes").order_by("-tree_size")
+    before it is witnessed, so a failed copy is retried by the next round), then every
+    transition head it lacks, with its mapping file. Walks back from the newest head only as
+    far as the witness is behind. Raises WitnessConflict when the witness holds a different
+    head of the same epoch and size: the database's history has forked from what was
+    witnessed (say, restored from a backup), and sealing must stop until someone looks."""
+    heads = TreeHead.objects.defer("event_ids", "leaf_hashes").newest_first()
     missing: list[TreeHead] = []
     page = list(heads[:20])
     while page:
@@ -193,7 +192,18 @@ def witness_catch_up(*, witness: Witness) -> int:
                 break
             missing.append(row)
         else:
-            page = list(heads.filter(tree_size__lt=page[-1].tree_size)[:200])
+            last = page[-1]
+            older = Q(epoch__lt=last.epoch) | Q(epoch=last.epoch, tree_size__lt=last.tree_size)
+            page = list(heads.filter(older)[:200])
     for row in reversed(missing):
         witness.publish(signed_head_of(row))
+    for row in TransitionHead.objects.order_by("to_epoch"):
+        signed = signed_transition_of(row)
+        if not witness.holds_transition(signed):
+            lines = mapping_lines(
+                to_epoch=row.to_epoch,
+                to_tree_size=row.to_tree_size,
+                sealed_through_id=row.sealed_through_id,
+            )
+            witness.publish_transition(signed, lines)
     return len(missing)

@@ -13,12 +13,20 @@ a sealed event, or rewrite or drop a head, without this noticing. For each head,
    own leaf version; a version 2 row's criteria and reason, which its leaf seals only through
    a salted digest, must still hash to that digest, or be forgotten (empty, salt deleted).
 
+Epochs (``audit.reroot``): heads are checked epoch by epoch, each epoch's chain starting
+from the empty tree. Only the current (newest) epoch is checked against the events (step 4):
+an earlier epoch sealed events in an encoding since replaced, whose personal data may since
+have been forgotten, so its heads are checked by signature, chain and stored leaves only. Each
+later epoch must be joined to the one before by a transition head: its signature, its old side
+the old epoch's last head, its new side a head of the new epoch (same size, root and cut-over).
+
 Then the admin change history (``admin_history``): each django-auditlog entry must still
 hash to the digest its sealed ``admin_change`` event carries.
 
 Then the witness: every head it holds must be in the database, byte for byte, and the database
 may not lack a head older than the witness's newest. That catches a tail cut off, or the whole
-database rolled back to an earlier state, heads and all.
+database rolled back to an earlier state, heads and all. The same for transition heads, and
+each one's mapping file must be the one it signed and fold into both roots it names.
 """
 
 from __future__ import annotations
@@ -30,12 +38,14 @@ from django.db import connection
 
 from .admin_history import admin_history_problems
 from .canonical import event_bytes, personal_data_problem
-from .heads import signature_problem
+from .epochs import head_epochs, head_of, heads_of, signed_transition_of
+from .heads import head_name, signature_problem
 from .keys import known_public_keys
 from .leaves import event_rows, unpack_hashes, unpack_ids
 from .merkle import CompactTree, leaf_hash
-from .models import TreeHead
+from .models import TransitionHead, TreeHead
 from .services import signed_head_of
+from .transition import mapping_problems, transition_problems
 from .verify_head import chain_problem
 from .witness import Witness, witness_from_settings
 
@@ -44,7 +54,7 @@ MAX_PROBLEMS = 100
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong: ``subject`` names an event id or a head's tree size."""
+    """One thing wrong: ``subject`` names an event id, a head or a transition head."""
 
     subject: str
     message: str
@@ -61,6 +71,9 @@ class VerifyReport:
     admin_history_entries_unsealed: int = 0
     witnessed_heads: int = 0
     unwitnessed_heads: int = 0
+    # The epoch checked in full, and how many transition heads lead up to it.
+    epoch: int = 1
+    transitions: int = 0
     seconds: float = 0.0
     problems: list[Problem] = field(default_factory=list)
 
@@ -76,48 +89,48 @@ class VerifyReport:
 def audit_verify(
     *, public_keys: dict | None = None, witness: Witness | None = None
 ) -> VerifyReport:
-    """Check every head, every sealed event and the witness; see the module docstring."""
+    """Check every head, every sealed event of the current epoch, the transition heads and the
+    witness; see the module docstring."""
     started = time.perf_counter()
     keys = known_public_keys() if public_keys is None else public_keys
     witness = witness or witness_from_settings()
     report = VerifyReport()
-    sizes: set[int] = set()
-    previous: TreeHead | None = None
-    tree = CompactTree()
+    epochs = head_epochs() or [1]
+    report.epoch = epochs[-1]
+    last_of: dict[int, TreeHead | None] = {}
+    held: set[tuple[int, int]] = set()
     with connection.cursor() as cursor:
-        for head in _heads():
-            tree = _head_check(report, cursor, head, previous, tree, keys)
-            sizes.add(head.tree_size)
-            previous = head
-        through = previous.sealed_through_id if previous else 0
+        for epoch in epochs:
+            previous: TreeHead | None = None
+            tree = CompactTree()
+            for head in heads_of(epoch):
+                in_full = epoch == report.epoch
+                tree = _head_check(report, cursor, head, previous, tree, keys, in_full=in_full)
+                held.add((epoch, head.tree_size))
+                previous = head
+            last_of[epoch] = previous
+        through = last_of[report.epoch].sealed_through_id if last_of[report.epoch] else 0
         cursor.execute("SELECT count(*) FROM audit_accessevent WHERE id > %s", [through])
         report.unsealed_events = cursor.fetchone()[0]
+    _transitions_check(report, epochs, last_of, keys)
     problems, report.admin_history_entries_unsealed = admin_history_problems(
         sealed_through_id=through
     )
     for subject, message in problems:
         report.add(subject, message)
-    _witness_check(report, witness, sizes, keys)
+    _witness_check(report, witness, held, keys)
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _heads():
-    """Heads oldest first, a few at a time (each carries its batch's ids and leaves)."""
-    last = -1
-    while True:
-        page = list(TreeHead.objects.filter(tree_size__gt=last).order_by("tree_size")[:10])
-        yield from page
-        if len(page) < 10:
-            return
-        last = page[-1].tree_size
-
-
-def _head_check(report, cursor, head, previous, tree: CompactTree, keys) -> CompactTree:
-    """Check one head and its events; return the tree as of this head (built from its stored
-    leaves, so one bad event is reported once, not again at every later head)."""
+def _head_check(
+    report, cursor, head, previous, tree: CompactTree, keys, *, in_full: bool
+) -> CompactTree:
+    """Check one head, and its events when ``in_full``; return the tree as of this head
+    (built from its stored leaves, so one bad event is reported once, not again at every
+    later head)."""
     report.heads += 1
-    subject = f"head at tree size {head.tree_size}"
+    subject = head_name(head.epoch, head.tree_size)
     signed = signed_head_of(head)
     if reason := signature_problem(signed, keys):
         report.add(subject, reason)
@@ -133,9 +146,10 @@ def _head_check(report, cursor, head, previous, tree: CompactTree, keys) -> Comp
         report.add(subject, "its stored leaves do not hash to its signed root")
     elif extended.to_bytes() != bytes(head.frontier):
         report.add(subject, "its frontier does not extend the previous head's tree")
-    after = previous.sealed_through_id if previous else 0
-    expected = dict(zip(ids, leaves, strict=False))
-    _events_check(report, cursor, after, head.sealed_through_id, expected)
+    if in_full:
+        after = previous.sealed_through_id if previous else 0
+        expected = dict(zip(ids, leaves, strict=False))
+        _events_check(report, cursor, after, head.sealed_through_id, expected)
     return extended if extended.root() == bytes(head.root_hash) else _resume_from(head, extended)
 
 
@@ -186,37 +200,81 @@ def _present_ids(cursor, after: int, upto: int) -> set[int]:
     return {event_id for (event_id,) in cursor.fetchall()}
 
 
-def _witness_check(report, witness: Witness, sizes: set[int], keys) -> None:
-    """Every witnessed head must be in the database as witnessed; none older may be lost."""
+def _transitions_check(report, epochs: list[int], last_of: dict, keys) -> None:
+    """Every epoch after the first is joined to the one before by a signed transition head
+    naming that epoch's last head and one of its own."""
+    rows = {row.to_epoch: row for row in TransitionHead.objects.order_by("to_epoch")}
+    for epoch in epochs[1:]:
+        if epoch not in rows:
+            report.add(f"epoch {epoch}", "has no transition head leading into it")
+    for epoch, row in rows.items():
+        report.transitions += 1
+        last_old = last_of.get(epoch - 1)
+        joined = TreeHead.objects.filter(epoch=epoch, tree_size=row.to_tree_size).first()
+        for reason in transition_problems(
+            signed_transition_of(row),
+            keys,
+            last_old=head_of(last_old) if last_old else None,
+            joined_new=head_of(joined) if joined else None,
+        ):
+            report.add(f"transition head into epoch {epoch}", reason)
+
+
+def _witness_check(report, witness: Witness, held: set[tuple[int, int]], keys) -> None:
+    """Every witnessed head must be in the database as witnessed; none older may be lost.
+    Heads are ordered by epoch, then size."""
     witnessed = witness.heads()
     report.witnessed_heads = len(witnessed)
-    by_size = {}
+    by_key = {}
     for signed in witnessed:
-        size = signed.head.tree_size
-        subject = f"head at tree size {size}"
+        key = (signed.head.epoch, signed.head.tree_size)
         if reason := signature_problem(signed, keys):
-            report.add(subject, f"the witness's copy: {reason}")
-        by_size[size] = signed
-    if not by_size:
-        report.unwitnessed_heads = len(sizes)
+            report.add(head_name(*key), f"the witness's copy: {reason}")
+        by_key[key] = signed
+    _witness_transitions_check(report, witness, newest=max(by_key, default=(0, 0)))
+    if not by_key:
+        report.unwitnessed_heads = len(held)
         return
-    rows = {
-        row.tree_size: row
-        for row in TreeHead.objects.defer("event_ids", "leaf_hashes", "frontier").filter(
-            tree_size__in=list(by_size)
-        )
-    }
-    for size, signed in sorted(by_size.items()):
-        row = rows.get(size)
+    rows = {}
+    for epoch in {epoch for epoch, _ in by_key}:
+        sizes = [size for e, size in by_key if e == epoch]
+        heads = TreeHead.objects.defer("event_ids", "leaf_hashes", "frontier")
+        for row in heads.filter(epoch=epoch, tree_size__in=sizes):
+            rows[(epoch, row.tree_size)] = row
+    for key, signed in sorted(by_key.items()):
+        row = rows.get(key)
         if row is None:
             report.add(
-                f"head at tree size {size}",
+                head_name(*key),
                 "is held by the witness but missing from the database "
                 "(the log was cut short or rolled back)",
             )
         elif signed_head_of(row).to_json() != signed.to_json():
-            report.add(f"head at tree size {size}", "differs from the witness's copy")
-    newest = max(by_size)
-    for size in sorted(s for s in sizes if s < newest and s not in by_size):
-        report.add(f"head at tree size {size}", "is missing from the witness")
-    report.unwitnessed_heads = sum(1 for s in sizes if s > newest)
+            report.add(head_name(*key), "differs from the witness's copy")
+    newest = max(by_key)
+    for key in sorted(k for k in held if k < newest and k not in by_key):
+        report.add(head_name(*key), "is missing from the witness")
+    report.unwitnessed_heads = sum(1 for k in held if k > newest)
+
+
+def _witness_transitions_check(report, witness: Witness, *, newest: tuple[int, int]) -> None:
+    """Every witnessed transition head must be in the database as witnessed, with the mapping
+    file it signed; one the database holds must be witnessed once a later head is."""
+    rows = {row.to_epoch: row for row in TransitionHead.objects.order_by("to_epoch")}
+    witnessed = {signed.transition.to_epoch: signed for signed in witness.transitions()}
+    for epoch, signed in witnessed.items():
+        subject = f"transition head into epoch {epoch}"
+        row = rows.get(epoch)
+        if row is None:
+            report.add(subject, "is held by the witness but missing from the database")
+        elif signed_transition_of(row).to_json() != signed.to_json():
+            report.add(subject, "differs from the witness's copy")
+        lines = witness.mapping(epoch)
+        if lines is None:
+            report.add(subject, "its mapping file is missing from the witness")
+        else:
+            for reason in mapping_problems(lines, signed.transition):
+                report.add(subject, reason)
+    for epoch in rows:
+        if epoch not in witnessed and newest[0] >= epoch:
+            report.add(f"transition head into epoch {epoch}", "is missing from the witness")

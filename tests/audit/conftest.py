@@ -2,6 +2,7 @@
 writes them, tampering as a database superuser would do it (triggers disabled), and the
 personas of a subject access request (``sar``)."""
 
+import json
 from itertools import count
 from types import SimpleNamespace
 
@@ -54,6 +55,27 @@ def log_events(how_many: int, **fields) -> list[int]:
     return ids
 
 
+def log_version_1_events(how_many: int, *, criteria: dict, reason: str = "", **fields) -> list:
+    """Write ``how_many`` search events as they were written before migration 0013 (leaf
+    version 1: criteria and reason inside the leaf, no salt or digest), as the owner; return
+    their ids. The one writer no longer writes such rows: this is the old world, for tests of
+    what migrated it (forgetting, re-rooting)."""
+    values = {"result_ids": [], "child_public_id": "", **fields}
+    ids = []
+    with connection.cursor() as cursor:
+        for _ in range(how_many):
+            cursor.execute(
+                "INSERT INTO audit_accessevent (occurred_at, actor_id, actor_username,"
+                " actor_role, organisation_id, action, outcome, purpose, criteria, result_ids,"
+                " child_public_id, reason, ip_address, user_agent, leaf_version) VALUES (now(),"
+                " 1, 'alice', 'practitioner', 1, 'search', 'shown', 'referral', %s, %s, %s, %s,"
+                " '192.0.2.10', 'pytest', 1) RETURNING id",
+                [json.dumps(criteria), values["result_ids"], values["child_public_id"], reason],
+            )
+            ids.append(cursor.fetchone()[0])
+    return ids
+
+
 def seal():
     """One sealing round that must produce a head."""
     result = audit_seal(wait_seconds=1.0)
@@ -66,10 +88,10 @@ def tamper(sql: str, params: list | None = None) -> None:
     and the retention switch off: what a superuser (or an owner bypassing the rules) can do."""
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL contactpoint.audit_retention = 'off'")
-        for table in ("audit_accessevent", "audit_treehead"):
+        for table in ("audit_accessevent", "audit_treehead", "audit_transitionhead"):
             cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
         cursor.execute(sql, params)
-        for table in ("audit_accessevent", "audit_treehead"):
+        for table in ("audit_accessevent", "audit_treehead", "audit_transitionhead"):
             cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
 
 

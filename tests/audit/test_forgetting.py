@@ -22,7 +22,7 @@ from audit.roles import app_role_exists, app_role_privileges_apply
 from audit.verification import audit_verify
 from audit.writer import PastEvent, access_event_record, access_events_load_synthetic
 
-from .conftest import ALICE, log_events, seal, tamper
+from .conftest import ALICE, log_events, log_version_1_events, seal, tamper
 
 MAYA = "maya0000000000000000001"
 OTHER = "other000000000000000002"
@@ -61,16 +61,8 @@ def _search(**fields) -> int:
 
 def _version_1_search() -> int:
     """A search as written before migration 0013: criteria and reason inside the leaf."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO audit_accessevent (occurred_at, actor_id, actor_username, actor_role,"
-            " organisation_id, action, outcome, purpose, criteria, result_ids,"
-            " child_public_id, reason, ip_address, user_agent) VALUES (now(), 1, 'alice',"
-            " 'practitioner', 1, 'search', 'shown', 'referral', %s, %s, '', %s,"
-            " '192.0.2.10', 'pytest') RETURNING id",
-            [json.dumps(CRITERIA), [MAYA], REASON],
-        )
-        return cursor.fetchone()[0]
+    [event_id] = log_version_1_events(1, criteria=CRITERIA, reason=REASON, result_ids=[MAYA])
+    return event_id
 
 
 def _row(event_id: int) -> tuple:

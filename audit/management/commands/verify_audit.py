@@ -56,6 +56,11 @@ class Command(BaseCommand):
             f"witness holds {report.witnessed_heads} heads "
             f"({report.unwitnessed_heads} newer heads not yet witnessed)."
         )
+        if report.transitions:
+            self.stdout.write(
+                f"Epoch {report.epoch} checked in full; {report.transitions} transition head(s) "
+                "join it to earlier epochs, checked by their signed heads only."
+            )
         if report.ok and lag.stalled:
             raise CommandError(
                 f"SEALING STALLED: the sealed log is intact, but {lag}. Events written since "
