@@ -105,6 +105,7 @@ def second_factor(request: HttpRequest) -> HttpResponse:
             otp_login(request, device)
             session_rotate(request=request)
             second_factor_bind(request.session, user_id=user.pk)
+            step_up_record(request)
             return _after_login(request)
         _record_code_failure(request)
         form.add_error("otp_token", _BAD_CODE)
