@@ -12,8 +12,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from access.models import Role
 from audit.writer import Actor
 from directory.views import (
-    _PURPOSE_KEY,
     GATEWAY_ERRORS,
+    PURPOSE_KEY,
     audit_unavailable,
     gateway_error_response,
     not_found,
@@ -99,7 +99,7 @@ def _override_after_step_up(request: HttpRequest, public_id: str) -> HttpRespons
         if form.is_valid():
             return _override_show(request, public_id, form)
     else:
-        form = ShieldOverrideForm(initial={"purpose": request.session.get(_PURPOSE_KEY)})
+        form = ShieldOverrideForm(initial={"purpose": request.session.get(PURPOSE_KEY)})
     return _override_warning(request, public_id, form)
 
 
@@ -129,7 +129,7 @@ def _override_show(request: HttpRequest, public_id: str, form) -> HttpResponse:
         return redirect(_record_url(public_id))
     except GATEWAY_ERRORS as error:
         return gateway_error_response(request, error)
-    request.session[_PURPOSE_KEY] = purpose
+    request.session[PURPOSE_KEY] = purpose
     return render(request, "directory/record.html", {"child": record, "purpose": Purpose(purpose)})
 
 
