@@ -207,7 +207,7 @@ def supervision_detail(request: HttpRequest, request_id: int) -> HttpResponse:
     form = DecisionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            access_request_judge(
+            judged = access_request_judge(
                 judge=request.user,
                 request_id=request_id,
                 decision=form.cleaned_data["decision"],
@@ -220,6 +220,7 @@ def supervision_detail(request: HttpRequest, request_id: int) -> HttpResponse:
             for reason in refusal.reasons:
                 form.add_error(None, reason)
         else:
+            messages.success(request, _judged_message(judged, form.cleaned_data["decision"]))
             return redirect("break_glass:supervision")
     try:
         item = supervision_item(judge=request.user, request_id=request_id, actor=actor)
@@ -229,6 +230,21 @@ def supervision_detail(request: HttpRequest, request_id: int) -> HttpResponse:
     return render(
         request, "access/supervision/detail.html", {"item": item, "form": form}, status=status
     )
+
+
+_JUDGED = {
+    "endorse": "You endorsed {name}'s emergency access. Your decision is recorded.",
+    "reject": "You rejected {name}'s emergency access. An auditor was told and will review it.",
+    "approve": "You approved {name}'s request. They have been told, and have {minutes} minutes to "
+    "find the child.",
+    "decline": "You declined {name}'s request. They have been told, with your note.",
+}
+
+
+def _judged_message(judged: AccessRequest, decision: str) -> str:
+    requester = judged.requester
+    name = requester.get_full_name() or requester.username
+    return _JUDGED[decision].format(name=name, minutes=settings.GRANT_CHOOSE_WITHIN_MINUTES)
 
 
 @require_GET

@@ -54,7 +54,9 @@ def test_it_breaks_glass_and_the_supervisor_endorses(world, live_server, browser
     supervisor.goto(f"{live_server.url}/supervision/")
     expect(supervisor.locator("table")).to_contain_text("Oliver Thompson")
     _assert_accessible(supervisor)
-    supervisor.click(f"text={world.alice.get_full_name()}")
+    supervisor.get_by_role(
+        "link", name=f"Review the emergency (break-glass) by {world.alice.get_full_name()}"
+    ).click()
     expect(supervisor.locator("main")).to_contain_text("Record view")
     _assert_accessible(supervisor)
     supervisor.check("text=Endorse: the emergency access was justified")
