@@ -1,6 +1,8 @@
 """Pages for break-glass, access requests and supervisors' decisions. Thin: parse, call the
 gateway, render. Every child read here goes through ``access.gateway``."""
 
+from datetime import date
+
 from django.conf import settings
 from django.contrib import messages
 from django.db import DatabaseError
@@ -79,9 +81,11 @@ def _open_request(request: HttpRequest, *, kind: str, form_class, template: str)
             name = supervisor.get_full_name() or supervisor.username
             messages.success(request, _REQUEST_SENT.format(supervisor=name))
             return redirect("break_glass:my_requests")
+    born = carried.get("date_of_birth")
     context = {
         "form": form,
         "carried": carried,
+        "carried_born": date.fromisoformat(born) if born else None,
         "minimum": settings.JUSTIFICATION_MIN_LENGTH,
         "grant_minutes": settings.GRANT_MINUTES,
         "choose_minutes": settings.GRANT_CHOOSE_WITHIN_MINUTES,

@@ -24,7 +24,7 @@ def test_it_carries_the_failed_search_into_the_break_glass_search(world, stepped
     client = stepped_up(world.alice)
     _failed_search(client)
     start = client.get("/break-glass/").content.decode()
-    assert 'id="carried-search"' in start and "2015-03-27" in start
+    assert 'id="carried-search"' in start and "27 March 2015" in start
     response = client.post(
         "/break-glass/", {"reason": "immediate_risk", "justification": JUSTIFICATION}
     )
