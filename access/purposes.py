@@ -13,8 +13,13 @@ class Purpose(models.TextChoices):
     EMERGENCY = "emergency", "Emergency"
 
 
-# Why a data manager read a child's audit trail (``gateway.reports``): recorded by the system.
-_RECORDED_PURPOSES = {"subject_access_request": "Subject access request"}
+# Words for pages that report lookups, where the first-person answer to the question ("I am
+# currently working with this child") would read as the reader's own; and why a data manager
+# read a child's audit trail (``gateway.reports``), which the system records itself.
+_RECORDED_PURPOSES = {
+    Purpose.CURRENT_INVOLVEMENT.value: "Currently working with the child",
+    "subject_access_request": "Subject access request",
+}
 
 
 def purpose_label(value: str) -> str:
@@ -22,8 +27,10 @@ def purpose_label(value: str) -> str:
     never a raw code such as ``current_involvement``. Besides the purposes a user states, the
     log holds access requests' reasons (``AccessRequest.Reason``: a request's events used its
     reason as their purpose) and the system's own; anything else is made readable."""
+    if value in _RECORDED_PURPOSES:
+        return _RECORDED_PURPOSES[value]
     if value in Purpose.values:
         return Purpose(value).label
     if value in AccessRequest.Reason.values:
         return AccessRequest.Reason(value).label
-    return _RECORDED_PURPOSES.get(value) or value.replace("_", " ").capitalize()
+    return value.replace("_", " ").capitalize()

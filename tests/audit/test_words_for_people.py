@@ -165,4 +165,4 @@ def test_it_shows_purposes_in_words_on_lookups_pages(world, as_user):
     team = as_user(world.sam).get("/audit/team-lookups/").content.decode()
     for page in (mine, team):
         assert "current_involvement" not in page
-        assert "I am currently working with this child" in page
+        assert "Currently working with the child" in page

@@ -167,7 +167,5 @@ def test_it_explains_an_alert_in_plain_words(world, live_server, page, size, scr
     page.goto(f"{live_server.url}/audit/alerts/{alert.pk}/")
     expect(page.locator("main")).not_to_contain_text("``")
     expect(page.locator("main")).not_to_contain_text("benchmark")
-    expect(page.locator("table.cp-evidence")).to_contain_text(
-        "I am currently working with this child"
-    )
+    expect(page.locator("table.cp-evidence")).to_contain_text("Currently working with the child")
     _check(page, screenshot, size, "alert_detail_words")
