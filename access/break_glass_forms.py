@@ -58,8 +58,9 @@ class DirectorySearchForm(ChildSearchForm):
             )
         return data
 
-    def criteria(self):
-        self.cleaned_data["purpose"] = "emergency"
+    def criteria(self, *, purpose: str):
+        """The purpose is the request's (``gateway.break_glass.request_purpose``), not typed."""
+        self.cleaned_data["purpose"] = purpose
         return super().criteria()
 
 

@@ -3,6 +3,8 @@ managers' shielding decisions. Thin: parse, call ``access.gateway``, render."""
 
 import secrets
 
+from django.conf import settings
+from django.contrib import messages
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -12,8 +14,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from access.models import Role
 from audit.writer import Actor
 from directory.views import (
-    _PURPOSE_KEY,
     GATEWAY_ERRORS,
+    PURPOSE_KEY,
     audit_unavailable,
     gateway_error_response,
     not_found,
@@ -28,6 +30,7 @@ from .gateway.shield_changes import (
     shield_lift_item,
     shield_lifts_pending,
     shield_set,
+    shield_subject_get,
 )
 from .gateway.shield_override import (
     ChildNotShielded,
@@ -99,7 +102,7 @@ def _override_after_step_up(request: HttpRequest, public_id: str) -> HttpRespons
         if form.is_valid():
             return _override_show(request, public_id, form)
     else:
-        form = ShieldOverrideForm(initial={"purpose": request.session.get(_PURPOSE_KEY)})
+        form = ShieldOverrideForm(initial={"purpose": request.session.get(PURPOSE_KEY)})
     return _override_warning(request, public_id, form)
 
 
@@ -129,14 +132,32 @@ def _override_show(request: HttpRequest, public_id: str, form) -> HttpResponse:
         return redirect(_record_url(public_id))
     except GATEWAY_ERRORS as error:
         return gateway_error_response(request, error)
-    request.session[_PURPOSE_KEY] = purpose
+    request.session[PURPOSE_KEY] = purpose
     return render(request, "directory/record.html", {"child": record, "purpose": Purpose(purpose)})
 
 
-def _reason_page(request: HttpRequest, public_id: str, *, change, template: str):
+_SHIELD_SET = (
+    "This child is now shielded. Everyone else sees only their name, gender, date of birth "
+    "and ID, and contact comes through your team."
+)
+_LIFT_ASKED = (
+    "Your request to lift the shield was sent to the other data managers of your authority. "
+    "The child stays shielded until one of them approves."
+)
+_LIFT_DECIDED = {
+    True: "You approved the request: the shield is lifted. The data manager who asked was told.",
+    False: "You declined the request: the child stays shielded. The data manager who asked was "
+    "told.",
+}
+
+
+def _reason_page(request: HttpRequest, public_id: str, *, change, template: str, done: str):
+    """Shield or ask to lift: the child named by name and date of birth (read through the
+    gateway, audited), a reason, and a confirmation on the record once done."""
     if request.user.role != Role.DATA_MANAGER:
         return not_found(request, None)
     public_id = public_id[:32]
+    actor = Actor.from_request(request)
     form = ShieldReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -144,7 +165,7 @@ def _reason_page(request: HttpRequest, public_id: str, *, change, template: str)
                 user=request.user,
                 public_id=public_id,
                 reason=form.cleaned_data["reason"],
-                actor=Actor.from_request(request),
+                actor=actor,
             )
         except ShieldChangeRefused as refusal:
             for reason in refusal.reasons:
@@ -152,20 +173,40 @@ def _reason_page(request: HttpRequest, public_id: str, *, change, template: str)
         except GATEWAY_ERRORS as error:
             return gateway_error_response(request, error)
         else:
+            messages.success(request, done)
             return redirect(_record_url(public_id))
-    context = {"form": form, "public_id": public_id}
+    try:
+        subject = shield_subject_get(user=request.user, public_id=public_id, actor=actor)
+    except GATEWAY_ERRORS as error:
+        return gateway_error_response(request, error)
+    context = {
+        "form": form,
+        "public_id": public_id,
+        "subject": subject,
+        "minimum": settings.SHIELD_REASON_MIN_LENGTH,
+    }
     return render(request, template, context, status=400 if form.errors else 200)
 
 
 @require_http_methods(["GET", "POST"])
 def shield_set_view(request: HttpRequest, public_id: str) -> HttpResponse:
-    return _reason_page(request, public_id, change=shield_set, template="access/shielding/set.html")
+    return _reason_page(
+        request,
+        public_id,
+        change=shield_set,
+        template="access/shielding/set.html",
+        done=_SHIELD_SET,
+    )
 
 
 @require_http_methods(["GET", "POST"])
 def shield_lift_view(request: HttpRequest, public_id: str) -> HttpResponse:
     return _reason_page(
-        request, public_id, change=shield_lift_ask, template="access/shielding/lift.html"
+        request,
+        public_id,
+        change=shield_lift_ask,
+        template="access/shielding/lift.html",
+        done=_LIFT_ASKED,
     )
 
 
@@ -185,11 +226,12 @@ def lift_decision(request: HttpRequest, change_id: int) -> HttpResponse:
     actor = Actor.from_request(request)
     form = LiftDecisionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        approve = form.cleaned_data["decision"] == "approve"
         try:
             shield_lift_decide(
                 user=request.user,
                 change_id=change_id,
-                approve=form.cleaned_data["decision"] == "approve",
+                approve=approve,
                 note=form.cleaned_data["note"],
                 actor=actor,
             )
@@ -201,6 +243,7 @@ def lift_decision(request: HttpRequest, change_id: int) -> HttpResponse:
         except SearchRefused as refusal:
             return _refused(request, refusal.reasons)
         else:
+            messages.success(request, _LIFT_DECIDED[approve])
             return redirect("shielding:queue")
     try:
         lift = shield_lift_item(user=request.user, change_id=change_id, actor=actor)

@@ -25,6 +25,20 @@ def step_up_is_fresh(request: HttpRequest) -> bool:
 
 
 def step_up_record(request: HttpRequest) -> None:
+    """Remember that a second factor was used in this session just now: by the step-up page
+    (code or key), and by the sign-in's key or code (``views.second_factor``,
+    ``webauthn_views``) — but not a sign-in by TOTP code for someone who has a key (their
+    step-up must be the key), and never a recovery code.
+
+    Why sign-in counts: a step-up asks for proof that the person at the keyboard holds the
+    second factor *now*; a code typed at sign-in a minute ago is that same proof, verified by
+    the same device with the same replay protection, in a session bound to it
+    (``second_factor_binding``). Asking for another code seconds later proves nothing more and
+    costs a practitioner in an emergency half a minute waiting for the next code. The proof
+    still lasts only ``STEP_UP_SECONDS`` from the sign-in, and a password-only session never
+    reaches this (the time is recorded only after the code is verified and the session key
+    rotated), so a morning's session still types a new code before break-glass.
+    """
     request.session[_STEPPED_UP_AT] = time.time()
 
 

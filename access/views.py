@@ -94,6 +94,10 @@ def second_factor(request: HttpRequest) -> HttpResponse:
             form.add_error("otp_token", _KEY_NEEDED)
         elif two_factor.token_verify(device=device, token=form.cleaned_data["otp_token"]):
             second_factor_login(request=request, device=device)
+            if not factors.step_up_uses_security_key(user):
+                # The code just typed is as fresh as a step-up's (``step_up_record``); not
+                # for someone with a key, whose step-up must be the key.
+                step_up_record(request)
             return _after_login(request)
         else:
             _record_code_failure(request)

@@ -133,6 +133,7 @@ class KeySignInComplete(_AssertionComplete):
 
     def complete_auth(self, device):
         second_factor_login(request=self.request, device=device)
+        step_up_record(self.request)  # the key just used is a step-up's proof (step_up_record)
         security_key_used(actor=Actor.from_request(self.request), key=device, purpose="sign-in")
 
     def get_success_url(self):

@@ -28,7 +28,7 @@ from django.db.models.functions import TruncDay, TruncWeek
 from django.utils import timezone
 
 from access.models import Role, User
-from access.purposes import Purpose
+from access.purposes import purpose_label
 
 from .alerts import may_review
 from .models import AccessEvent, Alert, AlertDecision
@@ -241,7 +241,7 @@ def _detail(alert: Alert) -> AlertDetail:
     return AlertDetail(
         alert=alert,
         detector_label=detector_label(alert.detector),
-        detector_description=_first_paragraph(detector.description if detector else ""),
+        detector_description=detector.explanation if detector else "",
         subject_name=subject.get_full_name() or subject.username,
         subject_username=subject.username,
         subject_role=subject.job_title or subject.get_role_display(),
@@ -286,7 +286,7 @@ def _evidence(alert: Alert, subject: User) -> list[EvidenceRow]:
             by_subject=event.actor_id == subject.pk,
             action_label=event.get_action_display(),
             outcome_label=event.get_outcome_display(),
-            purpose_label=_purpose_label(event.purpose),
+            purpose_label=purpose_label(event.purpose) if event.purpose else "",
             child_public_id=event.child_public_id,
             results=len(event.result_ids) if event.action == AccessEvent.Action.SEARCH else None,
             criteria=tuple(
@@ -298,16 +298,6 @@ def _evidence(alert: Alert, subject: User) -> list[EvidenceRow]:
         )
         for event in events
     ]
-
-
-def _purpose_label(purpose: str) -> str:
-    return Purpose(purpose).label if purpose in Purpose.values else purpose
-
-
-def _first_paragraph(text: str) -> str:
-    """A detector's docstring opens with one line saying what it finds; then the threat."""
-    paragraphs = [part.strip() for part in (text or "").split("\n\n") if part.strip()]
-    return " ".join(paragraphs[1].split()) if len(paragraphs) > 1 else ""
 
 
 # --- The auditors' dashboard -------------------------------------------------------------

@@ -50,6 +50,9 @@ class AccessEvent(models.Model):
         SHIELD_LIFTED = "shield_lifted", "Shield lifted"
         SHIELD_LIFT_DECLINED = "shield_lift_declined", "Shield lift declined"
         SHIELD_QUEUE_VIEW = "shield_queue_view", "Shielding queue viewed"
+        SHIELD_FORM_VIEW = "shield_form_view", "Shield form opened"
+        # My lookups naming the children the user opened (access/gateway/own_lookups.py)
+        OWN_LOOKUPS_VIEW = "own_lookups_view", "Own lookups viewed"
         # Reports (access/gateway/reports.py)
         WHO_VIEWED_REPORT = "who_viewed_report", "Who-viewed report"
         # Misuse review (audit/alerts.py, audit/alert_views.py)

@@ -1,7 +1,37 @@
-"""The form a data manager fills in to see confidential services' lookups of a child."""
+"""The forms of the who-viewed report: which child, and (to see confidential services'
+lookups) why."""
+
+import re
 
 from django import forms
 from django.conf import settings
+
+PUBLIC_ID = re.compile(r"^[a-z2-7]{26}$")
+_SEPARATORS = re.compile(r"[\s-]+")
+
+
+class ChildIdForm(forms.Form):
+    """The ContactPoint ID of a subject access request.
+
+    Rule (out of scope looks like not found): only the id's format is checked here, which is
+    public (``directory.public_ids``); a well-formed id goes on to the report, where a child
+    that does not exist and one outside the data manager's authority get the same 404.
+    """
+
+    public_id = forms.CharField(
+        label="ContactPoint ID",
+        max_length=40,
+        error_messages={"required": "Enter the child's ContactPoint ID"},
+    )
+
+    def clean_public_id(self) -> str:
+        value = _SEPARATORS.sub("", self.cleaned_data["public_id"]).lower()
+        if not PUBLIC_ID.match(value):
+            raise forms.ValidationError(
+                "Enter a ContactPoint ID in the right format: 26 characters, letters a to z "
+                "and numbers 2 to 7"
+            )
+        return value
 
 
 class DisclosureForm(forms.Form):

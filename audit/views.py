@@ -1,28 +1,35 @@
 """Pages about the lookup log. Thin: parse input, call one selector or gateway function,
 render. The who-viewed report reads a child, so it goes through ``access.gateway``."""
 
-import re
-
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from access.gateway import child_viewers_report
+from access.gateway.own_lookups import own_lookups_named
 from access.models import Role
 from access.step_up import require_step_up
 from audit.writer import Actor
-from directory.views import GATEWAY_ERRORS, gateway_error_response, not_found
+from directory.views import GATEWAY_ERRORS, audit_unavailable, gateway_error_response, not_found
 
-from .report_forms import DisclosureForm
+from .report_forms import PUBLIC_ID, ChildIdForm, DisclosureForm
 from .selectors import access_event_list_for_actor, access_event_list_for_team
-
-_PUBLIC_ID = re.compile(r"^[a-z2-7]{26}$")
 
 
 @require_GET
 def my_lookups(request: HttpRequest) -> HttpResponse:
-    events = access_event_list_for_actor(actor_id=request.user.pk)
-    return render(request, "audit/my_lookups.html", {"events": events})
+    """The user's own lookups, the children they opened named while still in their scope
+    (``access.gateway.own_lookups`` says what is safe to name and why)."""
+    events = list(access_event_list_for_actor(actor_id=request.user.pk))
+    try:
+        names = own_lookups_named(
+            user=request.user, events=events, actor=Actor.from_request(request)
+        )
+    except DatabaseError:
+        return audit_unavailable(request)
+    rows = [(event, names.get(event.child_public_id, "")) for event in events]
+    return render(request, "audit/my_lookups.html", {"rows": rows})
 
 
 @require_GET
@@ -43,14 +50,16 @@ def child_viewers_start(request: HttpRequest) -> HttpResponse:
     """Where a data manager enters the ContactPoint ID of a subject access request."""
     if request.user.role != Role.DATA_MANAGER:
         return not_found(request, None)
-    public_id = request.GET.get("public_id", "").strip().lower()
-    if public_id:
-        return redirect("audit:child_viewers", public_id=public_id[:32])
-    return render(request, "audit/child_viewers_start.html")
+    if "public_id" not in request.GET:
+        return render(request, "audit/child_viewers_start.html", {"form": ChildIdForm()})
+    form = ChildIdForm(request.GET)
+    if not form.is_valid():
+        return render(request, "audit/child_viewers_start.html", {"form": form}, status=400)
+    return redirect("audit:child_viewers", public_id=form.cleaned_data["public_id"])
 
 
 def _lookup_id(public_id: str) -> str:
-    return public_id if _PUBLIC_ID.match(public_id) else public_id[:32]
+    return public_id if PUBLIC_ID.match(public_id) else public_id[:32]
 
 
 def _report_page(request: HttpRequest, public_id: str, disclosure_reason: str = ""):

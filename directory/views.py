@@ -20,9 +20,16 @@ from audit.writer import Actor
 
 from .forms import ChildSearchForm, PurposeForm
 
-_PURPOSE_KEY = "cp_purpose"
+PURPOSE_KEY = "cp_purpose"
+# The criteria of the last search that matched nobody, for break-glass or an access request
+# to start from (issue 17, point 3). In the server-side session, never in a URL: a redirect
+# carrying them would put a child's name and birthday in logs and history (``access.views``).
+LAST_SEARCH_KEY = "cp_last_unmatched_search"
 _PUBLIC_ID = re.compile(r"^[a-z2-7]{26}$")
 _SEARCH_FIELDS = ("family_name", "given_name", "date_of_birth", "postcode", "purpose")
+# Sent by the purpose question's form, so that answering it with nothing chosen is told apart
+# from arriving at the record without a purpose (issue 17, point 4).
+_PURPOSE_ASKED = "asked"
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -32,22 +39,30 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def search(request: HttpRequest) -> HttpResponse:
+    """The search form and its results. A form sent with every field empty is a submission
+    too (its text fields arrive empty): it gets the error summary, not the blank form again."""
+    submitted = any(name in request.GET for name in _SEARCH_FIELDS)
     if not any(request.GET.get(name) for name in _SEARCH_FIELDS):
         if not request.user.reads_child_data:
             return render(request, "directory/not_a_reader.html", _landing(request))
-        initial = {"purpose": request.session.get(_PURPOSE_KEY)}
-        return _search_form(request, ChildSearchForm(initial=initial))
+        if not submitted:
+            initial = {"purpose": request.session.get(PURPOSE_KEY)}
+            return _search_form(request, ChildSearchForm(initial=initial))
     form = ChildSearchForm(request.GET)
     if not form.is_valid():
         return _search_form(request, form, status=400)
     criteria = form.criteria()
-    request.session[_PURPOSE_KEY] = criteria.purpose
+    request.session[PURPOSE_KEY] = criteria.purpose
     try:
         result = child_search(
             user=request.user, criteria=criteria, actor=Actor.from_request(request)
         )
     except GATEWAY_ERRORS as error:
         return gateway_error_response(request, error)
+    if result.matches:
+        request.session.pop(LAST_SEARCH_KEY, None)
+    else:
+        request.session[LAST_SEARCH_KEY] = criteria.for_audit()
     return render(
         request,
         "directory/search.html",
@@ -57,10 +72,16 @@ def search(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def record(request: HttpRequest, public_id: str) -> HttpResponse:
-    purpose = request.GET.get("purpose") or request.session.get(_PURPOSE_KEY)
+    if _PURPOSE_ASKED in request.GET:
+        form = PurposeForm(request.GET)
+        if not form.is_valid():
+            return _purpose_page(request, form, status=400)
+        purpose = form.cleaned_data["purpose"]
+    else:
+        purpose = request.GET.get("purpose") or request.session.get(PURPOSE_KEY)
     if purpose not in Purpose.values:
-        return render(request, "directory/purpose.html", {"form": PurposeForm()})
-    request.session[_PURPOSE_KEY] = purpose
+        return _purpose_page(request, PurposeForm())
+    request.session[PURPOSE_KEY] = purpose
     # Malformed ids go through the same lookup and audit as well-formed ones, so a probe
     # cannot tell the cases apart; only their stored length is bounded.
     lookup_id = public_id if _PUBLIC_ID.match(public_id) else public_id[:32]
@@ -74,6 +95,13 @@ def record(request: HttpRequest, public_id: str) -> HttpResponse:
     except GATEWAY_ERRORS as error:
         return gateway_error_response(request, error)
     return render(request, "directory/record.html", {"child": child, "purpose": Purpose(purpose)})
+
+
+def _purpose_page(request: HttpRequest, form: PurposeForm, status: int = 200) -> HttpResponse:
+    """Asked before a record opens without a stated purpose. Nothing about the child is on it
+    (the id is the one in the address), so it looks the same for any id."""
+    context = {"form": form, "asked": _PURPOSE_ASKED}
+    return render(request, "directory/purpose.html", context, status=status)
 
 
 def _search_form(request: HttpRequest, form: ChildSearchForm, status: int = 200) -> HttpResponse:

@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from access.models import AccessRequest, Notification, Role, User
 from access.notifications import notification_create
+from access.purposes import Purpose
 from audit.writer import Actor, access_event_record, access_event_record_now
 from directory.models import Child
 
@@ -68,6 +69,46 @@ SEARCHES_USED_UP = (
 )
 
 
+# What a planned request's reason amounts to as a lookup purpose (``access.purposes``). "Other"
+# names none: the record page asks the requester, as it asks anyone without a stated purpose.
+_PLANNED_PURPOSES = {
+    AccessRequest.Reason.NEW_INVOLVEMENT: Purpose.CURRENT_INVOLVEMENT,
+    AccessRequest.Reason.IMMEDIATE_RISK: Purpose.SAFEGUARDING_CONCERN,
+    AccessRequest.Reason.MISSING_CHILD: Purpose.SAFEGUARDING_CONCERN,
+    AccessRequest.Reason.OUT_OF_HOURS: Purpose.REFERRAL,
+    AccessRequest.Reason.MEDICAL_EMERGENCY: Purpose.EMERGENCY,
+}
+
+
+def request_purpose(request: AccessRequest) -> str | None:
+    """The purpose the lookups of ``request`` are made and audited with (rule: purpose).
+
+    Break-glass is an emergency; a planned request is what its reason amounts to, so an
+    approved request to start working with a child opens the record for "current
+    involvement", not "emergency" (issue 17, point 6). None: the reason names no purpose.
+    """
+    return _purpose_of(kind=request.kind, reason=request.reason)
+
+
+def _purpose_of(*, kind: str, reason: str) -> str | None:
+    if kind == AccessRequest.Kind.EMERGENCY:
+        return Purpose.EMERGENCY.value
+    purpose = _PLANNED_PURPOSES.get(reason)
+    return purpose.value if purpose else None
+
+
+def _audit_purpose(request: AccessRequest) -> str:
+    """The purpose column of a request's own events: its purpose, or where the reason names
+    none, the reason itself."""
+    return request_purpose(request) or request.reason
+
+
+def break_glass_blockers(*, user: User) -> list[str]:
+    """Why ``user`` could not open any request at all, known before they fill anything in
+    (issue 17, point 3). The same check ``access_request_open`` refuses on."""
+    return [NO_SUPERVISOR] if user.supervisor_id is None else []
+
+
 class _SearchesUsedUp(Exception):
     """The request's last directory search was taken by a concurrent one."""
 
@@ -88,10 +129,9 @@ def access_request_open(
 ) -> AccessRequest:
     """Open an emergency (break-glass) or planned request; refused without a supervisor."""
     today = timezone.localdate()
-    ensure_may_read(user=user, actor=actor, today=today, purpose="emergency", criteria={})
-    problems = []
-    if user.supervisor_id is None:
-        problems.append(NO_SUPERVISOR)
+    purpose = _purpose_of(kind=kind, reason=reason) or reason
+    ensure_may_read(user=user, actor=actor, today=today, purpose=purpose, criteria={})
+    problems = break_glass_blockers(user=user)
     if len(justification.strip()) < settings.JUSTIFICATION_MIN_LENGTH:
         problems.append(
             f"Justification must be at least {settings.JUSTIFICATION_MIN_LENGTH} characters"
@@ -101,7 +141,7 @@ def access_request_open(
             actor=actor,
             action="refused",
             outcome="refused",
-            purpose="emergency",
+            purpose=purpose,
             reason=" ".join(problems),
         )
         raise BreakGlassRefused(problems)
@@ -127,7 +167,7 @@ def access_request_open(
             actor=actor,
             action=INVOKED if emergency else REQUESTED,
             outcome="ok",
-            purpose="emergency" if emergency else reason,
+            purpose=purpose,
             criteria=criteria or {},
             reason=f"request {request.pk}: {reason}: {request.justification}",
         )
@@ -180,7 +220,7 @@ def directory_search(
         user=user,
         actor=actor,
         today=timezone.localdate(),
-        purpose="emergency",
+        purpose=_audit_purpose(request),
         criteria=audit_criteria,
     )
     try:
@@ -210,7 +250,7 @@ def _directory_search_run(
             actor=actor,
             action=DIRECTORY_SEARCH,
             outcome="shown" if children else "not_found",
-            purpose="emergency",
+            purpose=_audit_purpose(request),
             criteria=criteria.for_audit(),
             result_ids=request.offered_ids,
             reason=f"request {request.pk}",
@@ -227,7 +267,7 @@ def _searches_used_up(*, request: AccessRequest, criteria: dict, actor: Actor) -
         actor=actor,
         action="refused",
         outcome="refused",
-        purpose="emergency",
+        purpose=_audit_purpose(request),
         criteria=criteria,
         reason=f"request {request.pk}: all {cap} whole-directory searches used",
     )
@@ -253,7 +293,7 @@ def access_grant(
             actor=actor,
             action=GRANTED,
             outcome="ok",
-            purpose="emergency",
+            purpose=_audit_purpose(request),
             child_public_id=public_id,
             reason=f"request {request.pk} until {request.expires_at:%Y-%m-%d %H:%M}",
         )

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
 
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from access.models import AccessRequest
 from audit.models import AccessEvent
 from audit.writer import Actor, access_event_record
 from directory.models import Carer, Child, FeedBatch, Involvement
@@ -17,7 +18,7 @@ from directory.retention import destroy_on
 from .errors import ChildNotFound
 from .gate import ensure_may_read
 from .replica import child_read
-from .scope import child_scope_q, visible_involvements_q
+from .scope import child_scope_q, standing_scope_q, visible_involvements_q
 from .shielding import ShieldStatus, manages_shielding, shield_status_for, view_action
 from .upkeep import may_record_involvement, roles_for
 
@@ -52,6 +53,14 @@ class ServiceContact:
 
 
 @dataclass(frozen=True)
+class GrantEnding:
+    """The live grant a record is open through (break-glass or an approved request)."""
+
+    expires_at: datetime
+    emergency: bool
+
+
+@dataclass(frozen=True)
 class ChildRecord:
     """What the record page shows. For a shielded child only the identity fields are filled
     and contact goes through ``local_authority`` (the authority's management team), unless
@@ -83,6 +92,8 @@ class ChildRecord:
     # Upkeep: the roles the viewer's organisation may record with this child (empty: the
     # forms are not offered; access/gateway/upkeep.py decides).
     roles_to_record: list[tuple[str, str]] = field(default_factory=list)
+    # Set when the viewer sees the record only through a live grant: when that access ends.
+    grant: GrantEnding | None = None
 
     @property
     def full_name(self) -> str:
@@ -137,6 +148,8 @@ def child_get_for_user(
                 if child
                 else None
             )
+            if record is not None:
+                record = replace(record, grant=_grant_ending(user, child, now=now, today=today))
         access_event_record(
             actor=actor,
             action=view_action(shield),
@@ -147,6 +160,27 @@ def child_get_for_user(
     if record is None:
         raise ChildNotFound(public_id)
     return record
+
+
+def _grant_ending(user, child: Child, *, now: datetime, today: date) -> GrantEnding | None:
+    """When the viewer's access to ``child`` ends, if it is through a grant alone (the record
+    page says so in a banner, issue 17 point 3); None when the child is in their standing
+    scope too, whose access does not end. One indexed read, a second only under a grant."""
+    grant = (
+        AccessRequest.objects.filter(
+            requester=user, child=child, status=AccessRequest.Status.GRANTED, expires_at__gt=now
+        )
+        .order_by("-expires_at")
+        .only("expires_at", "kind")
+        .first()
+    )
+    if grant is None:
+        return None
+    if Child.objects.filter(standing_scope_q(user=user, today=today), pk=child.pk).exists():
+        return None
+    return GrantEnding(
+        expires_at=grant.expires_at, emergency=grant.kind == AccessRequest.Kind.EMERGENCY
+    )
 
 
 def record_status_q(user) -> Q:

@@ -17,8 +17,8 @@ Rules:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -50,6 +50,11 @@ _WHAT = {
 }
 
 
+# Looks by one person, of one kind, each within this long of the last, are one line of the
+# report: a supervisor reloading a request is one review, not five (issue 17, point 6).
+SAME_LOOK = timedelta(minutes=15)
+
+
 @dataclass(frozen=True)
 class ViewerLine:
     occurred_at: datetime
@@ -57,6 +62,9 @@ class ViewerLine:
     organisation: str
     role: str
     confidential: bool
+    # A run of the same look by the same person: how many events, and when the last was.
+    times: int = 1
+    last_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -71,6 +79,10 @@ class ChildViewersReport:
     lines: list[ViewerLine]
     truncated: bool
     produced_at: datetime
+
+    @property
+    def looks(self) -> int:
+        return sum(line.times for line in self.lines)
 
 
 def child_viewers_report(
@@ -115,6 +127,13 @@ def child_viewers_report(
     return report
 
 
+def _action_label(action: str) -> str:
+    """The log's own words for an action ("Break-glass endorsed"), never its code."""
+    if action in AccessEvent.Action.values:
+        return AccessEvent.Action(action).label
+    return action.replace("_", " ").capitalize()
+
+
 def _authority_of(user) -> int | None:
     """The authority whose children ``user`` may report on; None (matches nothing) for
     anyone but a data manager of a local authority."""
@@ -141,10 +160,12 @@ def _report(child: Child, disclosure_reason: str, now: datetime) -> ChildViewers
         if disclosure_reason
         else ()
     )
-    lines = [
-        _line(event, organisations, confidential=event.organisation_id in confidential)
-        for event in events[:LINE_LIMIT]
-    ]
+    lines = _runs_joined(
+        [
+            (event, _line(event, organisations, confidential=event.organisation_id in confidential))
+            for event in events[:LINE_LIMIT]
+        ]
+    )
     return ChildViewersReport(
         public_id=child.public_id,
         child_name=f"{child.given_name} {child.family_name}",
@@ -158,12 +179,37 @@ def _report(child: Child, disclosure_reason: str, now: datetime) -> ChildViewers
     )
 
 
+def _runs_joined(pairs: list[tuple[AccessEvent, ViewerLine]]) -> list[ViewerLine]:
+    """One line for each run of the same look by the same person (``SAME_LOOK``).
+
+    The display is joined, not the log: every reload stays an event of its own (rule: every
+    look is recorded; writing fewer events could hide a distinct look), and the line says how
+    many times and until when, so no look is hidden from the family either.
+    """
+    lines: list[ViewerLine] = []
+    previous: AccessEvent | None = None
+    for event, line in pairs:
+        last = lines[-1] if lines else None
+        if (
+            last is not None
+            and previous is not None
+            and (event.actor_id, event.action) == (previous.actor_id, previous.action)
+            and event.actor_id is not None
+            and event.occurred_at - previous.occurred_at <= SAME_LOOK
+        ):
+            lines[-1] = replace(last, times=last.times + 1, last_at=event.occurred_at)
+        else:
+            lines.append(line)
+        previous = event
+    return lines
+
+
 def _line(event: AccessEvent, organisations: dict, *, confidential: bool) -> ViewerLine:
     organisation = organisations.get(event.organisation_id)
     role = Role(event.actor_role).label if event.actor_role in Role.values else event.actor_role
     return ViewerLine(
         occurred_at=event.occurred_at,
-        what=_WHAT.get(event.action, event.action.replace("_", " ").capitalize()),
+        what=_WHAT.get(event.action) or _action_label(event.action),
         organisation=organisation.name if organisation else "No organisation recorded",
         role=role,
         confidential=confidential,

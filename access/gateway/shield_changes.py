@@ -36,6 +36,7 @@ LIFT_ASKED = "shield_lift_asked"
 LIFTED = "shield_lifted"
 LIFT_DECLINED = "shield_lift_declined"
 QUEUE_VIEW = "shield_queue_view"
+FORM_VIEW = "shield_form_view"
 
 
 class ShieldChangeRefused(Exception):
@@ -65,23 +66,55 @@ class PendingLift:
     asked_by_viewer: bool
 
 
-def _managed_child(*, user: User, public_id: str) -> Child | None:
+@dataclass(frozen=True)
+class ShieldSubject:
+    """The child a shield form is about, as the data manager sees them there: enough to be
+    sure it is the right child (issue 17, point 7), no more."""
+
+    public_id: str
+    name: str
+    date_of_birth: date
+    shielded: bool
+
+
+def shield_subject_get(*, user: User, public_id: str, actor: Actor) -> ShieldSubject:
+    """The child of a shield form, for a data manager of the child's own authority; anyone
+    else, and a child elsewhere or nowhere, get ``ChildNotFound`` after the same query and
+    the same audit insert (rule: out of scope looks like not found)."""
+    now = timezone.now()
+    _ensure_reader(user=user, actor=actor, now=now, criteria={"public_id": public_id})
+    with transaction.atomic():
+        child = _managed_child(user=user, public_id=public_id, lock=False)
+        access_event_record(
+            actor=actor,
+            action=FORM_VIEW,
+            outcome=AccessEvent.Outcome.SHOWN if child else AccessEvent.Outcome.NOT_FOUND,
+            child_public_id=public_id,
+        )
+    if child is None:
+        raise ChildNotFound(public_id)
+    return ShieldSubject(
+        public_id=child.public_id,
+        name=f"{child.given_name} {child.family_name}",
+        date_of_birth=child.date_of_birth,
+        shielded=child.shielded,
+    )
+
+
+def _managed_child(*, user: User, public_id: str, lock: bool = True) -> Child | None:
     """The active child ``public_id`` if ``user`` manages shielding where the child lives;
-    locked, so two data managers cannot change one shield at the same moment."""
+    locked for a change, so two data managers cannot change one shield at the same moment."""
     organisation = user.organisation
     if organisation is None or not manages_shielding(
         user=user, local_authority_id=organisation.local_authority_id
     ):
         return None
-    return (
-        Child.objects.select_for_update()
-        .filter(
-            public_id=public_id,
-            status=Child.Status.ACTIVE,
-            local_authority_id=organisation.local_authority_id,
-        )
-        .first()
-    )
+    children = Child.objects.select_for_update() if lock else Child.objects.all()
+    return children.filter(
+        public_id=public_id,
+        status=Child.Status.ACTIVE,
+        local_authority_id=organisation.local_authority_id,
+    ).first()
 
 
 def _check_reason(reason: str) -> str:

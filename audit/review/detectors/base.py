@@ -35,7 +35,9 @@ class Detector:
     label: str
     window: str
     find: Callable[[Window, dict[str, Any]], list[Finding]]
-    description: str = field(default="")
+    # What a reviewer reads under "Why this kind of alert": plain words for the people who
+    # review alerts. The module's docstring is for developers (thresholds, settings, code).
+    explanation: str = field(default="")
 
 
 def rows(sql: str, params: dict[str, Any]) -> list[tuple]:

@@ -95,5 +95,10 @@ DETECTOR = Detector(
     label="Break-glass far above peers",
     window=DAY,
     find=find,
-    description=__doc__,
+    explanation=(
+        "Emergency access (break-glass) opens any child in the country. Someone who uses it "
+        "far more often than people doing the same job, in the same kind of organisation, "
+        "may be using it for something other than emergencies. Teams whose work is "
+        "emergencies every night are compared with each other, not with day workers."
+    ),
 )

@@ -61,5 +61,10 @@ DETECTOR = Detector(
     label="Break-glass for a colleague",
     window=DAY,
     find=find,
-    description=__doc__,
+    explanation=(
+        "Someone who would not look up their own family may ask a colleague to do it "
+        "through emergency access, and return the favour. This alert is raised when a "
+        "person uses emergency access to open a child who shares a colleague's family name "
+        "and home postcode."
+    ),
 )

@@ -147,5 +147,11 @@ DETECTOR = Detector(
     label="Whole-directory searching",
     window=DAY,
     find=find,
-    description=__doc__,
+    explanation=(
+        "Emergency access lets a person search the whole country's directory. Someone who "
+        "keeps searching it is finding out who exists rather than reaching one child in an "
+        "emergency. Their searches in a day are compared with those of people in the same "
+        "role and kind of organisation; a few tries at a spelling in one emergency raise "
+        "nothing."
+    ),
 )

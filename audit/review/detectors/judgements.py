@@ -45,5 +45,8 @@ DETECTOR = Detector(
     label="Rejected or escalated break-glass",
     window=HOUR,
     find=find,
-    description=__doc__,
+    explanation=(
+        "A supervisor rejected this use of emergency access, or nobody judged it in time. "
+        "Either way an auditor must look at it."
+    ),
 )

@@ -69,5 +69,9 @@ DETECTOR = Detector(
     label="Off-hours burst",
     window=DAY,
     find=find,
-    description=__doc__,
+    explanation=(
+        "Lookups at night or at the weekend by someone who does not usually work then are "
+        "lookups nobody is around to question. Night and weekend workers are compared with "
+        "their own usual nights, so their normal work raises nothing."
+    ),
 )

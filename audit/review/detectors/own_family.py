@@ -141,5 +141,11 @@ DETECTOR = Detector(
     label="Own family name or address",
     window=DAY,
     find=find,
-    description=__doc__,
+    explanation=(
+        "Staff have misused directories like this one to look up relatives, neighbours or "
+        "an ex-partner's children. This alert is raised when someone looks up children who "
+        "share their own family name or home postcode more often than chance would explain, "
+        "or when nothing in the records explains such a lookup. A match can be a "
+        "coincidence: check before you act."
+    ),
 )

@@ -66,5 +66,9 @@ DETECTOR = Detector(
     label="Rubber-stamping supervisor",
     window=DAY,
     find=find,
-    description=__doc__,
+    explanation=(
+        "Emergency access is safe only because a supervisor judges each use. A supervisor "
+        "who endorses every request within a minute or two may not be reading them, which "
+        "leaves their team's emergency access in effect unsupervised."
+    ),
 )

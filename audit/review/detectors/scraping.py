@@ -166,5 +166,10 @@ DETECTOR = Detector(
     label="Scraping pattern",
     window=DAY,
     find=find,
-    description=__doc__,
+    explanation=(
+        "Someone may be copying the directory rather than finding one child: many different "
+        "children opened within minutes, many children the records do not explain, searches "
+        "that walk through names in alphabetical order or dates of birth a day at a time, "
+        "or many searches with almost no record ever opened."
+    ),
 )

@@ -93,5 +93,10 @@ DETECTOR = Detector(
     label="Shielded child",
     window=HOUR,
     find=find,
-    description=__doc__,
+    explanation=(
+        "A shielded child could be harmed if someone found where they live. Anyone who "
+        "overrides a shield, is refused an override, or opens a shielded child's protected "
+        "record again and again is exactly who the shield is for. The child's own named "
+        "practitioner is not counted."
+    ),
 )

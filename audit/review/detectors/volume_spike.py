@@ -114,5 +114,9 @@ DETECTOR = Detector(
     label="Sudden volume",
     window=DAY,
     find=find,
-    description=__doc__,
+    explanation=(
+        "Someone who usually opens a dozen records a day and suddenly opens hundreds may be "
+        "harvesting, whatever the reason for each lookup. The number of different children "
+        "opened is compared with the person's own usual days."
+    ),
 )
