@@ -47,3 +47,16 @@ def test_it_does_not_count_a_password_alone_as_a_step_up(world):
     assert response.status_code == 302
     assert response["Location"] == "/accounts/second-factor/"
     assert "cp_step_up_at" not in client.session
+
+
+def test_it_does_not_count_a_code_as_a_step_up_for_someone_with_a_key(world):
+    """Their step-up must be the key (access.factors): a TOTP code at sign-in opens the
+    session but break-glass still asks for the key."""
+    from tests.software_key import SoftwareKey
+
+    SoftwareKey("alice").credential_for(world.alice)
+    client = _signed_in(world.alice)
+    assert "cp_step_up_at" not in client.session
+    response = client.get("/break-glass/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/step-up/")
