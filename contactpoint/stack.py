@@ -75,6 +75,18 @@ def write_env_file(urls: dict[str, str]) -> None:
     write_atomic(ENV_FILE, "\n".join(lines) + "\n", mode=0o600)
 
 
+def _env_file_entries() -> dict[str, str]:
+    """The NAME=value lines of the current stack.env (empty when there is none)."""
+    if not ENV_FILE.exists():
+        return {}
+    entries = {}
+    for line in ENV_FILE.read_text().splitlines():
+        name, sep, value = line.partition("=")
+        if sep and not line.startswith("#"):
+            entries[name.strip()] = value.strip()
+    return entries
+
+
 def up() -> Started:
     """Start what the environment does not provide, then record the URLs."""
     started = Started()
@@ -95,7 +107,11 @@ def up() -> Started:
             port, started.redis = stack_redis.ensure_running(state)
             started.urls.update(stack_redis.urls(port))
         save_state(state)
-        write_env_file({**started.urls, "AUDIT_SIGNING_KEY_FILE": str(AUDIT_SIGNING_KEY_FILE)})
+        # A service taken from the environment this time keeps its line from before: a
+        # shell that exported stack.env (then ran `make run`) must not erase the addresses
+        # every other shell and tool reads from the file.
+        urls = {**_env_file_entries(), **started.urls}
+        write_env_file({**urls, "AUDIT_SIGNING_KEY_FILE": str(AUDIT_SIGNING_KEY_FILE)})
     say(f"wrote {relative(ENV_FILE)}")
     return started
 
