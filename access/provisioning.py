@@ -362,10 +362,11 @@ def _owner_ask(request: ProvisioningRequest) -> None:
         subject="Confirm the change of your ContactPoint e-mail address",
         body=(
             "Your administrators asked to change the e-mail address of your ContactPoint "
-            "account. It changes only if you confirm it, signed in as yourself, under Your "
-            "account, Changes to confirm. If you did not ask for this, choose 'I did not ask "
-            "for this' there: the auditors are told at once. If you do nothing, the request "
-            f"lapses on {timezone.localtime(request.expires_at):%d %B %Y at %H:%M}."
+            "account. It changes only if you confirm it, signed in as yourself: open this "
+            "message in your ContactPoint inbox and follow its link to Changes to confirm. If "
+            "you did not ask for this, choose 'I did not ask for this' there: the auditors are "
+            "told at once. If you do nothing, the request lapses on "
+            f"{timezone.localtime(request.expires_at):%d %B %Y at %H:%M}."
         ),
         link=reverse("account:changes"),
     )
