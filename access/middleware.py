@@ -1,10 +1,12 @@
 """Request-wide protections: second factor on every path, a security key for the roles that
 must have one, session lifetimes, no-store, and one 404 for addresses no record can have."""
 
+import logging
 import time
 
 from django.conf import settings
 from django.contrib.auth import logout
+from django.db import DatabaseError
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -15,6 +17,8 @@ from . import factors
 # page with child data and every admin page — needs a verified second factor.
 _OPEN_PREFIXES = ("/accounts/", "/static/", "/healthz")
 _SESSION_STARTED = "cp_session_started_at"
+
+logger = logging.getLogger(__name__)
 
 
 class RequireTwoFactorMiddleware:
@@ -118,4 +122,34 @@ class NoStoreMiddleware:
         if not request.path.startswith("/static/"):
             response["Cache-Control"] = "no-store"
             response["Pragma"] = "no-cache"
+        return response
+
+
+class DatabaseFailureMiddleware:
+    """Rule (audit before data, failure is closed): any view whose read, audit write or other
+    database work fails answers the same 503 — nothing shown, "try again shortly" — instead of
+    a 500 that depends on which view forgot to catch it (issue 18: five audited views did).
+
+    Views that catch the failure themselves still may; this is the one place for every other
+    path, so a new view cannot forget it. The transaction of the request has already rolled
+    back (``transaction.atomic`` in the view or the gateway), so no data and no half-event
+    remain. ``Retry-After`` tells clients and load balancers when to come back.
+    """
+
+    RETRY_AFTER_SECONDS = 30
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, DatabaseError):
+            return None
+        from directory.views import audit_unavailable
+
+        logger.exception("database failure on %s: answered 503", request.path, exc_info=exception)
+        response = audit_unavailable(request)
+        response["Retry-After"] = str(self.RETRY_AFTER_SECONDS)
         return response

@@ -111,6 +111,7 @@ MIDDLEWARE = [
     "auditlog.middleware.AuditlogMiddleware",
     "axes.middleware.AxesMiddleware",
     "access.middleware.NoStoreMiddleware",
+    "access.middleware.DatabaseFailureMiddleware",
 ]
 
 ROOT_URLCONF = "contactpoint.urls"
