@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 
-from .selectors import access_event_ids_naming_children
+from .selectors import access_event_ids_naming_children, access_event_ids_searching_for
 
 # Ids per call: one statement's array stays small, and each call is one index probe per id.
 CHUNK = 5000
@@ -52,10 +52,15 @@ def audit_forget(*, event_ids: list[int]) -> ForgetResult:
     return result
 
 
-def audit_forget_children(*, public_ids: list[str]) -> ForgetResult:
-    """Forget every event naming these children (by id or among search results): what
-    retention calls when it destroys their records, with the ids of the records merged into
-    them too."""
+def audit_forget_children(
+    *, public_ids: list[str], identities: list[tuple[str, str, str]] = ()
+) -> ForgetResult:
+    """Forget every event naming these children (by id or among search results), and the
+    searches that typed their family name and date of birth but showed no child still held
+    (``identities``: public id, family name, ISO date of birth): what retention calls when it
+    destroys their records, with the ids of the records merged into them too."""
     if not public_ids:
         return ForgetResult(0, 0)
-    return audit_forget(event_ids=access_event_ids_naming_children(public_ids=public_ids))
+    named = access_event_ids_naming_children(public_ids=public_ids)
+    searched = access_event_ids_searching_for(children=list(identities), destroyed_ids=public_ids)
+    return audit_forget(event_ids=sorted(set(named) | set(searched)))

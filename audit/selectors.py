@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 
@@ -119,6 +120,42 @@ def access_event_ids_naming_children(*, public_ids: list[str]) -> list[int]:
         Q(child_public_id__in=public_ids) | Q(result_ids__overlap=public_ids)
     )
     return list(events.order_by("id").values_list("id", flat=True))
+
+
+def access_event_ids_searching_for(
+    *, children: list[tuple[str, str, str]], destroyed_ids: list[str]
+) -> list[int]:
+    """Ids of the searches that typed one of these children's family name and date of birth
+    (``children``: public id, family name, ISO date) and showed no child still held — what
+    ``access_event_ids_naming_children`` cannot reach: a search that found nobody (out of
+    scope, refused, or after the record was archived) names the child only in its criteria.
+
+    Rule (retention): such criteria are that child's personal data, so they go with the
+    record; a search that also showed another child, still held, keeps them (its criteria are
+    part of that child's audit trail too). Exact date and family name (trimmed, any case):
+    looser matches would forget other children's searches. Only events that can still be
+    forgotten are read (leaf version 2 with its salt), through the date-of-birth index on
+    criteria (migration 0022)."""
+    if not children:
+        return []
+    wanted = {(family.strip().lower(), dob) for _public_id, family, dob in children}
+    destroyed = set(destroyed_ids)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id, criteria->>'family_name', criteria->>'date_of_birth', result_ids "
+            "FROM audit_accessevent "
+            "WHERE (criteria->>'date_of_birth') = ANY(%s) AND personal_salt IS NOT NULL "
+            "ORDER BY id",
+            [sorted({dob for _family, dob in wanted})],
+        )
+        rows = cursor.fetchall()
+    return [
+        event_id
+        for event_id, family, dob, results in rows
+        if family is not None
+        and (family.strip().lower(), dob) in wanted
+        and set(results or []) <= destroyed
+    ]
 
 
 @dataclass(frozen=True)

@@ -133,8 +133,12 @@ def _expired_chunks(today: date):
 
 
 def _destroy(child_ids: list[int]) -> tuple[int, ForgetResult]:
-    public_ids = list(Child.objects.filter(pk__in=child_ids).values_list("public_id", flat=True))
-    forgotten = audit_forget_children(public_ids=public_ids)
+    rows = Child.objects.filter(pk__in=child_ids).values_list(
+        "public_id", "family_name", "date_of_birth"
+    )
+    public_ids = [public_id for public_id, _family, _dob in rows]
+    identities = [(public_id, family, dob.isoformat()) for public_id, family, dob in rows]
+    forgotten = audit_forget_children(public_ids=public_ids, identities=identities)
     AccessRequest.objects.filter(child_id__in=child_ids).update(child=None, criteria={})
     ShieldChange.objects.filter(child_id__in=child_ids).update(child=None, reason=REDACTED)
     FeedReview.objects.filter(child_id__in=child_ids).delete()

@@ -302,3 +302,31 @@ def test_it_documents_the_personal_bytes_exactly():
     assert personal_bytes({"given_name": "Zoë", "family_name": "Ng"}, "rang") == (
         b'{"criteria":{"family_name":"Ng","given_name":"Zo\\u00eb"},"reason":"rang"}'
     )
+
+
+def test_it_reaches_searches_that_typed_the_child_but_showed_no_one_still_held(db):
+    """Issue 13: a search that found nobody names the destroyed child only in its criteria;
+    one that also showed another child, still held, keeps them (that child's trail)."""
+    from audit.selectors import access_event_ids_searching_for
+
+    def search(family: str, dob: str, results: list[str]) -> int:
+        with transaction.atomic():
+            return access_event_record(
+                actor=ALICE,
+                action="search",
+                outcome="shown" if results else "not_found",
+                criteria={"family_name": family, "date_of_birth": dob},
+                result_ids=results,
+            ).pk
+
+    found_nobody = search(" quillFEATHER ", "2008-05-04", [])
+    found_them = search("Quillfeather", "2008-05-04", ["gone000000000000000000000a"])
+    found_another = search("Quillfeather", "2008-05-04", ["held000000000000000000000b"])
+    other_family = search("Quill", "2008-05-04", [])
+    other_date = search("Quillfeather", "2008-05-05", [])
+    ids = access_event_ids_searching_for(
+        children=[("gone000000000000000000000a", "Quillfeather", "2008-05-04")],
+        destroyed_ids=["gone000000000000000000000a"],
+    )
+    assert ids == [found_nobody, found_them]
+    assert not {found_another, other_family, other_date} & set(ids)

@@ -238,6 +238,13 @@ def test_a_destroyed_childs_details_are_nowhere_in_a_database_dump(
     )
     assert child.public_id in search.content.decode()
     assert client.get(record_url(child)).status_code == 200
+    # A search that found nobody (charlie's school does not work with the child) names the
+    # child only in what was typed; retention must reach it too.
+    missed = as_user(world.charlie).get(
+        "/search/?family_name=Quillfeather&given_name=Zebedee&date_of_birth=2008-05-04"
+        "&purpose=current_involvement"
+    )
+    assert child.public_id not in missed.content.decode()
     client.post(
         reverse("corrections:report", args=[child.public_id]),
         {"detail": "address", "note": "Zebedee Quillfeather moved from 7 Wyvern Close LS9 9ZZ"},
