@@ -29,6 +29,7 @@ from .gateway.break_glass import (
     directory_search,
     request_purpose,
 )
+from .gateway.contact_requests import contact_requests_for_requester
 from .gateway.supervision import (
     access_request_judge,
     escalations_for_auditor,
@@ -189,7 +190,11 @@ def my_requests(request: HttpRequest) -> HttpResponse:
     requests = access_requests_for_requester(user=request.user)
     for access_request in requests:
         access_request.record_purpose = request_purpose(access_request) or ""
-    context = {"requests": requests, "now": timezone.now()}
+    context = {
+        "requests": requests,
+        "now": timezone.now(),
+        "contact_requests": contact_requests_for_requester(user=request.user),
+    }
     return render(request, "access/break_glass/my_requests.html", context)
 
 

@@ -397,6 +397,7 @@ class Notification(models.Model):
         REQUEST_DECIDED = "request_decided", "Your request was decided"
         CLOAKED_ENQUIRY = "cloaked_enquiry", "Someone looked up a child you work with"
         CONTACT_REQUEST = "contact_request", "Request to contact a shielded child"
+        CONTACT_REPLY = "contact_reply", "Reply to your request to contact a child"
         SHIELD_OVERRIDE = "shield_override", "Shield overridden"
         SHIELD_CHANGE = "shield_change", "Shielding change"
         ESCALATION = "escalation", "Escalated for review"
@@ -645,3 +646,54 @@ class Recertification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_decision_display()}: user {self.member_id}, {self.quarter_start}"
+
+
+class ContactRequest(models.Model):
+    """A practitioner's request that a local authority put them in touch with a shielded
+    child, or with those who work with the child (rule: brokering), and what became of it.
+
+    Rule (one owner): every data manager of the authority is told, one of them takes it
+    (``assignee``), and closes it with a reply the requester reads — so a request neither
+    falls through nor is handled twice. The requester sees their request's status and reply,
+    never more of the child than they saw when asking.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Waiting for a data manager"
+        TAKEN = "taken", "Being handled"
+        HANDLED = "handled", "Handled"
+        DECLINED = "declined", "Declined"
+
+    # Null once the child's record is destroyed at the end of retention (directory/retention.py
+    # also clears the message and reply, which may describe the child).
+    child = models.ForeignKey(
+        "directory.Child", null=True, on_delete=models.SET_NULL, related_name="contact_requests"
+    )
+    child_public_id = models.CharField(max_length=32)
+    local_authority = models.ForeignKey(
+        "directory.LocalAuthority", on_delete=models.PROTECT, related_name="+"
+    )
+    requester = models.ForeignKey(User, on_delete=models.PROTECT, related_name="contact_requests")
+    purpose = models.CharField(max_length=40)
+    message = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    assignee = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="contact_requests_taken"
+    )
+    taken_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    reply = models.TextField(blank=True, help_text="What the requester is told when it closes.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                name="contact_request_open",
+                fields=["local_authority", "created_at"],
+                condition=models.Q(status__in=["open", "taken"]),
+            ),
+            models.Index(name="contact_request_mine", fields=["requester", "created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"Contact request #{self.pk} ({self.get_status_display()})"

@@ -74,6 +74,11 @@ class AccessEvent(models.Model):
         ADMIN_CHANGE = "admin_change", "Admin change recorded"
         # Inbox (access/inbox.py): a notification whose in-app detail may name a child
         NOTIFICATION_VIEW = "notification_view", "Notification naming a child opened"
+        # Brokered contact (access/gateway/contact_requests.py)
+        CONTACT_QUEUE_VIEW = "contact_queue_view", "Contact requests listed"
+        CONTACT_REQUEST_VIEW = "contact_request_view", "Contact request opened"
+        CONTACT_REQUEST_TAKEN = "contact_taken", "Contact request taken"
+        CONTACT_REQUEST_CLOSED = "contact_closed", "Contact request closed"
         # Feeds (directory/feeds, access/gateway/feed_reviews.py)
         FEED_IMPORTED = "feed_imported", "Feed imported"
         FEED_REVIEW_VIEW = "feed_review_view", "Feed record compared with children"

@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("access.urls_break_glass")),
     path("", include("access.urls_inbox")),
     path("", include("access.urls_shielding")),
+    path("", include("access.urls_contact_requests")),
     path("", include("access.urls_recertification")),
     path("", include("directory.urls_feeds")),
     path("", include("directory.urls_feed_reviews")),

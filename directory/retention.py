@@ -26,8 +26,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db import connection, transaction
+from django.urls import reverse
 
-from access.models import AccessRequest, Notification, ShieldChange
+from access.models import AccessRequest, ContactRequest, Notification, ShieldChange
 from audit.forgetting import ForgetResult, audit_forget_children
 from audit.models import AccessEvent
 from audit.writer import Actor, access_event_record
@@ -141,6 +142,14 @@ def _destroy(child_ids: list[int]) -> tuple[int, ForgetResult]:
     forgotten = audit_forget_children(public_ids=public_ids, identities=identities)
     AccessRequest.objects.filter(child_id__in=child_ids).update(child=None, criteria={})
     ShieldChange.objects.filter(child_id__in=child_ids).update(child=None, reason=REDACTED)
+    contact_links = [
+        reverse("contact_requests:item", args=[pk])
+        for pk in ContactRequest.objects.filter(child_id__in=child_ids).values_list("pk", flat=True)
+    ]
+    Notification.objects.filter(link__in=contact_links).delete()
+    ContactRequest.objects.filter(child_id__in=child_ids).update(
+        child=None, message=REDACTED, reply=REDACTED
+    )
     FeedReview.objects.filter(child_id__in=child_ids).delete()
     keys = _family_keys_of(child_ids)
     ChildMerge.objects.filter(kept_id__in=child_ids).delete()

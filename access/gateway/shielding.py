@@ -21,19 +21,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from access.models import (
-    Notification,
     Role,
     ShieldChange,
     User,
     role_within_ceiling,
     vetting_problems,
 )
-from access.notifications import notification_create
 from audit.models import AccessEvent
 from audit.writer import Actor, access_event_record
 from directory.models import Child, Organisation
 
-from .enquirers import child_line, enquirer_details
 from .errors import ChildNotFound
 from .gate import ensure_may_read
 from .scope import child_scope_q
@@ -140,6 +137,8 @@ def data_managers_for(*, local_authority_id: str) -> list[User]:
 class ContactRequestSent:
     local_authority: str
     recipients: int
+    # The user already had an open request about this child: this one was added to it.
+    added_to_open: bool = False
 
 
 def contact_request_send(
@@ -186,32 +185,16 @@ def contact_request_send(
 def _contact_request_notify(
     *, child: Child, user: User, purpose: str, message: str
 ) -> ContactRequestSent:
-    now = timezone.now()
-    team = data_managers_for(local_authority_id=child.local_authority_id)
-    authority = child.local_authority.name
-    body = (
-        f"Someone asks {authority}'s ContactPoint management team to put them in touch with "
-        "a shielded child who lives in your authority, or with those who work with the "
-        f"child.\n\n{enquirer_details(user=user, when=now, purpose=purpose)}\n\n"
-        "Which child, and any message they left, is shown only in your ContactPoint inbox."
+    """The request is a piece of work with one owner (``contact_requests``); the team hears of
+    a new one once, not of each repeat."""
+    from .contact_requests import contact_request_notify_team, contact_request_record
+
+    request, created = contact_request_record(
+        child=child, user=user, purpose=purpose, message=message
     )
-    detail = child_line(
-        given_name=child.given_name,
-        family_name=child.family_name,
-        date_of_birth=child.date_of_birth,
-        public_id=child.public_id,
+    recipients = contact_request_notify_team(request, child=child) if created else 0
+    return ContactRequestSent(
+        local_authority=child.local_authority.name,
+        recipients=recipients,
+        added_to_open=not created,
     )
-    if message:
-        detail += f"\nTheir message: {message}"
-    hour = int(now.timestamp()) // 3600
-    for member in team:
-        notification_create(
-            recipient=member,
-            kind=Notification.Kind.CONTACT_REQUEST,
-            subject="Request to contact a shielded child",
-            body=body,
-            in_app_detail=detail,
-            link=f"/children/{child.public_id}/",
-            dedupe_key=f"contact:{member.pk}:{user.pk}:{child.pk}:{hour}",
-        )
-    return ContactRequestSent(local_authority=authority, recipients=len(team))
