@@ -15,6 +15,7 @@ import re
 from datetime import timedelta
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
@@ -41,7 +42,7 @@ from .admin_permissions import (
     users_managed_by,
     users_visible_to,
 )
-from .models import VETTING_ITEMS, User
+from .models import VETTING_ITEMS, User, vetting_lapsed_by, vetting_lapses_on
 from .provisioning import ProvisioningRefused, second_factor_reset_by_admin
 from .services import password_reset_link_send, user_deactivate
 from .vetting_evidence import EVIDENCE_FIELDS, AttestationRefused, user_save_by_admin_attesting
@@ -129,6 +130,33 @@ def _supervisors_offered(request: HttpRequest) -> QuerySet[User]:
     return offered
 
 
+class VettingLapseFilter(admin.SimpleListFilter):
+    """Whose vetting lapses soon, for org admins to chase renewals (issue 17, point 9). The
+    window is the reminder's (``VETTING_REMINDER_DAYS``); the rule is ``VETTING_ITEMS``'."""
+
+    title = "vetting"
+    parameter_name = "vetting"
+
+    def lookups(self, request, model_admin):
+        days = settings.VETTING_REMINDER_DAYS
+        return [
+            ("soon", f"Lapses within {days} days"),
+            ("lapsed", "Lapsed"),
+            ("current", "Current"),
+        ]
+
+    def queryset(self, request, queryset):
+        today = timezone.localdate()
+        soon = vetting_lapsed_by(today + timedelta(days=settings.VETTING_REMINDER_DAYS))
+        if self.value() == "lapsed":
+            return queryset.filter(vetting_lapsed_by(today))
+        if self.value() == "soon":
+            return queryset.filter(soon).exclude(vetting_lapsed_by(today))
+        if self.value() == "current":
+            return queryset.exclude(soon)
+        return queryset
+
+
 @admin.register(User)
 class UserAdmin(admin.ModelAdmin):
     form = UserAdminForm
@@ -152,8 +180,10 @@ class UserAdmin(admin.ModelAdmin):
         "vetting_status",
         "vetting_attestation",
     ]
-    list_display = ["username", "full_name", "organisation", "role", "is_active"]
-    list_filter = ["role", "is_active", ("organisation", admin.RelatedOnlyFieldListFilter)]
+    list_display = ["username", "full_name", "organisation", "role", "is_active", "vetting_lapses"]
+    list_filter = [
+        "role", "is_active", VettingLapseFilter, ("organisation", admin.RelatedOnlyFieldListFilter),
+    ]  # fmt: skip
     list_select_related = ["organisation"]
     search_fields = ["username", "first_name", "last_name", "email"]
     autocomplete_fields = ["organisation", "supervisor"]
@@ -164,6 +194,14 @@ class UserAdmin(admin.ModelAdmin):
     @admin.display(description="Name", ordering="last_name")
     def full_name(self, obj: User) -> str:
         return obj.get_full_name()
+
+    @admin.display(description="Vetting lapses on")
+    def vetting_lapses(self, obj: User) -> str:
+        lapses_on = vetting_lapses_on(obj)
+        if lapses_on is None:
+            return "Evidence missing"
+        when = date_format(lapses_on, "j M Y")
+        return f"Lapsed on {when}" if lapses_on <= timezone.localdate() else when
 
     @admin.display(description="Authenticator app")
     def second_factor(self, obj: User) -> str:

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from access.models import AccessRequest
 from audit.writer import Actor
+from contactpoint.date_input import date_typed
 from directory.views import LAST_SEARCH_KEY, PURPOSE_KEY, audit_unavailable, not_found
 
 from .break_glass_forms import DecisionForm, DirectorySearchForm, EmergencyForm, RequestForm
@@ -132,7 +133,10 @@ def directory_search_view(request: HttpRequest, request_id: int) -> HttpResponse
     except RequestNotFound:
         return not_found(request, None)
     context = {"access_request": access_request}
-    if not any(request.GET.get(f) for f in ("family_name", "date_of_birth", "postcode")):
+    if not (
+        any(request.GET.get(f) for f in ("family_name", "postcode"))
+        or date_typed(request.GET, "date_of_birth")
+    ):
         # The failed search the request started from, typed once (issue 17, point 3).
         context["form"] = DirectorySearchForm(initial=access_request.criteria)
         return _search_page(request, context)

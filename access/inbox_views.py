@@ -1,5 +1,10 @@
-"""The inbox pages. Thin: parse, call ``access.inbox``, render. Opening a notification is a
-POST (it changes state: the notification becomes read), protected by CSRF."""
+"""The inbox pages. Thin: parse, call ``access.inbox``, render.
+
+Opening a notification is one click (issue 17, point 9): each subject in the list is the
+button of a small POST form, styled as a link. Marking read stays a POST protected by CSRF,
+not a side effect of the detail page's GET: a GET must change nothing (a link prefetched, an
+image tag on another site or a browser's preview would otherwise mark messages read unseen,
+and a supervisor could miss a break-glass to judge). The POST then redirects to the detail."""
 
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse

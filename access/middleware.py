@@ -14,8 +14,9 @@ from django.urls import reverse
 from . import factors
 
 # Paths a session may reach before its second factor is verified. Everything else — every
-# page with child data and every admin page — needs a verified second factor.
-_OPEN_PREFIXES = ("/accounts/", "/static/", "/healthz")
+# page with child data and every admin page — needs a verified second factor. ``/info/`` is
+# help, the accessibility statement and the privacy notice (``contactpoint.info_views``).
+_OPEN_PREFIXES = ("/accounts/", "/static/", "/healthz", "/info/")
 _SESSION_STARTED = "cp_session_started_at"
 
 logger = logging.getLogger(__name__)

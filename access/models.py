@@ -1,7 +1,9 @@
 """Users, their roles and vetting, and the sessions they hold."""
 
+import operator
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import reduce
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
@@ -9,6 +11,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models import Q
 from django.utils.functional import cached_property
 
 from directory.models import Organisation
@@ -233,6 +236,16 @@ class VettingItem:
         lapses_on = self.lapses_on(user)
         return lapses_on is not None and today < lapses_on
 
+    def lapsed_by(self, day: date) -> Q:
+        """Users for whom this item no longer counts on ``day``: ``current`` in SQL, for the
+        admin's list filter."""
+        lapsed = Q(**{f"{self.date_field}__isnull": True}) | Q(
+            **{f"{self.date_field}__lte": day - timedelta(days=self.valid_days + 1)}
+        )
+        if self.needs_field:
+            lapsed |= Q(**{self.needs_field: ""})
+        return lapsed
+
 
 VETTING_ITEMS = (
     VettingItem(
@@ -258,6 +271,18 @@ VETTING_ITEMS = (
         problem="Your signed user agreement is missing or has expired.",
     ),
 )
+
+
+def vetting_lapses_on(user: User) -> date | None:
+    """The first day the user's vetting no longer counts: the earliest lapse of any item;
+    None when some evidence is missing (it has lapsed already)."""
+    days = [item.lapses_on(user) for item in VETTING_ITEMS]
+    return None if None in days else min(days)
+
+
+def vetting_lapsed_by(day: date) -> Q:
+    """Users whose vetting (any item of ``VETTING_ITEMS``) no longer counts on ``day``."""
+    return reduce(operator.or_, (item.lapsed_by(day) for item in VETTING_ITEMS))
 
 
 def vetting_problems(user: User, *, today: date) -> list[str]:

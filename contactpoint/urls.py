@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("directory.urls_feed_reviews")),
     path("", include("directory.urls_upkeep")),
     path("audit/", include("audit.urls")),
+    path("info/", include("contactpoint.urls_info")),
     path("admin/", admin.site.urls),
     path("healthz", directory_views.healthz, name="healthz"),
 ]

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from access.gateway import SearchCriteria
 from access.purposes import Purpose
+from contactpoint.date_input import GovukDateField
 
 from .normalise import normalise_postcode
 
@@ -34,12 +35,7 @@ class ChildSearchForm(forms.Form):
         error_messages={"required": "Enter the child's family name"},
     )
     given_name = forms.CharField(label="Given name", max_length=100, required=False)
-    date_of_birth = forms.DateField(
-        label="Date of birth",
-        required=False,
-        input_formats=["%Y-%m-%d"],
-        error_messages={"invalid": "Date of birth must be a real date, like 2015-03-27"},
-    )
+    date_of_birth = GovukDateField(label="Date of birth", name="Date of birth", required=False)
     postcode = forms.CharField(label="Postcode", max_length=10, required=False)
     purpose = forms.ChoiceField(
         label="Why are you searching?",

@@ -17,6 +17,7 @@ from access.landing import landing_for
 from access.models import vetting_problems
 from access.purposes import Purpose
 from audit.writer import Actor
+from contactpoint.date_input import part_names
 
 from .forms import ChildSearchForm, PurposeForm
 
@@ -26,7 +27,10 @@ PURPOSE_KEY = "cp_purpose"
 # carrying them would put a child's name and birthday in logs and history (``access.views``).
 LAST_SEARCH_KEY = "cp_last_unmatched_search"
 _PUBLIC_ID = re.compile(r"^[a-z2-7]{26}$")
-_SEARCH_FIELDS = ("family_name", "given_name", "date_of_birth", "postcode", "purpose")
+_SEARCH_FIELDS = (
+    "family_name", "given_name", "date_of_birth", *part_names("date_of_birth"), "postcode",
+    "purpose",
+)  # fmt: skip
 # Sent by the purpose question's form, so that answering it with nothing chosen is told apart
 # from arriving at the record without a purpose (issue 17, point 4).
 _PURPOSE_ASKED = "asked"

@@ -270,6 +270,9 @@ VETTING_AGREEMENT_VALID_DAYS = env.int("VETTING_AGREEMENT_VALID_DAYS", default=3
 # admins hear this many days before an item lapses; an account unused this long is disabled;
 # a quarter's recertification left undone this long after the quarter ends is chased.
 VETTING_REMINDER_DAYS = env.int("VETTING_REMINDER_DAYS", default=30)
+# Where the accessibility statement and help pages tell people to write to the service team.
+# Empty (the default): the pages send them to their organisation's administrator only.
+SERVICE_SUPPORT_EMAIL = env.str("SERVICE_SUPPORT_EMAIL", default="")
 ACCOUNT_IDLE_DAYS = env.int("ACCOUNT_IDLE_DAYS", default=90)
 RECERTIFICATION_GRACE_DAYS = env.int("RECERTIFICATION_GRACE_DAYS", default=14)
 for _name in ("VETTING_REMINDER_DAYS", "ACCOUNT_IDLE_DAYS", "RECERTIFICATION_GRACE_DAYS"):

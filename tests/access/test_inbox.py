@@ -44,6 +44,15 @@ def test_it_marks_unread_notifications(world, as_user):
     assert b"Unread" in as_user(world.alice).get("/inbox/").content
 
 
+def test_it_opens_a_message_from_its_subject_in_one_click(world, as_user):
+    notification = _notify(world.alice, subject="Break-glass to judge")
+    body = as_user(world.alice).get("/inbox/").content.decode()
+    form = body[body.index(f'action="/inbox/{notification.pk}/open/"') :]
+    form = form[: form.index("</form>")]
+    assert "csrfmiddlewaretoken" in form
+    assert '<button type="submit" class="cp-link-button"><strong>Break-glass to judge' in form
+
+
 def test_it_marks_a_notification_read_when_opened(world, as_user):
     notification = _notify(world.alice)
     client = as_user(world.alice)

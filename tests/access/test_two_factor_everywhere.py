@@ -4,7 +4,8 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-OPEN_PREFIXES = ("accounts/", "static/", "healthz")
+# info/: help, accessibility statement, privacy notice: open by design (contactpoint.info_views).
+OPEN_PREFIXES = ("accounts/", "static/", "healthz", "info/")
 SAMPLE_ARGS = {
     "public_id": "a" * 26,
     "object_id": "1",

@@ -39,7 +39,9 @@ def test_it_breaks_glass_and_the_supervisor_endorses(world, live_server, browser
     practitioner.click("text=Continue to search")
 
     practitioner.fill("#id_family_name", "Thompson")
-    practitioner.fill("#id_date_of_birth", "2015-03-27")
+    practitioner.fill("#id_date_of_birth-day", "27")
+    practitioner.fill("#id_date_of_birth-month", "3")
+    practitioner.fill("#id_date_of_birth-year", "2015")
     practitioner.click("button:has-text('Search')")
     expect(practitioner.locator("table")).to_contain_text("Oliver Thompson")
     _assert_accessible(practitioner)

@@ -79,7 +79,7 @@ def test_it_overrides_a_shield_once_and_tells_the_data_manager(world, live_serve
     expect(inbox.locator("table")).to_contain_text("A shield was overridden")
     _assert_accessible(inbox)
     _save(inbox, "11-inbox")
-    inbox.click("button:has-text('Open')")
+    inbox.click("button:has-text('A shield was overridden')")
     expect(inbox.locator("main")).to_contain_text("Child: Maya Thompson")
     expect(inbox.locator("main")).to_contain_text(REASON)
     _assert_accessible(inbox)
