@@ -2,6 +2,7 @@
 the minimum is in the hint, a user without a supervisor is told before they start, the record
 says when access ends, and an approved request opens the record with its own purpose."""
 
+import re
 from datetime import timedelta
 
 from django.utils import timezone
@@ -31,7 +32,9 @@ def test_it_carries_the_failed_search_into_the_break_glass_search(world, stepped
     assert "?" not in response["Location"]
     search = client.get(response["Location"]).content.decode()
     assert 'value="Thompson"' in search and 'value="Oliver"' in search
-    assert 'value="2015-03-27"' in search
+    # The carried date fills the GOV.UK date input's three fields (issue 17, point 9).
+    for part, value in (("day", "27"), ("month", "3"), ("year", "2015")):
+        assert re.search(rf'name="date_of_birth-{part}"[^>]*value="0?{value}"', search), part
     assert AccessRequest.objects.get().criteria == KENT
 
 
