@@ -7,6 +7,7 @@ from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from access.gateway import ChildNotFound, SearchRefused
@@ -20,6 +21,7 @@ from access.gateway.corrections import (
 )
 from access.gateway.upkeep import UpkeepRefused, involvement_end, involvement_start, roles_for
 from audit.writer import Actor
+from contactpoint.date_input import GovukDateField
 from directory.models import Correction
 
 from .views import audit_unavailable, gateway_error_response, not_found
@@ -27,12 +29,15 @@ from .views import audit_unavailable, gateway_error_response, not_found
 
 class InvolvementStartForm(forms.Form):
     role = forms.CharField(max_length=32, error_messages={"required": "Choose the role"})
-    started_on = forms.DateField(error_messages={"invalid": "Enter a real date, like 2026-09-01"})
+    started_on = GovukDateField(name="The date you started", label="Since")
 
 
 class InvolvementEndForm(forms.Form):
     role = forms.CharField(max_length=32, error_messages={"required": "Choose the role"})
-    ended_on = forms.DateField(error_messages={"invalid": "Enter a real date, like 2026-09-01"})
+    ended_on = GovukDateField(
+        name="The first day you no longer work with them",
+        label="From (the first day you no longer work with them)",
+    )
 
 
 class ReportForm(forms.Form):
@@ -65,7 +70,13 @@ def involvements(request: HttpRequest, public_id: str) -> HttpResponse:
     """The forms, on a page of their own: it shows nothing of the child (the roles come
     from the user's organisation), so the record page stays free of per-response tokens
     and identical whoever else works with the child."""
-    context = {"public_id": public_id[:32], "roles": roles_for(request.user)}
+    today = timezone.localdate()
+    context = {
+        "public_id": public_id[:32],
+        "roles": roles_for(request.user),
+        "start_form": InvolvementStartForm(initial={"started_on": today}, auto_id="start-%s"),
+        "end_form": InvolvementEndForm(initial={"ended_on": today}, auto_id="end-%s"),
+    }
     return render(request, "directory/involvements.html", context)
 
 

@@ -240,3 +240,21 @@ def test_a_child_born_after_the_start_date_is_refused(world, as_user):
 
     assert response.status_code == 400
     assert "before the child was born" in response.content.decode()
+
+
+def test_the_involvement_dates_are_the_govuk_date_input_with_today_filled_in(world, as_user):
+    """Issue 17, point 9: day, month and year fields, not one YYYY-MM-DD box."""
+    client = as_user(world.alice)
+    page = client.get(reverse("corrections:involvements", args=[world.maya.public_id]))
+    body = page.content.decode()
+    today = timezone.localdate()
+    assert f'name="started_on-day" type="text" inputmode="numeric" value="{today.day}"' in body
+    assert 'name="ended_on-year"' in body
+    response = client.post(
+        reverse("corrections:involvement_add", args=[world.maya.public_id]),
+        {"role": "school_nurse", "started_on-day": "1", "started_on-month": "9",
+         "started_on-year": str(today.year - 1)},
+    )  # fmt: skip
+    assert response.status_code == 302
+    added = Involvement.objects.get(child=world.maya, role="school_nurse")
+    assert added.started_on == today.replace(year=today.year - 1, month=9, day=1)
