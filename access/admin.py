@@ -157,6 +157,14 @@ class VettingLapseFilter(admin.SimpleListFilter):
         return queryset
 
 
+# Saved all the same (a supervisor may be appointed later), but said at once: without one a
+# reader cannot use break-glass and nobody recertifies their access (issue 17, point 3).
+NO_SUPERVISOR = (
+    "{user} has no supervisor: they cannot use break-glass (nobody would judge it) and nobody "
+    "recertifies their access each quarter. Choose their supervisor."
+)
+
+
 @admin.register(User)
 class UserAdmin(admin.ModelAdmin):
     form = UserAdminForm
@@ -302,6 +310,10 @@ class UserAdmin(admin.ModelAdmin):
             )
         for reason in result.refused:
             self.message_user(request, reason, messages.WARNING)
+        if obj.reads_child_data and obj.supervisor_id is None:
+            self.message_user(
+                request, NO_SUPERVISOR.format(user=obj.get_username()), messages.WARNING
+            )
 
     def _changeable(self, request: HttpRequest, queryset: QuerySet[User]) -> list[User]:
         """The selected users this admin may change; the rest are left alone and counted."""

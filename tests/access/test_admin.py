@@ -477,3 +477,13 @@ def test_it_keeps_a_supervisor_from_another_organisation_when_saved_unchanged(
     as_user(olive).post(change_url(world.bob), user_form(world.bob, supervisor=lead.pk))
     world.bob.refresh_from_db()
     assert world.bob.supervisor == lead
+
+
+def test_it_warns_when_a_reader_is_saved_without_a_supervisor(world, as_user, olive):
+    """Issue 17, point 3: saved, but the admin is told what that means."""
+    response = as_user(olive).post(
+        change_url(world.bob), user_form(world.bob, supervisor=""), follow=True
+    )
+    assert "bob has no supervisor: they cannot use break-glass" in response.content.decode().lower()
+    quiet = as_user(olive).post(change_url(world.alice), user_form(world.alice), follow=True)
+    assert "has no supervisor" not in quiet.content.decode()
