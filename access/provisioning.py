@@ -285,7 +285,7 @@ def provisioning_request_decide(
     gets ``ProvisioningRequestNotFound``); a decline says why; a request past its
     ``expires_at`` is marked expired, never applied; an applied change raises an alert for
     the auditors in the same transaction. An approved e-mail change is not applied yet: the
-    account holder confirms it (``access.provisioning_owner``). An approved second-factor
+    account holder confirms it (``provisioning_owner_decide``). An approved second-factor
     reset records how the approver checked the holder's identity (the note says more) and
     issues the code the holder types before enrolling again (``access.enrolment_codes``).
     """
