@@ -183,7 +183,7 @@ def test_it_stops_one_system_admin_taking_over_another(people, as_user, stepped_
 
 def test_it_asks_the_holder_before_applying_an_approved_email_change(people, as_user, stepped_up):
     """Two admins agreeing does not move where reset links go: the holder is asked first
-    (access.provisioning_owner tests the confirmation itself)."""
+    (test_provisioning_owner.py tests the confirmation itself)."""
     world, p = people
     pending = _email_request(people, as_user)
     _refused_to_kenny(people, stepped_up, pending)
