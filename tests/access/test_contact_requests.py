@@ -9,15 +9,9 @@ from access.models import ContactRequest, Notification
 from audit.models import AccessEvent
 
 from .conftest import shield_world  # noqa: F401 - fixture
+from .test_shielding import _contact
 
 Status = ContactRequest.Status
-
-
-def _contact(client, child, message="Please ask the family to call the school office."):
-    return client.post(
-        f"/children/{child.public_id}/request-contact/",
-        {"purpose": "safeguarding_concern", "message": message},
-    )
 
 
 @pytest.fixture
