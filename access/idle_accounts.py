@@ -22,16 +22,14 @@ from django.db.models import QuerySet
 from django.db.models.functions import Greatest
 from django.db.models.signals import pre_save
 from django.dispatch import receiver
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
 from audit.models import AccessEvent
 from audit.writer import Actor, access_event_record
 
-from .admin_permissions import organisation_admins
-from .models import Notification, Role, User
-from .notifications import notification_create
+from .models import Role, User
+from .notifications import account_disabled_notify
 from .services import user_deactivate
 
 IDLE_ACTOR = Actor(
@@ -94,10 +92,9 @@ def _tell(*, user: User) -> None:
     the admins who would bring them back."""
     since = date_format(timezone.localtime(user.last_used), "j F Y")
     days = settings.ACCOUNT_IDLE_DAYS
-    key = f"idle-disabled:{user.pk}:{user.last_used.isoformat()}"
-    notification_create(
-        recipient=user,
-        kind=Notification.Kind.ACCOUNT_DISABLED,
+    account_disabled_notify(
+        user=user,
+        key=f"idle-disabled:{user.pk}:{user.last_used.isoformat()}",
         subject="Your ContactPoint account was disabled: unused",
         body=(
             f"Your ContactPoint account ({user.get_username()}) was disabled because it had "
@@ -105,22 +102,14 @@ def _tell(*, user: User) -> None:
             "organisation's ContactPoint administrator to reactivate it; for someone who reads "
             "children's records, a second approver must agree."
         ),
-        dedupe_key=f"{key}:{user.pk}",
+        admin_subject=f"Account disabled, unused: {user.get_username()}",
+        admin_body=(
+            f"The ContactPoint account of {user.get_full_name() or user.get_username()} "
+            f"({user.get_username()}) was disabled: not used for {days} days (since "
+            f"{since}). Reactivate it only if they still need it; for someone who reads "
+            "children's records, a second approver must agree."
+        ),
     )
-    for admin in organisation_admins(user.organisation):
-        notification_create(
-            recipient=admin,
-            kind=Notification.Kind.ACCOUNT_DISABLED,
-            subject=f"Account disabled, unused: {user.get_username()}",
-            body=(
-                f"The ContactPoint account of {user.get_full_name() or user.get_username()} "
-                f"({user.get_username()}) was disabled: not used for {days} days (since "
-                f"{since}). Reactivate it only if they still need it; for someone who reads "
-                "children's records, a second approver must agree."
-            ),
-            link=reverse("admin:access_user_change", args=[user.pk]),
-            dedupe_key=f"{key}:{admin.pk}",
-        )
 
 
 @receiver(pre_save, sender=User)

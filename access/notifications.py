@@ -8,7 +8,9 @@ and a periodic sweep re-queues any notification still unsent.
 import logging
 
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 
+from .admin_permissions import organisation_admins
 from .models import Notification, User
 
 logger = logging.getLogger(__name__)
@@ -54,3 +56,28 @@ def notification_email_queue(*, notification_id: int) -> None:
         notification_email_send.delay(notification_id)
     except Exception:  # the broker being unreachable must not fail the request
         logger.warning("notification %s not queued; the sweep will retry", notification_id)
+
+
+def account_disabled_notify(
+    *, user: User, key: str, subject: str, body: str, admin_subject: str, admin_body: str
+) -> None:
+    """Rule: an account disabled without its holder asking (unused, access withdrawn at
+    recertification) is told to the holder — by e-mail, since they can no longer sign in to
+    read the inbox — and to their organisation's admins, who would bring it back, with a link
+    to the account. Each hears once per ``key``."""
+    notification_create(
+        recipient=user,
+        kind=Notification.Kind.ACCOUNT_DISABLED,
+        subject=subject,
+        body=body,
+        dedupe_key=f"{key}:{user.pk}",
+    )
+    for admin in organisation_admins(user.organisation):
+        notification_create(
+            recipient=admin,
+            kind=Notification.Kind.ACCOUNT_DISABLED,
+            subject=admin_subject,
+            body=admin_body,
+            link=reverse("admin:access_user_change", args=[user.pk]),
+            dedupe_key=f"{key}:{admin.pk}",
+        )

@@ -35,7 +35,7 @@ from audit.writer import Actor, access_event_record
 
 from .admin_permissions import organisation_admins
 from .models import Notification, Recertification, User
-from .notifications import notification_create
+from .notifications import account_disabled_notify, notification_create
 from .services import user_deactivate
 
 Decision = Recertification.Decision
@@ -227,31 +227,22 @@ def recertification_decide(
 def _withdrawal_tell(*, member: User, supervisor: User, note: str) -> None:
     by = supervisor.get_full_name() or supervisor.get_username()
     name = member.get_full_name() or member.get_username()
-    key = f"recert-withdrawn:{member.pk}:{timezone.now().isoformat()}"
-    notification_create(
-        recipient=member,
-        kind=Notification.Kind.ACCOUNT_DISABLED,
+    account_disabled_notify(
+        user=member,
+        key=f"recert-withdrawn:{member.pk}:{timezone.now().isoformat()}",
         subject="Your ContactPoint access was withdrawn",
         body=(
             f"{by}, your supervisor, recorded that you no longer need ContactPoint, so your "
             "account was disabled. If that is wrong, talk to them or to your organisation's "
             "ContactPoint administrator."
         ),
-        dedupe_key=f"{key}:{member.pk}",
+        admin_subject=f"Access withdrawn at recertification: {member.get_username()}",
+        admin_body=(
+            f"{by} withdrew the ContactPoint access of {name} ({member.get_username()}) "
+            f"at this quarter's recertification, and the account was disabled. Their "
+            f"reason: {note}"
+        ),
     )
-    for admin in organisation_admins(member.organisation):
-        notification_create(
-            recipient=admin,
-            kind=Notification.Kind.ACCOUNT_DISABLED,
-            subject=f"Access withdrawn at recertification: {member.get_username()}",
-            body=(
-                f"{by} withdrew the ContactPoint access of {name} ({member.get_username()}) "
-                f"at this quarter's recertification, and the account was disabled. Their "
-                f"reason: {note}"
-            ),
-            link=reverse("admin:access_user_change", args=[member.pk]),
-            dedupe_key=f"{key}:{admin.pk}",
-        )
 
 
 # --- Overdue ------------------------------------------------------------------------------------
