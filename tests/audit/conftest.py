@@ -6,10 +6,13 @@ import json
 from itertools import count
 from types import SimpleNamespace
 
+import psycopg2
 import pytest
+from django.conf import settings
 from django.db import connection, transaction
 
 from access.models import Role
+from audit.roles import app_role_exists, app_role_privileges_apply
 from audit.services import audit_seal
 from audit.witness import DirectoryWitness
 from audit.writer import Actor, access_event_record
@@ -117,4 +120,39 @@ def sar(world):
         dana=UserFactory(username="dana", role=Role.DATA_MANAGER, organisation=world.council),
         kim=UserFactory(username="kim", role=Role.DATA_MANAGER, organisation=kent_council),
         nurse=UserFactory(username="nurse", organisation=clinic, job_title="Nurse"),
+    )
+
+
+@pytest.fixture
+def app_role(db):
+    """The application's database role, as the embedded and docker set-ups create it, with
+    the privileges ``migrate`` gives it."""
+    role = settings.DATABASE_APP_ROLE
+    with connection.cursor() as cursor:
+        if not app_role_exists(cursor, role):
+            cursor.execute(f"CREATE ROLE {connection.ops.quote_name(role)} NOLOGIN")
+    app_role_privileges_apply()
+    return role
+
+
+def run_sql(sql: str, params: list | None = None, role: str | None = None):
+    """Run ``sql`` (as ``role``) in a savepoint, so a refusal does not end the test; the rows,
+    if it returns any."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        if role:
+            cursor.execute(f"SET LOCAL ROLE {connection.ops.quote_name(role)}")
+        cursor.execute(sql, params)
+        return cursor.fetchall() if cursor.description else None
+
+
+def second_session():
+    """Another real connection to the test database (another request, worker or sealer),
+    outside the test's transaction; the caller closes it."""
+    params = connection.settings_dict
+    return psycopg2.connect(
+        host=params["HOST"],
+        port=params["PORT"],
+        user=params["USER"],
+        password=params["PASSWORD"],
+        dbname=params["NAME"],
     )

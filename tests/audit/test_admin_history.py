@@ -19,7 +19,7 @@ from audit.verification import audit_verify
 
 from ..access.admin_forms import user_form
 from .conftest import seal
-from .test_append_only import _run, app_role  # noqa: F401 - app_role is a fixture
+from .test_append_only import _run
 
 
 @pytest.fixture

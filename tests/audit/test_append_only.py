@@ -1,11 +1,9 @@
 """The lookup log is append-only in the database, whoever connects."""
 
 import pytest
-from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 
 from audit.models import AccessEvent
-from audit.roles import app_role_exists, app_role_privileges_apply
 from audit.writer import Actor, access_event_record
 
 ACTOR = Actor(
@@ -46,17 +44,6 @@ def test_it_refuses_changes_even_from_the_table_owner(event, sql):
     with pytest.raises(DatabaseError, match="append-only"):
         _run(sql)
     assert AccessEvent.objects.get().actor_username == "alice"
-
-
-@pytest.fixture
-def app_role(db):
-    """The application's database role, as the embedded and docker set-ups create it."""
-    role = settings.DATABASE_APP_ROLE
-    with connection.cursor() as cursor:
-        if not app_role_exists(cursor, role):
-            cursor.execute(f"CREATE ROLE {connection.ops.quote_name(role)} NOLOGIN")
-    app_role_privileges_apply()
-    return role
 
 
 @pytest.mark.parametrize(

@@ -11,18 +11,16 @@ import json
 from datetime import timedelta
 
 import pytest
-from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from audit.canonical import SELECT_COLUMNS, event_bytes, personal_bytes, personal_digest
 from audit.forgetting import ForgetResult, audit_forget, audit_forget_children
 from audit.models import AccessEvent
-from audit.roles import app_role_exists, app_role_privileges_apply
 from audit.verification import audit_verify
 from audit.writer import PastEvent, access_event_record, access_events_load_synthetic
 
-from .conftest import ALICE, log_events, log_version_1_events, seal, tamper
+from .conftest import ALICE, log_events, log_version_1_events, run_sql, seal, tamper
 
 MAYA = "maya0000000000000000001"
 OTHER = "other000000000000000002"
@@ -36,17 +34,6 @@ def retention_switch_off(db):
     transaction)."""
     with connection.cursor() as cursor:
         cursor.execute("SET contactpoint.audit_retention = 'off'")
-
-
-@pytest.fixture
-def app_role(db):
-    """The application's database role, as the embedded and docker set-ups create it."""
-    role = settings.DATABASE_APP_ROLE
-    with connection.cursor() as cursor:
-        if not app_role_exists(cursor, role):
-            cursor.execute(f"CREATE ROLE {connection.ops.quote_name(role)} NOLOGIN")
-    app_role_privileges_apply()
-    return role
 
 
 def _search(**fields) -> int:
@@ -72,15 +59,6 @@ def _row(event_id: int) -> tuple:
             [event_id],
         )
         return cursor.fetchone()
-
-
-def _run(sql: str, params: list | None = None, role: str | None = None):
-    """Run ``sql`` (as ``role``) in a savepoint, so a refusal does not end the test."""
-    with transaction.atomic(), connection.cursor() as cursor:
-        if role:
-            cursor.execute(f"SET LOCAL ROLE {connection.ops.quote_name(role)}")
-        cursor.execute(sql, params)
-        return cursor.fetchall() if cursor.description else None
 
 
 def _verified() -> None:
@@ -205,7 +183,7 @@ def test_it_keeps_a_version_1_event_as_it_is(db):
 def test_it_denies_the_app_role_updating_criteria_directly(app_role):
     event_id = _search()
     with pytest.raises(DatabaseError, match="permission denied"):
-        _run(
+        run_sql(
             "UPDATE audit_accessevent SET criteria = '{}', reason = '', personal_salt = NULL"
             " WHERE id = %s",
             [event_id],
@@ -216,7 +194,7 @@ def test_it_denies_the_app_role_updating_criteria_directly(app_role):
 
 def test_it_lets_the_app_role_forget_only_version_2_events(app_role):
     old, new = _version_1_search(), _search()
-    [(forgotten, kept)] = _run(
+    [(forgotten, kept)] = run_sql(
         "SELECT * FROM cp_audit_forget(%s::bigint[])", [[old, new]], role=app_role
     )
     assert (forgotten, kept) == (1, 1)
@@ -237,13 +215,13 @@ def test_it_refuses_any_other_change_with_the_forgetting_switch_on(db, change):
     event_id = _search()
     update = f"UPDATE audit_accessevent SET {change} WHERE id = %s"  # noqa: S608 - fixed cases
     with pytest.raises(DatabaseError, match="append-only"):
-        _run(f"SELECT set_config('contactpoint.audit_forget', 'on', true); {update}", [event_id])
+        run_sql(f"SELECT set_config('contactpoint.audit_forget', 'on', true); {update}", [event_id])
 
 
 def test_it_refuses_forgetting_a_version_1_event_with_the_switch_on(db):
     event_id = _version_1_search()
     with pytest.raises(DatabaseError, match="append-only"):
-        _run(
+        run_sql(
             "SELECT set_config('contactpoint.audit_forget', 'on', true);"
             "UPDATE audit_accessevent SET criteria = '{}', reason = '', personal_salt = NULL"
             " WHERE id = %s",
@@ -253,7 +231,7 @@ def test_it_refuses_forgetting_a_version_1_event_with_the_switch_on(db):
 
 def test_it_leaves_the_forgetting_switch_off_after_forgetting(db):
     audit_forget(event_ids=[_search()])
-    assert _run("SELECT current_setting('contactpoint.audit_forget', true)") in (
+    assert run_sql("SELECT current_setting('contactpoint.audit_forget', true)") in (
         [("",)],
         [(None,)],
     )

@@ -6,13 +6,11 @@ and a test's pinned clock cannot move it, so these tests ask it, or name the ins
 from datetime import UTC, datetime
 
 import pytest
-from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 
 from audit.models import AccessEvent
 from audit.partitions import audit_partitions_ensure
-from audit.roles import app_role_exists, app_role_privileges_apply
 from audit.verification import audit_verify
 
 from .conftest import log_events, seal
@@ -119,16 +117,6 @@ def test_it_indexes_events_by_actor_over_time_and_by_child(db):
         definitions = " ".join(row[0] for row in cursor.fetchall())
     assert "(actor_id, occurred_at)" in definitions
     assert "(child_public_id, occurred_at)" in definitions
-
-
-@pytest.fixture
-def app_role(db):
-    role = settings.DATABASE_APP_ROLE
-    with connection.cursor() as cursor:
-        if not app_role_exists(cursor, role):
-            cursor.execute(f"CREATE ROLE {connection.ops.quote_name(role)} NOLOGIN")
-    app_role_privileges_apply()
-    return role
 
 
 def test_it_lets_the_app_role_create_partitions(app_role):

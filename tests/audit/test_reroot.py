@@ -13,9 +13,7 @@ import stat
 from datetime import date
 from io import StringIO
 
-import psycopg2
 import pytest
-from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
@@ -26,7 +24,6 @@ from audit.keys import signing_key
 from audit.merkle import leaf_hash
 from audit.models import AccessEvent, TransitionHead, TreeHead
 from audit.reroot import NOTHING_TO_DO, REROOTED, RerootRefused, audit_reroot
-from audit.roles import app_role_exists, app_role_privileges_apply
 from audit.seal_lock import head_insert, seal_lock_secret
 from audit.services import audit_seal
 from audit.transition import mapping_entries, mapping_problems, reencoding_problem
@@ -35,7 +32,10 @@ from audit.verify_head import main as verify_head_main
 from tests.directory.test_retention import _dump, retention
 from tests.factories import ChildFactory
 
-from .conftest import log_events, log_version_1_events, seal, tamper
+from .conftest import log_events, log_version_1_events, run_sql, seal, second_session, tamper
+
+# The re-rooting switch, set by hand as an owner bypassing cp_audit_reencode would.
+REROOT_ON = "SELECT set_config('contactpoint.audit_reroot', 'on', true)"
 
 MAYA = "maya0000000000000000001"
 CRITERIA = {"family_name": "Okonkwo", "given_name": "Maya", "date_of_birth": "2014-02-09"}
@@ -65,29 +65,10 @@ def old_log(db) -> list[int]:
     return ids
 
 
-@pytest.fixture
-def app_role(db):
-    role = settings.DATABASE_APP_ROLE
-    with connection.cursor() as cursor:
-        if not app_role_exists(cursor, role):
-            cursor.execute(f"CREATE ROLE {connection.ops.quote_name(role)} NOLOGIN")
-    app_role_privileges_apply()
-    return role
-
-
 def _rows() -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {SELECT_COLUMNS} FROM audit_accessevent ORDER BY id")  # noqa: S608
         return cursor.fetchall()
-
-
-def _run(sql: str, params: list | None = None, role: str | None = None):
-    """Run ``sql`` (as ``role``) in a savepoint, so a refusal does not end the test."""
-    with transaction.atomic(), connection.cursor() as cursor:
-        if role:
-            cursor.execute(f"SET LOCAL ROLE {connection.ops.quote_name(role)}")
-        cursor.execute(sql, params)
-        return cursor.fetchall() if cursor.description else None
 
 
 def _problems() -> list[str]:
@@ -295,7 +276,7 @@ def test_it_lets_no_head_be_written_to_an_epoch_that_has_ended(old_log):
 
 def test_it_does_not_let_the_app_role_reencode_events(old_log, app_role):
     with pytest.raises(DatabaseError, match="permission denied for function cp_audit_reencode"):
-        _run("SELECT cp_audit_reencode(sha256('guess'))", role=app_role)
+        run_sql("SELECT cp_audit_reencode(sha256('guess'))", role=app_role)
     assert AccessEvent.objects.get(pk=old_log[0]).leaf_version == 1
 
 
@@ -309,7 +290,7 @@ def test_it_refuses_to_reroot_as_the_app_role(old_log, app_role):
 
 def test_it_does_not_let_the_owner_reencode_without_the_sealers_proof(old_log):
     with pytest.raises(DatabaseError, match="only the audit sealer"):
-        _run("SELECT cp_audit_reencode(sha256('guess'))")
+        run_sql("SELECT cp_audit_reencode(sha256('guess'))")
 
 
 @pytest.mark.parametrize(
@@ -326,7 +307,7 @@ def test_it_does_not_let_the_owner_reencode_without_the_sealers_proof(old_log):
 )
 def test_it_does_not_let_the_app_role_write_an_epoch_2_head(old_log, app_role, sql):
     with pytest.raises(DatabaseError, match="permission denied|only the audit sealer"):
-        _run(sql, role=app_role)
+        run_sql(sql, role=app_role)
 
 
 @pytest.mark.parametrize(
@@ -344,17 +325,21 @@ def test_it_does_not_let_the_app_role_write_an_epoch_2_head(old_log, app_role, s
 def test_it_refuses_any_other_change_with_the_rerooting_switch_on(old_log, change):
     update = f"UPDATE audit_accessevent SET {change} WHERE id = %s"  # noqa: S608 - fixed cases
     with pytest.raises(DatabaseError, match="append-only"):
-        _run(f"SELECT set_config('contactpoint.audit_reroot', 'on', true); {update}", [old_log[0]])
+        run_sql(
+            f"SELECT set_config('contactpoint.audit_reroot', 'on', true); {update}", [old_log[0]]
+        )
 
 
 def test_it_refuses_rerooting_a_version_2_event_with_the_switch_on(old_log):
     update = "UPDATE audit_accessevent SET personal_salt = sha256('s') WHERE id = %s"
     with pytest.raises(DatabaseError, match="append-only"):
-        _run(f"SELECT set_config('contactpoint.audit_reroot', 'on', true); {update}", [old_log[5]])
+        run_sql(
+            f"SELECT set_config('contactpoint.audit_reroot', 'on', true); {update}", [old_log[5]]
+        )
 
 
 def test_it_allows_the_owner_exactly_the_reencoding_with_the_switch_on(old_log):
-    _run(
+    run_sql(
         "SELECT set_config('contactpoint.audit_reroot', 'on', true); UPDATE audit_accessevent"
         " SET leaf_version = 2, personal_salt = sha256('s'), personal_digest = sha256('d')"
         " WHERE id = %s",
@@ -366,14 +351,7 @@ def test_it_allows_the_owner_exactly_the_reencoding_with_the_switch_on(old_log):
 @pytest.fixture
 def sealer_session(transactional_db):
     """A second session holding the sealer's lock, as a sealing round in progress does."""
-    params = connection.settings_dict
-    session = psycopg2.connect(
-        host=params["HOST"],
-        port=params["PORT"],
-        user=params["USER"],
-        password=params["PASSWORD"],
-        dbname=params["NAME"],
-    )
+    session = second_session()
     yield session
     session.close()
 

@@ -7,7 +7,6 @@ bound to the caller's own transaction. ``app_session`` is the one who must not g
 second database session acting as the application's role, as an injection would.
 """
 
-import psycopg2
 import pytest
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -19,7 +18,7 @@ from audit.models import TreeHead
 from audit.seal_lock import sealer_response
 from audit.services import SEALED, audit_seal
 
-from .conftest import log_events
+from .conftest import log_events, second_session
 
 # The advisory lock key the sealer used to take: the bytes of "CPSEL".
 OLD_SEAL_LOCK = 0x435053454C
@@ -28,14 +27,7 @@ OLD_SEAL_LOCK = 0x435053454C
 @pytest.fixture
 def app_session(transactional_db):
     """A second real session, acting as the application's role from its first statement."""
-    params = connection.settings_dict
-    session = psycopg2.connect(
-        host=params["HOST"],
-        port=params["PORT"],
-        user=params["USER"],
-        password=params["PASSWORD"],
-        dbname=params["NAME"],
-    )
+    session = second_session()
     session.cursor().execute(f"SET ROLE {connection.ops.quote_name(settings.DATABASE_APP_ROLE)}")
     session.commit()
     yield session

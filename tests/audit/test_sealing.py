@@ -4,7 +4,6 @@ import base64
 import os
 import stat
 
-import psycopg2
 import pytest
 from celery.contrib.testing.worker import start_worker
 from django.core.checks import run_checks
@@ -32,7 +31,7 @@ from audit.verify_head import main as verify_head_main
 from audit.witness import WitnessConflict
 from contactpoint.celery import app
 
-from .conftest import log_events, seal
+from .conftest import log_events, seal, second_session
 
 INSERT_HELD = (
     "INSERT INTO audit_accessevent (id, occurred_at, action, outcome, actor_username, "
@@ -50,14 +49,7 @@ def _leaves_of_all_events() -> list[bytes]:
 @pytest.fixture
 def other_session(transactional_db):
     """A second, real database session (another request, another worker)."""
-    settings = connection.settings_dict
-    session = psycopg2.connect(
-        host=settings["HOST"],
-        port=settings["PORT"],
-        user=settings["USER"],
-        password=settings["PASSWORD"],
-        dbname=settings["NAME"],
-    )
+    session = second_session()
     yield session
     session.close()
 
