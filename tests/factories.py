@@ -7,7 +7,7 @@ from django.conf import settings
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from access.models import Role, User
+from access.models import AccessRequest, Role, User
 from audit.writer import Actor
 from directory.models import (
     Carer,
@@ -141,3 +141,21 @@ def actor_for(user: User) -> Actor:
         ip_address="192.0.2.20",
         user_agent="pytest",
     )
+
+
+class GrantFactory(factory.django.DjangoModelFactory):
+    """A break-glass request granted now for an hour, waiting for its supervisor's judgement.
+
+    Give ``requester``, ``supervisor`` and ``child``; override the times, kind or status for
+    the case under test."""
+
+    class Meta:
+        model = AccessRequest
+
+    kind = AccessRequest.Kind.EMERGENCY
+    reason = AccessRequest.Reason.IMMEDIATE_RISK
+    justification = "x" * 50
+    status = AccessRequest.Status.GRANTED
+    granted_at = factory.LazyFunction(timezone.now)
+    expires_at = factory.LazyAttribute(lambda grant: grant.granted_at + timedelta(hours=1))
+    judgement = AccessRequest.Judgement.PENDING

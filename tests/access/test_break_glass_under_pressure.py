@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from access.models import AccessRequest
 from audit.models import AccessEvent
-from tests.factories import UserFactory
+from tests.factories import GrantFactory, UserFactory
 
 JUSTIFICATION = "Child arrived at A&E with injuries; need the school and social worker now."
 KENT = {"family_name": "Thompson", "given_name": "Oliver", "date_of_birth": "2015-03-27"}
@@ -91,14 +91,12 @@ def test_it_says_on_the_search_page_that_break_glass_is_not_possible(world, as_u
 
 def _grant(world, *, kind="emergency", reason="immediate_risk", minutes=45):
     now = timezone.now()
-    return AccessRequest.objects.create(
+    return GrantFactory(
         requester=world.alice,
         supervisor=world.sam,
         kind=kind,
         reason=reason,
-        justification="x" * 50,
         child=world.kent_child,
-        status="granted",
         granted_at=now,
         expires_at=now + timedelta(minutes=minutes),
         judgement="pending" if kind == "emergency" else "not_needed",

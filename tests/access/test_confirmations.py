@@ -6,9 +6,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from access.models import AccessRequest, ShieldChange
+from access.models import ShieldChange
 from audit.models import AccessEvent
-from tests.factories import ChildFactory
+from tests.factories import ChildFactory, GrantFactory
 
 REASON = "Family moved to a refuge after domestic abuse; father must not find them."
 LIFT_REASON = "Court order ended; the family has asked for the shield to be lifted."
@@ -17,12 +17,11 @@ BANNER = "govuk-notification-banner--success"
 
 def _request(world, *, kind="emergency", status="granted", judgement="pending"):
     now = timezone.now()
-    return AccessRequest.objects.create(
+    return GrantFactory(
         requester=world.alice,
         supervisor=world.sam,
         kind=kind,
         reason="immediate_risk" if kind == "emergency" else "new_involvement",
-        justification="x" * 50,
         child=world.kent_child if status == "granted" else None,
         status=status,
         granted_at=now if status == "granted" else None,

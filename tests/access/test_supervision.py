@@ -13,7 +13,7 @@ from access.gateway.supervision import break_glass_escalate_overdue, working_day
 from access.models import AccessRequest, Notification, Role
 from audit.models import AccessEvent
 from audit.writer import Actor, PastEvent, access_events_load_synthetic
-from tests.factories import UserFactory
+from tests.factories import GrantFactory, UserFactory
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -22,17 +22,12 @@ LONDON = ZoneInfo("Europe/London")
 def granted(world):
     """Alice broke glass for the Kent child an hour ago."""
     now = timezone.now()
-    return AccessRequest.objects.create(
+    return GrantFactory(
         requester=world.alice,
         supervisor=world.sam,
-        kind="emergency",
-        reason="immediate_risk",
-        justification="x" * 50,
         child=world.kent_child,
-        status="granted",
         granted_at=now - timedelta(hours=1),
         expires_at=now,
-        judgement="pending",
     )
 
 

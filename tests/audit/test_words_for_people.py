@@ -12,7 +12,7 @@ from audit.models import AccessEvent
 from audit.review.detectors import DETECTORS
 from audit.writer import Actor, access_event_record
 from tests.audit.test_alert_views import _evidence, _raise
-from tests.factories import UserFactory
+from tests.factories import GrantFactory, UserFactory
 
 
 def _record(user, action, **fields):
@@ -62,17 +62,12 @@ def test_it_shows_purposes_in_words_on_the_evidence(world, as_user):
 @pytest.fixture
 def judged(world):
     now = timezone.now()
-    request = AccessRequest.objects.create(
+    request = GrantFactory(
         requester=world.alice,
         supervisor=world.sam,
-        kind="emergency",
-        reason="immediate_risk",
-        justification="x" * 50,
         child=world.maya,
-        status="granted",
         granted_at=now - timedelta(minutes=5),
         expires_at=now + timedelta(minutes=55),
-        judgement="pending",
     )
     return request
 
@@ -121,17 +116,12 @@ def test_it_names_the_child_i_opened_while_they_are_in_my_scope(world, as_user):
 
 def test_it_shows_only_the_id_of_a_child_no_longer_in_my_scope(world, as_user):
     now = timezone.now()
-    AccessRequest.objects.create(
+    GrantFactory(
         requester=world.alice,
         supervisor=world.sam,
-        kind="emergency",
-        reason="immediate_risk",
-        justification="x" * 50,
         child=world.kent_child,
-        status="granted",
         granted_at=now - timedelta(minutes=5),
         expires_at=now + timedelta(minutes=55),
-        judgement="pending",
     )
     client = as_user(world.alice)
     client.get(f"/children/{world.kent_child.public_id}/", {"purpose": "emergency"})
