@@ -22,6 +22,7 @@ from directory.views import (
 )
 
 from .gateway import SearchRefused
+from .gateway.contact_requests import contact_request_send
 from .gateway.shield_changes import (
     ShieldChangeNotFound,
     ShieldChangeRefused,
@@ -38,7 +39,7 @@ from .gateway.shield_override import (
     child_get_overriding_shield,
     shield_override_refuse,
 )
-from .gateway.shielding import contact_request_send, may_override_shield
+from .gateway.shielding import may_override_shield
 from .purposes import Purpose
 from .shielding_forms import (
     ContactRequestForm,

@@ -27,6 +27,9 @@ from directory.models import Child
 from ..models import ContactRequest, Notification, User
 from ..notifications import notification_create
 from .enquirers import child_line, enquirer_details
+from .errors import ChildNotFound
+from .gate import ensure_may_read
+from .scope import child_scope_q
 from .shielding import authority_managed_by, data_managers_for
 
 Status = ContactRequest.Status
@@ -55,9 +58,65 @@ class ContactQueue:
     closed: list[ContactRequest]
 
 
+@dataclass(frozen=True)
+class ContactRequestSent:
+    local_authority: str
+    recipients: int
+    # The user already had an open request about this child: this one was added to it.
+    added_to_open: bool = False
+
+
+def contact_request_send(
+    *, user: User, public_id: str, purpose: str, message: str, actor: Actor
+) -> ContactRequestSent:
+    """Ask the shielded child's local authority to broker contact (rule: brokering).
+
+    Only for a shielded child in the user's scope; anything else is ``ChildNotFound``, after
+    the same query and audit insert. A repeat by one user about one child while their request
+    is open is added to it, and the team is told of a request once, not of each repeat.
+    """
+    now = timezone.now()
+    today = timezone.localdate(now)
+    ensure_may_read(
+        user=user, actor=actor, today=today, purpose=purpose, criteria={"public_id": public_id}
+    )
+    sent = None
+    with transaction.atomic():
+        child = (
+            Child.objects.filter(
+                child_scope_q(user=user, now=now, today=today),
+                public_id=public_id,
+                status=Child.Status.ACTIVE,
+                shielded=True,
+            )
+            .select_related("local_authority")
+            .first()
+        )
+        access_event_record(
+            actor=actor,
+            action=AccessEvent.Action.CONTACT_REQUEST,
+            outcome=AccessEvent.Outcome.OK if child else AccessEvent.Outcome.NOT_FOUND,
+            purpose=purpose,
+            child_public_id=public_id,
+            reason=message,
+        )
+        if child is not None:
+            request, created = contact_request_record(
+                child=child, user=user, purpose=purpose, message=message
+            )
+            sent = ContactRequestSent(
+                local_authority=child.local_authority.name,
+                recipients=contact_request_notify_team(request, child=child) if created else 0,
+                added_to_open=not created,
+            )
+    if sent is None:
+        raise ChildNotFound(public_id)
+    return sent
+
+
 def contact_request_record(*, child: Child, user: User, purpose: str, message: str):
-    """The request behind a brokered contact, written in the caller's transaction (the
-    gateway's ``contact_request_send``, after its audit event). A repeat by the same user about
+    """The request behind a brokered contact, written in the caller's transaction
+    (``contact_request_send``, after its audit event). A repeat by the same user about
     the same child while one is still open adds to that one instead of opening another."""
     existing = (
         ContactRequest.objects.select_for_update()
@@ -84,10 +143,13 @@ def contact_request_notify_team(request: ContactRequest, *, child: Child) -> int
     """Tell each of the authority's data managers, once per request (the e-mail names no
     child; the inbox line does)."""
     team = data_managers_for(local_authority_id=request.local_authority_id)
+    enquirer = enquirer_details(
+        user=request.requester, when=request.created_at, purpose=request.purpose
+    )
     body = (
         f"Someone asks {child.local_authority.name}'s ContactPoint management team to put "
         "them in touch with a shielded child who lives in your authority, or with those who "
-        f"work with the child.\n\n{enquirer_details(user=request.requester, when=request.created_at, purpose=request.purpose)}\n\n"  # noqa: E501
+        f"work with the child.\n\n{enquirer}\n\n"
         "Open it in ContactPoint to take it: whoever takes it answers the requester, so it is "
         "handled once."
     )

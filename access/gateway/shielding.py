@@ -8,7 +8,8 @@ Rules (shielding):
   shield (``shield_changes.py``); a child-protection practitioner may override it once
   (``shield_override.py``).
 - Anyone in scope may ask the authority's management team to broker contact; the team is
-  told who asked and why, the enquirer learns nothing more about the child.
+  told who asked and why, the enquirer learns nothing more about the child
+  (``contact_requests.py``).
 - Every attempt to reach the hidden details, allowed or not, is an audit event of its own
   kind (the actions below), not an ordinary record view.
 """
@@ -16,9 +17,6 @@ Rules (shielding):
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from django.db import transaction
-from django.utils import timezone
 
 from access.models import (
     Role,
@@ -28,16 +26,10 @@ from access.models import (
     vetting_problems,
 )
 from audit.models import AccessEvent
-from audit.writer import Actor, access_event_record
 from directory.models import Child, Organisation
-
-from .errors import ChildNotFound
-from .gate import ensure_may_read
-from .scope import child_scope_q
 
 # Audit actions of their own kind (each at most 20 characters, the log's column width).
 SHIELD_FULL_VIEW = "shield_full_view"
-CONTACT_REQUEST = "contact_request"
 
 REVEALED_TO_DATA_MANAGER = "data_manager"
 REVEALED_BY_OVERRIDE = "override"
@@ -130,71 +122,4 @@ def data_managers_for(*, local_authority_id: str) -> list[User]:
             organisation__kind=Organisation.Kind.LA_CHILDRENS_SERVICES,
             organisation__local_authority_id=local_authority_id,
         ).order_by("pk")
-    )
-
-
-@dataclass(frozen=True)
-class ContactRequestSent:
-    local_authority: str
-    recipients: int
-    # The user already had an open request about this child: this one was added to it.
-    added_to_open: bool = False
-
-
-def contact_request_send(
-    *, user: User, public_id: str, purpose: str, message: str, actor: Actor
-) -> ContactRequestSent:
-    """Ask the shielded child's local authority to broker contact (rule: brokering).
-
-    Only for a shielded child in the user's scope; anything else is ``ChildNotFound``, after
-    the same query and audit insert. Repeats by one user about one child within an hour fold
-    into one notification per team member.
-    """
-    now = timezone.now()
-    today = timezone.localdate(now)
-    ensure_may_read(
-        user=user, actor=actor, today=today, purpose=purpose, criteria={"public_id": public_id}
-    )
-    sent = None
-    with transaction.atomic():
-        child = (
-            Child.objects.filter(
-                child_scope_q(user=user, now=now, today=today),
-                public_id=public_id,
-                status=Child.Status.ACTIVE,
-                shielded=True,
-            )
-            .select_related("local_authority")
-            .first()
-        )
-        access_event_record(
-            actor=actor,
-            action=CONTACT_REQUEST,
-            outcome=AccessEvent.Outcome.OK if child else AccessEvent.Outcome.NOT_FOUND,
-            purpose=purpose,
-            child_public_id=public_id,
-            reason=message,
-        )
-        if child is not None:
-            sent = _contact_request_notify(child=child, user=user, purpose=purpose, message=message)
-    if sent is None:
-        raise ChildNotFound(public_id)
-    return sent
-
-
-def _contact_request_notify(
-    *, child: Child, user: User, purpose: str, message: str
-) -> ContactRequestSent:
-    """The request is a piece of work with one owner (``contact_requests``); the team hears of
-    a new one once, not of each repeat."""
-    from .contact_requests import contact_request_notify_team, contact_request_record
-
-    request, created = contact_request_record(
-        child=child, user=user, purpose=purpose, message=message
-    )
-    recipients = contact_request_notify_team(request, child=child) if created else 0
-    return ContactRequestSent(
-        local_authority=child.local_authority.name,
-        recipients=recipients,
-        added_to_open=not created,
     )

@@ -5,7 +5,7 @@ request and answers it; the practitioner reads the reply. No page runs off the s
 import pytest
 from playwright.sync_api import expect
 
-from access.gateway.shielding import contact_request_send
+from access.gateway.contact_requests import contact_request_send
 from access.models import ContactRequest
 from tests.access.conftest import shield_world  # noqa: F401 - fixture
 from tests.factories import actor_for
