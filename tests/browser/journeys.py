@@ -83,6 +83,9 @@ def sign_in(page, base_url: str, user) -> None:
     page.click("button[type=submit]")
     if has_security_key(user):
         security_key_plug_in(page, user)
+        # The button does nothing until the library's module script has loaded and bound it;
+        # a click before then was lost now and again (about one run in six).
+        page.wait_for_load_state("networkidle")
         page.click("#passkey-verification-button")
         expect(page).not_to_have_url(f"{base_url}/accounts/second-factor/")
         return
