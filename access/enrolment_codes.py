@@ -56,10 +56,10 @@ def enrolment_code_format(code: str) -> str:
     return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
 
 
-def enrolment_code_reset_for(user: User) -> ProvisioningRequest | None:
-    """The approved reset whose code ``user`` must still type before enrolling, if any: the
-    latest applied second-factor reset that issued a code not yet used."""
-    return (
+def enrolment_code_needed(user: User) -> ProvisioningRequest | None:
+    """The reset blocking enrolment until its code is typed (None: enrolment is open): the
+    latest applied second-factor reset, if it issued a code not yet used."""
+    reset = (
         ProvisioningRequest.objects.filter(
             target=user,
             kind=ProvisioningRequest.Kind.SECOND_FACTOR_RESET,
@@ -69,11 +69,6 @@ def enrolment_code_reset_for(user: User) -> ProvisioningRequest | None:
         .order_by("-decided_at", "-pk")
         .first()
     )
-
-
-def enrolment_code_needed(user: User) -> ProvisioningRequest | None:
-    """The reset blocking enrolment until its code is typed (None: enrolment is open)."""
-    reset = enrolment_code_reset_for(user)
     if reset is None or reset.enrolment_code_used_at is not None:
         return None
     return reset

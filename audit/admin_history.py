@@ -32,22 +32,20 @@ ACTION = AccessEvent.Action.ADMIN_CHANGE
 _CHUNK = 5_000
 
 
-def log_entry_digest(
-    *, entry_id, content_type_id, object_pk, object_repr, action, changes, actor_id,
-    remote_addr, timestamp,
-) -> str:  # fmt: skip
-    """SHA-256 of the entry's content in a fixed encoding (keys sorted, UTC timestamp), so
-    the digest taken at writing equals the one recomputed from the row years later."""
+def log_entry_digest(entry) -> str:
+    """SHA-256 of the entry's content in a fixed encoding (keys sorted, the object id as
+    stored text, UTC timestamp), so the digest taken at writing equals the one recomputed
+    from the row years later."""
     content = {
-        "id": entry_id,
-        "content_type": content_type_id,
-        "object_pk": str(object_pk),  # an int in memory, text once stored
-        "object_repr": object_repr,
-        "action": action,
-        "changes": changes,
-        "actor": actor_id,
-        "remote_addr": remote_addr,
-        "timestamp": timestamp.astimezone(UTC).isoformat(),
+        "id": entry.pk,
+        "content_type": entry.content_type_id,
+        "object_pk": str(entry.object_pk),  # an int in memory, text once stored
+        "object_repr": entry.object_repr,
+        "action": entry.action,
+        "changes": entry.changes,
+        "actor": entry.actor_id,
+        "remote_addr": entry.remote_addr,
+        "timestamp": entry.timestamp.astimezone(UTC).isoformat(),
     }
     encoded = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(encoded.encode()).hexdigest()
@@ -71,22 +69,8 @@ def admin_history_seal(sender, instance, created: bool, raw: bool = False, **kwa
             ),
             action=ACTION,
             outcome=AccessEvent.Outcome.OK,
-            criteria={"log_entry": instance.pk, "digest": _digest_of(instance)},
+            criteria={"log_entry": instance.pk, "digest": log_entry_digest(instance)},
         )
-
-
-def _digest_of(entry) -> str:
-    return log_entry_digest(
-        entry_id=entry.pk,
-        content_type_id=entry.content_type_id,
-        object_pk=entry.object_pk,
-        object_repr=entry.object_repr,
-        action=entry.action,
-        changes=entry.changes,
-        actor_id=entry.actor_id,
-        remote_addr=entry.remote_addr,
-        timestamp=entry.timestamp,
-    )
 
 
 def admin_history_problems(*, sealed_through_id: int) -> tuple[list[tuple[str, str]], int]:
@@ -131,7 +115,7 @@ def _entry_digests() -> Iterator[tuple[int, str]]:
     while True:
         page = list(LogEntry.objects.filter(pk__gt=last).order_by("pk")[:_CHUNK])
         for entry in page:
-            yield entry.pk, _digest_of(entry)
+            yield entry.pk, log_entry_digest(entry)
         if len(page) < _CHUNK:
             return
         last = page[-1].pk
