@@ -77,7 +77,8 @@ QUERY_COLUMNS = """cp_name_key({family}) AS fk, dmetaphone(cp_name_key({family})
     cp_name_key({given}) AS gk, dmetaphone(cp_name_key({given})) AS gph,
     cp_transpositions(cp_name_key({given})) AS gtrans, {variants}::text[] AS gvariants,
     {dob}::date AS dob, to_char({dob}::date, 'YYYYMMDD') AS dobs,
-    cp_transpositions(to_char({dob}::date, 'YYYYMMDD')) AS dobt"""
+    cp_transpositions(to_char({dob}::date, 'YYYYMMDD')) AS dobt,
+    cp_transpositions(to_char({dob}::date, 'DDMMYYYY')) AS dobtu"""
 
 # The names the wrong way round, each with at most a slip: the given name within one
 # keystroke of the family name typed, the family name within two of the given name typed.
@@ -95,7 +96,9 @@ FAMILY_LEVEL = f"""CASE
     WHEN levenshtein_less_equal({_C}.family_key, q.fk, 1) <= 1
       OR {_C}.family_key = ANY(q.ftrans) THEN 4
     WHEN {_C}.family_phonetic = q.fph THEN 5
-    WHEN levenshtein_less_equal({_C}.family_key, q.fk, 2) <= 2 THEN 6
+    WHEN levenshtein_less_equal({_C}.family_key, q.fk, 2) <= 2
+      OR EXISTS (SELECT FROM unnest(q.ftrans) AS t(k)
+                 WHERE levenshtein_less_equal({_C}.family_key, t.k, 1) <= 1) THEN 6
     ELSE 7 END"""
 GIVEN_LEVEL = f"""CASE
     WHEN q.gk = '' THEN 0
@@ -116,12 +119,18 @@ DOB_LEVEL = f"""CASE
     WHEN to_char({_C}.date_of_birth, 'YYYYDDMM') = q.dobs THEN 2
     WHEN levenshtein(to_char({_C}.date_of_birth, 'YYYYMMDD'), q.dobs) <= 1
       OR to_char({_C}.date_of_birth, 'YYYYMMDD') = ANY(q.dobt)
+      OR to_char({_C}.date_of_birth, 'DDMMYYYY') = ANY(q.dobtu)
       OR (to_char({_C}.date_of_birth, 'MMDD') = substr(q.dobs, 5)
           AND abs(extract(year FROM {_C}.date_of_birth)::int - left(q.dobs, 4)::int) = 1) THEN 3
     WHEN levenshtein(to_char({_C}.date_of_birth, 'YYYYDDMM'), q.dobs) <= 1
       OR levenshtein(to_char({_C}.date_of_birth, 'YYYYMMDD'), q.dobs) <= 2 THEN 4
     ELSE 5 END"""
 LEVELS = f"SELECT {FAMILY_LEVEL} AS fl, {GIVEN_LEVEL} AS gl, {DOB_LEVEL} AS dl"
+# Rule (identity, no fishing): the page shows a candidate only when one of the names says
+# something — the family name at most two keystrokes out (or sounding the same, a part, a
+# former name), or the given name at most two out, or the two the wrong way round. However
+# well a date of birth agrees, it never offers a child on its own.
+NAMES_SAID = "(fl BETWEEN 1 AND 6 OR fl = 8 OR gl BETWEEN 1 AND 4)"
 _NAME_PARTS = re.compile(r"[\s-]+")
 _PLACEHOLDER = re.compile(r"\{(family|given|variants|dob)\}")
 
@@ -252,13 +261,21 @@ def query_keys_lookup(query: MatchQuery, *, using: str) -> QueryKeys:
 def dates_near(value: date) -> list[date]:
     """Real dates one slip away from ``value``: as typed, day and month swapped, one digit
     changed, two adjacent digits swapped, the year one out, and the swapped reading with
-    one digit changed. The date-of-birth blocks look these up in the (date, name) index."""
+    one digit changed. The date-of-birth blocks look these up in the (date, name) index.
+
+    Adjacent digits are read in both orders a date is written in: year first, and the
+    day-first order a date is read aloud and typed in here (30/11 typed as 31/01 swaps the
+    day's last digit with the month's first)."""
     digits = value.strftime("%Y%m%d")
     variants = {digits, value.strftime("%Y%d%m")}
     for source in (digits, value.strftime("%Y%d%m")):
         for i in range(8):
             variants |= {source[:i] + d + source[i + 1 :] for d in "0123456789"}
     variants |= {digits[:i] + digits[i + 1] + digits[i] + digits[i + 2 :] for i in range(7)}
+    day_first = value.strftime("%d%m%Y")
+    for i in range(7):
+        swapped = day_first[:i] + day_first[i + 1] + day_first[i] + day_first[i + 2 :]
+        variants.add(swapped[4:] + swapped[2:4] + swapped[:2])
     found = {_date_or_none(v) for v in variants}
     found |= {_shift_year(value, -1), _shift_year(value, 1)}
     found.discard(None)
@@ -281,8 +298,10 @@ def _shift_year(value: date, years: int) -> date | None:
 
 def has_wide_blocks(query: MatchQuery) -> bool:
     """Wide blocks start from a given name (with a date of birth: any family name or any
-    date; without one: any given name), so without a given name there are none."""
-    return bool(name_key(query.given_name))
+    date; without one: any given name) or from a date of birth (every family-name key on
+    every date one slip away; a family name two keystrokes away whatever its first letter,
+    born on the day typed), so with neither there are none."""
+    return bool(name_key(query.given_name)) or query.date_of_birth is not None
 
 
 def candidate_blocks(
@@ -306,7 +325,8 @@ def candidate_blocks(
     exact = [d for d in near if d in (query.date_of_birth, _swapped(query.date_of_birth))]
     blocks += [
         # A family name like the one typed, born on the day typed (or swapped); the
-        # closest names, born on a day one slip away (two slips at once are rarer).
+        # closest names, born on a day one slip away (two slips at once are rarer; the
+        # wide stage reads every key on those days).
         "SELECT id FROM directory_child "
         "WHERE date_of_birth = ANY(%s::date[]) AND family_key = ANY(%s::text[])",
         "SELECT id FROM directory_child "
@@ -314,7 +334,17 @@ def candidate_blocks(
         "SELECT id FROM directory_child WHERE date_of_birth = ANY(%s::date[]) "
         "AND former_family_keys && %s::text[] AND NOT former_family_keys = '{}'",
     ]
-    params += [exact, keys, near, keys[:NEAR_DATE_KEYS], near, keys]
+    params += [exact, keys, near, keys if wide else keys[:NEAR_DATE_KEYS], near, keys]
+    if wide:
+        # Born on the day typed (or swapped), the family name up to three keystrokes away
+        # whatever its first letter (the dictionary's slips keep the first letter): two
+        # slips at once, one of them swapped letters or the first letter. The family
+        # name's level then decides whether such a child is shown (NAMES_SAID).
+        blocks.append(
+            "SELECT id FROM directory_child WHERE date_of_birth = ANY(%s::date[]) "
+            "AND levenshtein_less_equal(family_key, %s, 3) <= 3"
+        )
+        params += [exact, family.key]
     if wide and given_key:
         blocks += [
             # Born on the day typed (or swapped), with a close given name: the family
@@ -461,6 +491,8 @@ def _ranked(
 ) -> list[Candidate]:
     """One statement: the blocks' candidates within ``condition``, levelled and weighed.
 
+    In the page's bands (no ``floor`` given), a candidate is shown only when a name says
+    something (``NAMES_SAID``): a child is never offered on the date of birth alone.
     ``OFFSET 0`` keeps PostgreSQL from copying the level expressions into the score, the
     filter and the sort key: each is computed once per candidate, and the statement plans
     in a fraction of the time.
@@ -471,6 +503,7 @@ def _ranked(
     q_sql, q_params = query_values(query)
     condition_sql, condition_params = condition
     columns = ", ".join(f"{_C}.{c}" for c in SUMMARY_COLUMNS)
+    names_said = f" AND {NAMES_SAID}"
     sql = f"""
         SELECT {", ".join(SUMMARY_COLUMNS)}, fl, gl, dl, score FROM (
             SELECT {columns}, lv.fl, lv.gl, lv.dl,
@@ -481,7 +514,7 @@ def _ranked(
             WHERE {blocks} AND ({condition_sql})
             OFFSET 0
         ) AS scored
-        WHERE score >= %s
+        WHERE score >= %s{names_said if floor is None else ""}
         ORDER BY score DESC, family_name, given_name, date_of_birth, public_id
         LIMIT %s"""  # noqa: S608 - this module's constant fragments; values are parameters
     params = [list(weights[0]), list(weights[1]), list(weights[2])]

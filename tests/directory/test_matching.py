@@ -71,6 +71,8 @@ def _section(body: str, heading: str) -> str:
         ({}, {"date_of_birth": "2015-03-28"}),  # one wrong digit
         ({"date_of_birth": date(2015, 12, 3)}, {"date_of_birth": "2015-12-30"}),  # transposed
         ({}, {"date_of_birth": "2014-03-27"}),  # the year one out
+        # 30/11 typed as 31/01: adjacent digits swapped as the date is written, day first
+        ({"date_of_birth": date(2015, 11, 30)}, {"date_of_birth": "2015-01-31"}),
         ({"date_of_birth": date(2014, 3, 7)}, {"date_of_birth": "2014-07-04"}),  # swapped + typo
         ({}, {"given_name": "Oscar"}),  # one field replaced by another name entirely
         ({}, {"family_name": "Oldroyd"}),  # the family name replaced: a new surname
@@ -88,6 +90,34 @@ def test_it_finds_the_child_when_one_detail_is_mistyped(crowd, as_user, recorded
         **typed,
     }
     assert child.public_id in _search(as_user(crowd.alice), **query)
+
+
+@pytest.mark.parametrize(
+    ("recorded", "typed"),
+    [
+        # 30/11 typed as 31/01: adjacent digits swapped as the date is written, day first
+        ({"date_of_birth": date(2015, 11, 30)}, {"date_of_birth": "2015-01-31"}),
+        ({}, {"family_name": "Priestly", "date_of_birth": "2015-03-28"}),  # two slips at once
+        ({}, {"family_name": "Prestlye", "date_of_birth": "2015-03-17"}),
+        ({}, {"family_name": "Rpiestly"}),  # first two letters swapped and one dropped
+        ({}, {"family_name": "Breistley"}),  # first letter and another slip
+    ],
+)
+def test_it_finds_the_child_from_family_name_and_date_alone(crowd, as_user, recorded, typed):
+    """Without a given name to lean on, the date and a family name with slips still reach
+    the child (in the wide blocks, once the narrow ones find no strong match)."""
+    child = _pupil(crowd, **{"given_name": "Jack", "family_name": "Priestley", **recorded})
+    query = {"family_name": "Priestley", "date_of_birth": child.date_of_birth.isoformat()}
+    assert child.public_id in _search(as_user(crowd.alice), **{**query, **typed})
+
+
+def test_it_never_offers_a_child_on_the_date_of_birth_alone(crowd, as_user):
+    """A family name unlike the child's, with the right date of birth and no given name,
+    finds nothing: the date alone would list every child born that day."""
+    child = _pupil(crowd, given_name="Olivia", family_name="Hargreaves")
+    body = _search(as_user(crowd.alice), family_name="Oldroyd", date_of_birth="2015-03-27")
+    assert child.public_id not in body
+    assert "No children found" in body
 
 
 def test_it_shows_a_child_with_a_differing_detail_as_a_possible_match(crowd, as_user):
@@ -199,6 +229,7 @@ def test_it_reaches_every_date_one_slip_away():
     assert date(2016, 12, 3) in near  # the year one out
     assert date(2015, 12, 8) in near  # one digit
     assert date(2015, 3, 13) in near  # swapped, then one digit
+    assert date(2015, 1, 31) in dates_near(date(2015, 11, 30))  # 30/11 typed as 31/01
     assert dates_near(date(2016, 2, 29))[0] == date(2016, 2, 29)
     assert date(2015, 2, 28) in dates_near(date(2016, 2, 29))
 
