@@ -67,25 +67,30 @@ class Tally:
     first: int = 0
     top: int = 0
     wrong_first: int = 0
+    # Another child first *as a match* (the page's "Matches" heading), not only as a
+    # possible match: the practitioner is told it is the child. The library has no bands.
+    wrong_match_first: int = 0
     nothing: int = 0
 
-    def add(self, ranked: list[str], target: str) -> None:
+    def add(self, ranked: list[str], target: str, *, first_is_match: bool = False) -> None:
         self.queries += 1
+        self.wrong_match_first += bool(ranked) and ranked[0] != target and first_is_match
         self.first += bool(ranked) and ranked[0] == target
         self.top += target in ranked[:TOP]
         self.wrong_first += bool(ranked) and ranked[0] != target
         self.nothing += not ranked
 
     def merge(self, other: Tally) -> None:
-        for name in ("queries", "first", "top", "wrong_first", "nothing"):
+        for name in ("queries", "first", "top", "wrong_first", "wrong_match_first", "nothing"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
-    def columns(self) -> list[str]:
+    def columns(self, *, bands: bool = False) -> list[str]:
         n = max(self.queries, 1)
         return [
             f"{self.first / n:.3f}",
             f"{self.top / n:.3f}",
             f"{self.wrong_first}",
+            *([f"{self.wrong_match_first}"] if bands else []),
             f"{self.nothing}",
         ]
 
@@ -239,7 +244,8 @@ class Bench:
         self.clock.ours_wall += time.perf_counter() - wall
         self.clock.ours_searches += 1
         ours = [child.public_id for child in result.children]
-        cell.ours.add(ours, target)
+        first_is_match = bool(result.children) and result.children[0].strong
+        cell.ours.add(ours, target, first_is_match=first_is_match)
         if target not in ours[:TOP] and len(self.missed[kind]) < self.misses:
             person = self.world.people[i]
             shown = f"first {result.children[0].full_name}" if ours else "nothing"
@@ -263,13 +269,14 @@ class Bench:
 
 def table_print(bench: Bench, kinds: list[Kind]) -> None:
     heads = ["kind", "query", "n", "refused", "ours @1", "ours @5", "ours wrong 1st"]
-    heads += ["ours none", "lib @1", "lib @5", "lib wrong 1st", "lib none"]
+    heads += ["ours wrong match 1st", "ours none", "lib @1", "lib @5", "lib wrong 1st"]
+    heads += ["lib none"]
     print("| " + " | ".join(heads) + " |")
     print("|" + "---|" * len(heads))
 
     def row(kind: str, shape: str, cell: Cell) -> None:
         values = [kind, shape, str(cell.ours.queries), str(cell.refused)]
-        values += cell.ours.columns() + cell.library.columns()
+        values += cell.ours.columns(bands=True) + cell.library.columns()
         print("| " + " | ".join(values) + " |")
 
     by_shape: dict[str, Cell] = defaultdict(Cell)
@@ -286,6 +293,17 @@ def table_print(bench: Bench, kinds: list[Kind]) -> None:
     for shape, cell in by_shape.items():
         row("**all errors, unweighted**", shape, cell)
     row("**all errors, unweighted**", "all", total)
+    dated = Cell()
+    for shape in ("f+g+dob", "f+dob"):
+        dated.merge(by_shape.get(shape, Cell()))
+    n = max(dated.ours.queries, 1)
+    print(
+        f"\nSearches with a date of birth (errors only): {dated.ours.queries}; another child "
+        f"first: ours {dated.ours.wrong_first} ({dated.ours.wrong_first / n:.2%}), of which "
+        f"shown as a match {dated.ours.wrong_match_first} "
+        f"({dated.ours.wrong_match_first / n:.2%}); library {dated.library.wrong_first} "
+        f"({dated.library.wrong_first / n:.2%})"
+    )
 
 
 def main() -> None:

@@ -49,6 +49,11 @@ SHORT_NAME = 3
 GIVEN_BLOCK_KEYS = 10
 # The closest keys that are looked up on every date one slip away from the date typed.
 NEAR_DATE_KEYS = 10
+# How far (Levenshtein) a family name may be from the one typed in the wide block of
+# children born on the day typed: far enough for two slips that are swapped letters.
+LOOSE_REACH = 3
+LOOSE_REACH_LONG = 4
+LOOSE_LONG_NAME = 6
 SOUNDING_KEYS_LIMIT = 20
 # Bands, in bits below the best weight the typed details could reach: within STRONG_MARGIN
 # is a match; within POSSIBLE_MARGIN a possible match; below, not shown at all. Nor is a
@@ -80,12 +85,21 @@ QUERY_COLUMNS = """cp_name_key({family}) AS fk, dmetaphone(cp_name_key({family})
     cp_transpositions(to_char({dob}::date, 'YYYYMMDD')) AS dobt,
     cp_transpositions(to_char({dob}::date, 'DDMMYYYY')) AS dobtu"""
 
-# The names the wrong way round, each with at most a slip: the given name within one
-# keystroke of the family name typed, the family name within two of the given name typed.
+# The names the wrong way round, each with at most two slips: the given name within two
+# keystrokes of the family name typed, the family name within two of the given name typed.
 _REVERSED = f"""(q.gk <> '' AND {_C}.family_key <> q.fk
-    AND levenshtein_less_equal({_C}.given_key, q.fk, 1) <= 1
+    AND levenshtein_less_equal({_C}.given_key, q.fk, 2) <= 2
     AND (levenshtein_less_equal({_C}.family_key, q.gk, 2) <= 2
          OR {_C}.family_key = ANY(q.gtrans)))"""
+# Two slips where one or both are two letters swapped (Hrdat for Hart, Mtitla for Mittal),
+# which Levenshtein counts as three or four: the typed key with one swap is one keystroke
+# from the child's, or the child's with one swap is one from the typed key, or both with
+# one swap are the same.
+_TWO_SLIPS = f"""(cp_transpositions({_C}.family_key) && q.ftrans
+    OR EXISTS (SELECT FROM unnest(q.ftrans) AS t(k)
+               WHERE levenshtein_less_equal({_C}.family_key, t.k, 1) <= 1)
+    OR EXISTS (SELECT FROM unnest(cp_transpositions({_C}.family_key)) AS t(k)
+               WHERE levenshtein_less_equal(q.fk, t.k, 1) <= 1))"""
 # The levels of match_model, tested in order: the first that holds is the level.
 FAMILY_LEVEL = f"""CASE
     WHEN {_REVERSED} THEN 8
@@ -96,9 +110,7 @@ FAMILY_LEVEL = f"""CASE
     WHEN levenshtein_less_equal({_C}.family_key, q.fk, 1) <= 1
       OR {_C}.family_key = ANY(q.ftrans) THEN 4
     WHEN {_C}.family_phonetic = q.fph THEN 5
-    WHEN levenshtein_less_equal({_C}.family_key, q.fk, 2) <= 2
-      OR EXISTS (SELECT FROM unnest(q.ftrans) AS t(k)
-                 WHERE levenshtein_less_equal({_C}.family_key, t.k, 1) <= 1) THEN 6
+    WHEN levenshtein_less_equal({_C}.family_key, q.fk, 2) <= 2 OR {_TWO_SLIPS} THEN 6
     ELSE 7 END"""
 GIVEN_LEVEL = f"""CASE
     WHEN q.gk = '' THEN 0
@@ -337,14 +349,16 @@ def candidate_blocks(
     params += [exact, keys, near, keys if wide else keys[:NEAR_DATE_KEYS], near, keys]
     if wide:
         # Born on the day typed (or swapped), the family name up to three keystrokes away
-        # whatever its first letter (the dictionary's slips keep the first letter): two
-        # slips at once, one of them swapped letters or the first letter. The family
-        # name's level then decides whether such a child is shown (NAMES_SAID).
+        # (four for a name of six letters or more) whatever its first letter (the
+        # dictionary's slips keep the first letter): two slips at once, swapped letters
+        # or the first letter among them. The family name's level then decides whether
+        # such a child is shown (NAMES_SAID).
+        reach = LOOSE_REACH_LONG if len(family.key) >= LOOSE_LONG_NAME else LOOSE_REACH
         blocks.append(
             "SELECT id FROM directory_child WHERE date_of_birth = ANY(%s::date[]) "
-            "AND levenshtein_less_equal(family_key, %s, 3) <= 3"
+            "AND levenshtein_less_equal(family_key, %s, %s) <= %s"
         )
-        params += [exact, family.key]
+        params += [exact, family.key, reach, reach]
     if wide and given_key:
         blocks += [
             # Born on the day typed (or swapped), with a close given name: the family
@@ -359,7 +373,7 @@ def candidate_blocks(
         # the day typed, with a given name close to the family name typed.
         blocks.append(
             "SELECT id FROM directory_child WHERE date_of_birth = ANY(%s::date[]) "
-            "AND levenshtein_less_equal(given_key, %s, 1) <= 1"
+            "AND levenshtein_less_equal(given_key, %s, 2) <= 2"
         )
         params += [exact, *close_params, _given_block_keys(query, family), *close_params]
         params += [exact, family.key]
@@ -367,7 +381,7 @@ def candidate_blocks(
         # The names the wrong way round: the given name typed is the family name.
         blocks.append(
             "SELECT id FROM directory_child WHERE family_key = ANY(%s::text[]) "
-            "AND levenshtein_less_equal(given_key, %s, 1) <= 1"
+            "AND levenshtein_less_equal(given_key, %s, 2) <= 2"
         )
         params += [given_as_family.keys, family.key]
     return f"{_C}.id IN ({' UNION '.join(blocks)})", params
@@ -410,7 +424,7 @@ def _no_date_filter(
     if given_key and given_as_family and given_as_family.keys:
         parts.append(
             f"({_C}.family_key = ANY(%s::text[]) "
-            f"AND levenshtein_less_equal({_C}.given_key, %s, 1) <= 1)"
+            f"AND levenshtein_less_equal({_C}.given_key, %s, 2) <= 2)"
         )
         params += [given_as_family.keys, family.key]
     return "(" + " OR ".join(parts) + ")", params

@@ -101,6 +101,7 @@ def test_it_finds_the_child_when_one_detail_is_mistyped(crowd, as_user, recorded
         ({}, {"family_name": "Prestlye", "date_of_birth": "2015-03-17"}),
         ({}, {"family_name": "Rpiestly"}),  # first two letters swapped and one dropped
         ({}, {"family_name": "Breistley"}),  # first letter and another slip
+        ({}, {"family_name": "Pirestlye"}),  # two pairs of letters swapped
     ],
 )
 def test_it_finds_the_child_from_family_name_and_date_alone(crowd, as_user, recorded, typed):
