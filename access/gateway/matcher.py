@@ -61,6 +61,10 @@ SOUNDING_KEYS_LIMIT = 20
 STRONG_MARGIN = 8.0
 POSSIBLE_MARGIN = 20.0
 MIN_WEIGHT = 0.0
+# Evidence this strong is shown as a possible match however far below the best it is: a
+# rare family name agreeing and a date of birth one slip out weigh this much even when the
+# given name typed is another child's (odds of about 16,000 to 1 against chance).
+SHOWN_ANYWAY = 14.0
 # The columns a result shows; the rest of the row stays unread.
 SUMMARY_COLUMNS = (
     "public_id",
@@ -506,7 +510,9 @@ def _ranked(
     """One statement: the blocks' candidates within ``condition``, levelled and weighed.
 
     In the page's bands (no ``floor`` given), a candidate is shown only when a name says
-    something (``NAMES_SAID``): a child is never offered on the date of birth alone.
+    something (``NAMES_SAID``): a child is never offered on the date of birth alone. Equal
+    weights are ordered by how many days the date of birth is out: a slip in the day
+    leaves the child days away, a brother or sister who agrees as well is years away.
     ``OFFSET 0`` keeps PostgreSQL from copying the level expressions into the score, the
     filter and the sort key: each is computed once per candidate, and the statement plans
     in a fraction of the time.
@@ -522,14 +528,15 @@ def _ranked(
         SELECT {", ".join(SUMMARY_COLUMNS)}, fl, gl, dl, score FROM (
             SELECT {columns}, lv.fl, lv.gl, lv.dl,
                 (%s::float8[])[lv.fl + 1] + (%s::float8[])[lv.gl + 1]
-                    + (%s::float8[])[lv.dl + 1] AS score
+                    + (%s::float8[])[lv.dl + 1] AS score,
+                abs({_C}.date_of_birth - q.dob) AS days_out
             FROM directory_child CROSS JOIN {q_sql}
                 CROSS JOIN LATERAL ({LEVELS} OFFSET 0) AS lv
             WHERE {blocks} AND ({condition_sql})
             OFFSET 0
         ) AS scored
         WHERE score >= %s{names_said if floor is None else ""}
-        ORDER BY score DESC, family_name, given_name, date_of_birth, public_id
+        ORDER BY score DESC, days_out, family_name, given_name, date_of_birth, public_id
         LIMIT %s"""  # noqa: S608 - this module's constant fragments; values are parameters
     params = [list(weights[0]), list(weights[1]), list(weights[2])]
     floor = shown_from(best) if floor is None else floor
@@ -582,9 +589,10 @@ def candidates_score(
 
 
 def shown_from(best: float) -> float:
-    """The least weight shown: a strong match always is; a possible one only when its
-    evidence does not weigh against it."""
-    return min(max(best - POSSIBLE_MARGIN, MIN_WEIGHT), best - STRONG_MARGIN)
+    """The least weight shown: a strong match always is; a possible one when it is within
+    the band below the best and its evidence does not weigh against it, or when its
+    evidence is strong on its own (SHOWN_ANYWAY)."""
+    return min(max(best - POSSIBLE_MARGIN, MIN_WEIGHT), best - STRONG_MARGIN, SHOWN_ANYWAY)
 
 
 def _weights(model: MatchModel, family: NameKeys) -> tuple[list[float], ...]:
