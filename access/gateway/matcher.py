@@ -103,7 +103,7 @@ _TWO_SLIPS = f"""(cp_transpositions({_C}.family_key) && q.ftrans
     OR EXISTS (SELECT FROM unnest(q.ftrans) AS t(k)
                WHERE levenshtein_less_equal({_C}.family_key, t.k, 1) <= 1)
     OR EXISTS (SELECT FROM unnest(cp_transpositions({_C}.family_key)) AS t(k)
-               WHERE levenshtein_less_equal(q.fk, t.k, 1) <= 1))"""
+               WHERE levenshtein_less_equal(q.fk, t.k, 1) <= 1))"""  # noqa: S608 - constants
 # The levels of match_model, tested in order: the first that holds is the level.
 FAMILY_LEVEL = f"""CASE
     WHEN {_REVERSED} THEN 8
