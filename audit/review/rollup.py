@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import connection
 
-from access.gateway.lookup_facts import LOOKUP_ACTIONS
+from audit.models import RECORD_LOOKUP_ACTIONS
 
 from .windows import Window
 
@@ -39,7 +39,7 @@ def activity_day_rollup(window: Window) -> int:
             _ROLLUP,
             {
                 "day": window.day,
-                "lookups": list(LOOKUP_ACTIONS),
+                "lookups": list(RECORD_LOOKUP_ACTIONS),
                 "tz": settings.TIME_ZONE,
                 "opens": opens,
                 "closes": closes,
