@@ -25,7 +25,6 @@ from .writer import Actor, access_event_record
 User = get_user_model()
 
 SUPERVISOR_ROLES = frozenset({Role.SUPERVISOR})
-REVIEWER_ROLES = frozenset({Role.SUPERVISOR, Role.AUDITOR})
 
 
 def alert_raise(*, detector: str, finding: Finding, window: Window, now: datetime) -> Alert | None:

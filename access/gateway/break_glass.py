@@ -312,15 +312,6 @@ def access_requests_for_requester(*, user: User, limit: int = 50) -> list[Access
     )
 
 
-def live_grants_for_user(*, user: User) -> list[AccessRequest]:
-    now = timezone.now()
-    return list(
-        AccessRequest.objects.filter(
-            requester=user, status=AccessRequest.Status.GRANTED, expires_at__gt=now
-        ).order_by("expires_at")
-    )
-
-
 def _requester_line(request: AccessRequest) -> str:
     requester = request.requester
     organisation = requester.organisation.name if requester.organisation else "no organisation"

@@ -18,6 +18,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
+from access.models import User
 from audit.models import AccessEvent
 from audit.writer import Actor, access_event_record
 from directory.models import Child
@@ -29,7 +30,7 @@ from .scope import child_scope_q
 OWN_LOOKUPS_VIEW = AccessEvent.Action.OWN_LOOKUPS_VIEW
 
 
-def own_lookups_named(*, user, events: list[AccessEvent], actor: Actor) -> dict[str, str]:
+def own_lookups_named(*, user: User, events: list[AccessEvent], actor: Actor) -> dict[str, str]:
     """Names, by ContactPoint ID, of the children in ``user``'s own ``events`` (record views
     that showed the record) that are still in their scope; the others are left out."""
     wanted = {

@@ -25,7 +25,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from access.models import Role
+from access.models import Role, User
 from audit.models import AccessEvent
 from audit.selectors import access_events_about_child
 from audit.writer import Actor, access_event_record
@@ -86,7 +86,7 @@ class ChildViewersReport:
 
 
 def child_viewers_report(
-    *, user, public_id: str, actor: Actor, disclosure_reason: str = ""
+    *, user: User, public_id: str, actor: Actor, disclosure_reason: str = ""
 ) -> ChildViewersReport:
     """Who looked at ``public_id``'s details and when, for ``user`` (see the module rules).
 
@@ -134,7 +134,7 @@ def _action_label(action: str) -> str:
     return action.replace("_", " ").capitalize()
 
 
-def _authority_of(user) -> int | None:
+def _authority_of(user: User) -> int | None:
     """The authority whose children ``user`` may report on; None (matches nothing) for
     anyone but a data manager of a local authority."""
     organisation = user.organisation

@@ -19,6 +19,7 @@ from django.db.models import BooleanField, FloatField, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
+from access.models import User
 from audit.models import AccessEvent
 from audit.writer import Actor, access_event_record
 from directory.models import Child
@@ -114,7 +115,7 @@ class SearchResult:
 
 
 def child_search(
-    *, user, criteria: SearchCriteria, actor: Actor, today: date | None = None
+    *, user: User, criteria: SearchCriteria, actor: Actor, today: date | None = None
 ) -> SearchResult:
     """Find children in ``user``'s scope matching ``criteria``; audit criteria and result ids.
 
@@ -177,7 +178,7 @@ def search_session_tune(using: str = DEFAULT_DB_ALIAS) -> None:
 
 
 def _search_condition(
-    *, user, criteria: SearchCriteria, keys: QueryKeys, today: date
+    *, user: User, criteria: SearchCriteria, keys: QueryKeys, today: date
 ) -> tuple[str, list]:
     """Which children may be candidates: active, in the user's scope, and in the postcode
     when one was typed (a postcode narrows; it is not weighed).
@@ -231,7 +232,7 @@ def candidate_summary(candidate: Candidate) -> ChildSummary:
     )
 
 
-def _scope_candidates(*, user, family_keys: list[str], now: datetime, today: date) -> RawSQL:
+def _scope_candidates(*, user: User, family_keys: list[str], now: datetime, today: date) -> RawSQL:
     """Ids of children with a matching current or former family name from which the
     planner can start: those the organisation works with today (the two ranges of
     involvement_org_active, read from the index alone), the user's live grants and, for
