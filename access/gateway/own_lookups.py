@@ -27,8 +27,6 @@ from .records import record_status_q
 from .replica import child_read
 from .scope import child_scope_q
 
-OWN_LOOKUPS_VIEW = AccessEvent.Action.OWN_LOOKUPS_VIEW
-
 
 def own_lookups_named(*, user: User, events: list[AccessEvent], actor: Actor) -> dict[str, str]:
     """Names, by ContactPoint ID, of the children in ``user``'s own ``events`` (record views
@@ -58,7 +56,7 @@ def own_lookups_named(*, user: User, events: list[AccessEvent], actor: Actor) ->
         if names:
             access_event_record(
                 actor=actor,
-                action=OWN_LOOKUPS_VIEW,
+                action=AccessEvent.Action.OWN_LOOKUPS_VIEW,
                 outcome=AccessEvent.Outcome.SHOWN,
                 result_ids=sorted(names),
             )

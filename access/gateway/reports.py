@@ -35,7 +35,6 @@ from .errors import ChildNotFound, SearchRefused
 from .gate import ensure_may_read
 from .merges import merged_public_ids
 
-WHO_VIEWED = "who_viewed_report"
 PURPOSE = "subject_access_request"
 LINE_LIMIT = 2000
 REASON_TOO_SHORT = "Say why you need lookups by confidential services, in at least {n} characters"
@@ -43,10 +42,10 @@ REASON_TOO_SHORT = "Say why you need lookups by confidential services, in at lea
 _WHAT = {
     AccessEvent.Action.VIEW: "Opened the record",
     AccessEvent.Action.SEARCH: "Found in search results",
-    "directory_search": "Found in an emergency search of the whole directory",
-    "access_granted": "Given emergency or approved access",
-    "supervision_view": "Reviewed a request for access",
-    WHO_VIEWED: "Produced this report",
+    AccessEvent.Action.DIRECTORY_SEARCH: "Found in an emergency search of the whole directory",
+    AccessEvent.Action.ACCESS_GRANTED: "Given emergency or approved access",
+    AccessEvent.Action.SUPERVISION_VIEW: "Reviewed a request for access",
+    AccessEvent.Action.WHO_VIEWED_REPORT: "Produced this report",
 }
 
 
@@ -113,7 +112,7 @@ def child_viewers_report(
         report = _report(child, disclosure_reason, now) if child else None
         access_event_record(
             actor=actor,
-            action=WHO_VIEWED,
+            action=AccessEvent.Action.WHO_VIEWED_REPORT,
             outcome=AccessEvent.Outcome.SHOWN if report else AccessEvent.Outcome.NOT_FOUND,
             purpose=PURPOSE,
             criteria={"include_cloaked": include_cloaked},

@@ -31,8 +31,6 @@ from .scope import child_scope_q
 from .shielding import REVEALED_BY_OVERRIDE, ShieldStatus, data_managers_for, may_override_shield
 
 # Audit actions of their own kind (each at most 20 characters).
-OVERRIDE = "shield_override"
-DENIED = "shield_denied"
 
 NOT_CHILD_PROTECTION = (
     "Only child-protection practitioners of a local authority's children's services can "
@@ -61,7 +59,7 @@ def shield_override_refuse(*, user: User, public_id: str, actor: Actor) -> None:
     """
     access_event_record_now(
         actor=actor,
-        action=DENIED,
+        action=AccessEvent.Action.SHIELD_DENIED,
         outcome=AccessEvent.Outcome.REFUSED,
         child_public_id=public_id[:32],
         reason=NOT_CHILD_PROTECTION,
@@ -104,7 +102,7 @@ def child_get_overriding_shield(
             )
         event = access_event_record(
             actor=actor,
-            action=OVERRIDE,
+            action=AccessEvent.Action.SHIELD_OVERRIDE,
             outcome=AccessEvent.Outcome.SHOWN if record else AccessEvent.Outcome.NOT_FOUND,
             purpose=purpose,
             child_public_id=public_id,
