@@ -32,6 +32,7 @@ from audit.models import AccessEvent
 from audit.review.detectors.base import Finding
 from audit.review.windows import HOUR, window_after, window_floor
 from audit.writer import Actor, access_event_record
+from contactpoint.errors import NotFound, Refused
 from directory.models import Organisation
 
 from .admin_permissions import (
@@ -69,16 +70,12 @@ QUEUE_CAP = 200
 DETECTOR = "reader_provisioning"
 
 
-class ProvisioningRefused(Exception):
+class ProvisioningRefused(Refused):
     """The request or decision cannot go ahead; ``reason`` says why in words an admin can act
     on."""
 
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
 
-
-class ProvisioningRequestNotFound(Exception):
+class ProvisioningRequestNotFound(NotFound):
     """No request this user may decide has this id (answered as 404, like one that does not
     exist)."""
 

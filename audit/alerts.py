@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from access.models import Notification, Role
 from access.notifications import notification_create
+from contactpoint.errors import Refused
 
 from .models import AccessEvent, Alert, AlertDecision
 from .review.detectors.base import Finding
@@ -120,12 +121,8 @@ def _notify_reviewers(alert: Alert) -> None:
         )
 
 
-class AlertDecisionRefused(Exception):
+class AlertDecisionRefused(Refused):
     """The reviewer may not record this decision; ``reason`` says why."""
-
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
 
 
 def alert_decide(

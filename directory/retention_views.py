@@ -2,7 +2,6 @@
 ``access.gateway.legal_holds``."""
 
 from django import forms
-from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -12,7 +11,7 @@ from access.gateway import ChildNotFound
 from access.gateway.legal_holds import LegalHoldRefused, legal_hold_change
 from audit.writer import Actor
 
-from .views import audit_unavailable, not_found
+from .views import not_found
 
 
 class LegalHoldForm(forms.Form):
@@ -40,6 +39,4 @@ def legal_hold(request: HttpRequest, public_id: str) -> HttpResponse:
     except LegalHoldRefused as refusal:
         context = {"reasons": refusal.reasons, "public_id": public_id[:32]}
         return render(request, "directory/legal_hold_refused.html", context, status=400)
-    except DatabaseError:
-        return audit_unavailable(request)
     return redirect(reverse("directory:record", args=[public_id]))

@@ -28,6 +28,7 @@ from access.notifications import notification_create
 from access.purposes import Purpose
 from audit.models import AccessEvent
 from audit.writer import Actor, access_event_record, access_event_record_now
+from contactpoint.errors import NotFound, Refused
 from directory.models import Child
 
 from .gate import ensure_may_read
@@ -35,15 +36,11 @@ from .search import SearchCriteria, SearchResult, child_summary, children_matchi
 from .search import search_session_tune as _tune
 
 
-class BreakGlassRefused(Exception):
+class BreakGlassRefused(Refused):
     """The request cannot go ahead; ``reasons`` say why in words the user can act on."""
 
-    def __init__(self, reasons: list[str]):
-        super().__init__("; ".join(reasons))
-        self.reasons = reasons
 
-
-class RequestNotFound(Exception):
+class RequestNotFound(NotFound):
     """No request of this user with this id (or one this user may judge)."""
 
 

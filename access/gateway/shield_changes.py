@@ -23,6 +23,7 @@ from access.models import Notification, ShieldChange, User
 from access.notifications import notification_create
 from audit.models import AccessEvent
 from audit.writer import Actor, access_event_record
+from contactpoint.errors import NotFound, Refused
 from directory.models import Child
 
 from .enquirers import child_line, enquirer_details
@@ -31,15 +32,11 @@ from .gate import ensure_may_read
 from .shielding import data_managers_for, manages_shielding
 
 
-class ShieldChangeRefused(Exception):
+class ShieldChangeRefused(Refused):
     """The change cannot go ahead; ``reasons`` say why in words the user can act on."""
 
-    def __init__(self, reasons: list[str]):
-        super().__init__("; ".join(reasons))
-        self.reasons = reasons
 
-
-class ShieldChangeNotFound(Exception):
+class ShieldChangeNotFound(NotFound):
     """No pending change this user may decide has this id."""
 
 

@@ -21,6 +21,7 @@ from access.notifications import notification_create
 from audit.alerts import shield_override_alert_raise
 from audit.models import AccessEvent
 from audit.writer import Actor, access_event_record, access_event_record_now
+from contactpoint.errors import Refused
 from directory.models import Child
 
 from .enquirers import child_line, enquirer_details
@@ -38,12 +39,8 @@ NOT_CHILD_PROTECTION = (
 )
 
 
-class ShieldOverrideRefused(Exception):
+class ShieldOverrideRefused(Refused):
     """The override cannot go ahead; ``reasons`` say why in words the user can act on."""
-
-    def __init__(self, reasons: list[str]):
-        super().__init__("; ".join(reasons))
-        self.reasons = reasons
 
 
 class ChildNotShielded(Exception):
