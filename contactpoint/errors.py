@@ -6,6 +6,7 @@ Two kinds, shared by every app so that one place maps them to pages
 - ``NotFound``: nothing this user may see has this id. Answered with the one 404 page, so
   that missing, out of scope and hidden look the same (Rule: out of scope looks like not
   found).
+  ``NotForRole`` is the same answer for a page the user's role may not use.
 - ``Refused``: the user may not do this now; ``reasons`` say why in words they can act on.
   A view that shows the reasons beside its form catches its own refusal; any other refusal
   gets the refused page (403) with the reasons.
@@ -19,6 +20,12 @@ from __future__ import annotations
 
 class NotFound(Exception):
     """Nothing this user may see has this id (the same answer as one that does not exist)."""
+
+
+class NotForRole(NotFound):
+    """The page is not for this user's role. Rule (one for every page): a page a role may not
+    use answers the shared 404, as if it did not exist; a page the role may use but that has
+    nothing in it yet (no team, no requests) shows its empty state (200)."""
 
 
 class Refused(Exception):

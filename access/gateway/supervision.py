@@ -22,6 +22,7 @@ from access.models import AccessRequest, Notification, Role, User
 from access.notifications import notification_create
 from audit.models import AccessEvent
 from audit.writer import Actor, access_event_record
+from contactpoint.errors import NotForRole
 
 from .break_glass import (
     BreakGlassRefused,
@@ -355,9 +356,10 @@ def break_glass_escalate_overdue(*, now: datetime | None = None) -> int:
 
 
 def escalations_for_auditor(*, user: User, actor: Actor) -> list[SupervisionItem]:
-    """Escalated and rejected emergencies, for auditors only (others: empty)."""
+    """Escalated and rejected emergencies, for auditors only (others: the shared 404, the
+    rule for a page a role may not use: ``contactpoint.errors.NotForRole``)."""
     if user.role != Role.AUDITOR:
-        return []
+        raise NotForRole
     condition = Q(kind=AccessRequest.Kind.EMERGENCY) & Q(
         judgement__in=[AccessRequest.Judgement.ESCALATED, AccessRequest.Judgement.REJECTED]
     )
