@@ -115,7 +115,7 @@ def _check_reason(reason: str) -> str:
     return reason
 
 
-def _outcome(child: Child | None, problem: str | None) -> str:
+def _outcome(child: Child | None, problem: str | None) -> AccessEvent.Outcome:
     if child is None:
         return AccessEvent.Outcome.NOT_FOUND
     return AccessEvent.Outcome.REFUSED if problem else AccessEvent.Outcome.OK
