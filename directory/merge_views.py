@@ -87,24 +87,18 @@ def _start_page(request: HttpRequest, form: MergeStartForm) -> HttpResponse:
 
 @require_GET
 def merge_list(request: HttpRequest) -> HttpResponse:
-    try:
-        merges = merges_of_authority(user=request.user)
-    except MergeNotFound:
-        return not_found(request, None)
+    merges = merges_of_authority(user=request.user)
     return render(request, "feeds/merges.html", {"merges": merges, "form": UndoForm()})
 
 
 @require_POST
 def merge_undo(request: HttpRequest, merge_id: int) -> HttpResponse:
     form = UndoForm(request.POST)
-    try:
-        if form.is_valid():
-            child_unmerge(
-                user=request.user, merge_id=merge_id, reason=form.cleaned_data["reason"],
-                actor=Actor.from_request(request),
-            )  # fmt: skip
-            return redirect("feed_reviews:merges")
-        merges = merges_of_authority(user=request.user)
-    except MergeNotFound:
-        return not_found(request, None)
+    if form.is_valid():
+        child_unmerge(
+            user=request.user, merge_id=merge_id, reason=form.cleaned_data["reason"],
+            actor=Actor.from_request(request),
+        )  # fmt: skip
+        return redirect("feed_reviews:merges")
+    merges = merges_of_authority(user=request.user)
     return render(request, "feeds/merges.html", {"merges": merges, "form": form}, status=400)

@@ -7,11 +7,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from access.gateway import ChildNotFound
 from access.gateway.legal_holds import LegalHoldRefused, legal_hold_change
 from audit.writer import Actor
-
-from .views import not_found
 
 
 class LegalHoldForm(forms.Form):
@@ -34,8 +31,6 @@ def legal_hold(request: HttpRequest, public_id: str) -> HttpResponse:
             reason=form.cleaned_data.get("reason", ""),
             actor=Actor.from_request(request),
         )
-    except ChildNotFound:
-        return not_found(request, None)
     except LegalHoldRefused as refusal:
         context = {"reasons": refusal.reasons, "public_id": public_id[:32]}
         return render(request, "directory/legal_hold_refused.html", context, status=400)
