@@ -5,7 +5,6 @@ from datetime import date
 
 from django.conf import settings
 from django.contrib import messages
-from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,13 +14,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from access.models import AccessRequest
 from audit.writer import Actor
 from contactpoint.date_input import date_typed
-from directory.views import LAST_SEARCH_KEY, PURPOSE_KEY, audit_unavailable, not_found
+from directory.views import LAST_SEARCH_KEY, PURPOSE_KEY
 
 from .break_glass_forms import DecisionForm, DirectorySearchForm, EmergencyForm, RequestForm
 from .gateway import SearchRefused
 from .gateway.break_glass import (
     BreakGlassRefused,
-    RequestNotFound,
     access_grant,
     access_request_for_requester,
     access_request_open,
@@ -128,10 +126,7 @@ def _search_page(request: HttpRequest, context: dict, status: int = 200) -> Http
 
 @require_GET
 def directory_search_view(request: HttpRequest, request_id: int) -> HttpResponse:
-    try:
-        access_request = access_request_for_requester(user=request.user, request_id=request_id)
-    except RequestNotFound:
-        return not_found(request, None)
+    access_request = access_request_for_requester(user=request.user, request_id=request_id)
     context = {"access_request": access_request}
     if not (
         any(request.GET.get(f) for f in ("family_name", "postcode"))
@@ -154,8 +149,6 @@ def directory_search_view(request: HttpRequest, request_id: int) -> HttpResponse
     except (BreakGlassRefused, SearchRefused) as refusal:
         context["refusal"] = refusal.reasons
         return _search_page(request, context, status=403)
-    except DatabaseError:
-        return audit_unavailable(request)
     return _search_page(request, context)
 
 
@@ -169,12 +162,8 @@ def grant_view(request: HttpRequest, request_id: int) -> HttpResponse:
             public_id=request.POST.get("public_id", "")[:32],
             actor=Actor.from_request(request),
         )
-    except RequestNotFound:
-        return not_found(request, None)
     except BreakGlassRefused as refusal:
         return render(request, "directory/refused.html", {"reasons": refusal.reasons}, status=403)
-    except DatabaseError:
-        return audit_unavailable(request)
     return redirect(_record_url(request, granted))
 
 
@@ -205,12 +194,9 @@ def my_requests(request: HttpRequest) -> HttpResponse:
 @require_GET
 def supervision_queue_view(request: HttpRequest) -> HttpResponse:
     show_all = request.GET.get("show") == "all"
-    try:
-        items = supervision_queue(
-            supervisor=request.user, actor=Actor.from_request(request), include_done=show_all
-        )
-    except DatabaseError:
-        return audit_unavailable(request)
+    items = supervision_queue(
+        supervisor=request.user, actor=Actor.from_request(request), include_done=show_all
+    )
     return render(request, "access/supervision/queue.html", {"items": items, "show_all": show_all})
 
 
@@ -227,18 +213,13 @@ def supervision_detail(request: HttpRequest, request_id: int) -> HttpResponse:
                 note=form.cleaned_data["note"],
                 actor=actor,
             )
-        except RequestNotFound:
-            return not_found(request, None)
         except BreakGlassRefused as refusal:
             for reason in refusal.reasons:
                 form.add_error(None, reason)
         else:
             messages.success(request, _judged_message(judged, form.cleaned_data["decision"]))
             return redirect("break_glass:supervision")
-    try:
-        item = supervision_item(judge=request.user, request_id=request_id, actor=actor)
-    except RequestNotFound:
-        return not_found(request, None)
+    item = supervision_item(judge=request.user, request_id=request_id, actor=actor)
     status = 400 if form.errors else 200
     return render(
         request, "access/supervision/detail.html", {"item": item, "form": form}, status=status

@@ -11,10 +11,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from audit.writer import Actor
-from directory.views import not_found
 
 from .gateway.contact_requests import (
-    ContactRequestNotFound,
     ContactRequestRefused,
     contact_queue,
     contact_request_close,
@@ -38,10 +36,7 @@ class CloseForm(forms.Form):
 
 @require_GET
 def queue(request: HttpRequest) -> HttpResponse:
-    try:
-        found = contact_queue(user=request.user, actor=Actor.from_request(request))
-    except ContactRequestNotFound:
-        return not_found(request, None)
+    found = contact_queue(user=request.user, actor=Actor.from_request(request))
     return render(request, "access/contact_requests/queue.html", {"queue": found})
 
 
@@ -66,14 +61,9 @@ def item(request: HttpRequest, request_id: int) -> HttpResponse:
                 )
                 messages.success(request, "The request is closed and the requester was told.")
                 return redirect("contact_requests:queue")
-        except ContactRequestNotFound:
-            return not_found(request, None)
         except ContactRequestRefused as refusal:
             error = refusal.reason
-    try:
-        found = contact_request_for_manager(user=request.user, request_id=request_id, actor=actor)
-    except ContactRequestNotFound:
-        return not_found(request, None)
+    found = contact_request_for_manager(user=request.user, request_id=request_id, actor=actor)
     context = {
         "item": found,
         "form": form,

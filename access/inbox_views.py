@@ -6,13 +6,12 @@ not a side effect of the detail page's GET: a GET must change nothing (a link pr
 image tag on another site or a browser's preview would otherwise mark messages read unseen,
 and a supervisor could miss a break-glass to judge). The POST then redirects to the detail."""
 
-from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from audit.writer import Actor
-from directory.views import audit_unavailable, not_found
+from directory.views import not_found
 
 from .inbox import (
     INBOX_LIMIT,
@@ -38,8 +37,6 @@ def notification_detail(request: HttpRequest, notification_id: int) -> HttpRespo
         )
     except Notification.DoesNotExist:
         return not_found(request, None)
-    except DatabaseError:
-        return audit_unavailable(request)
     return render(request, "access/inbox/detail.html", {"notification": notification})
 
 

@@ -11,6 +11,8 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from contactpoint.errors import NotFound, Refused
+
 from . import factors
 
 # Paths a session may reach before its second factor is verified. Everything else — every
@@ -126,18 +128,22 @@ class NoStoreMiddleware:
         return response
 
 
-class DatabaseFailureMiddleware:
-    """Rule (audit before data, failure is closed): any view whose read, audit write or other
-    database work fails answers the same 503 — nothing shown, "try again shortly" — instead of
-    a 500 that depends on which view forgot to catch it (issue 18: five audited views did).
+class ErrorPageMiddleware:
+    """The one place where what a view let through becomes a page (issue 18):
 
-    Views that catch the failure themselves still may; this is the one place for every other
-    path, so a new view cannot forget it. The transaction of the request has already rolled
-    back (``transaction.atomic`` in the view or the gateway), so no data and no half-event
-    remain. ``Retry-After`` tells clients and load balancers when to come back.
+    - ``contactpoint.errors.NotFound`` (a child, request, alert… this user may not see): the
+      shared 404, identical to a missing one (Rule: out of scope looks like not found);
+    - ``contactpoint.errors.Refused``: the refused page (403) with the reasons;
+    - ``DatabaseError`` (the read, the audit write before it, any other database work): the
+      same 503 — nothing shown, "try again shortly", with ``Retry-After`` — instead of a 500
+      that depends on which view forgot to catch it (Rule: audit before data, failure is
+      closed). The transaction of the request has already rolled back
+      (``transaction.atomic`` in the gateway), so no data and no half-event remain.
+
+    Views catch a refusal only to show its reasons beside their own form; everything else is
+    left to this, so a new view cannot forget it. The mapping itself is
+    ``directory.views.gateway_error_response``, which the search and record views also call.
     """
-
-    RETRY_AFTER_SECONDS = 30
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -146,11 +152,12 @@ class DatabaseFailureMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if not isinstance(exception, DatabaseError):
+        if not isinstance(exception, (NotFound, Refused, DatabaseError)):
             return None
-        from directory.views import audit_unavailable
+        from directory.views import gateway_error_response
 
-        logger.exception("database failure on %s: answered 503", request.path, exc_info=exception)
-        response = audit_unavailable(request)
-        response["Retry-After"] = str(self.RETRY_AFTER_SECONDS)
-        return response
+        if isinstance(exception, DatabaseError):
+            logger.exception(
+                "database failure on %s: answered 503", request.path, exc_info=exception
+            )
+        return gateway_error_response(request, exception)

@@ -32,6 +32,7 @@ from audit.models import AccessEvent
 from audit.review.detectors.base import Finding
 from audit.review.windows import HOUR, window_after, window_floor
 from audit.writer import Actor, access_event_record
+from contactpoint.errors import NotFound, Refused
 from directory.models import Organisation
 
 from .admin_permissions import (
@@ -57,13 +58,7 @@ Kind = ProvisioningRequest.Kind
 Status = ProvisioningRequest.Status
 
 # Audit actions of their own kind (labelled in audit.models.AccessEvent.Action).
-REQUESTED = AccessEvent.Action.PROVISION_REQUESTED
-APPROVED = AccessEvent.Action.PROVISION_APPROVED
-DECLINED = AccessEvent.Action.PROVISION_DECLINED
-EXPIRED = AccessEvent.Action.PROVISION_EXPIRED
 
-OWNER_CONFIRMED = AccessEvent.Action.PROVISION_OWNER_CONFIRMED
-OWNER_REFUSED = AccessEvent.Action.PROVISION_OWNER_REFUSED
 
 # A request still open: it blocks another of its kind for the same account, and lapses.
 OPEN = (Status.PENDING, Status.AWAITING_OWNER)
@@ -75,16 +70,12 @@ QUEUE_CAP = 200
 DETECTOR = "reader_provisioning"
 
 
-class ProvisioningRefused(Exception):
+class ProvisioningRefused(Refused):
     """The request or decision cannot go ahead; ``reason`` says why in words an admin can act
     on."""
 
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
 
-
-class ProvisioningRequestNotFound(Exception):
+class ProvisioningRequestNotFound(NotFound):
     """No request this user may decide has this id (answered as 404, like one that does not
     exist)."""
 
@@ -184,7 +175,7 @@ def provisioning_request_create(
             requested_at=now,
             expires_at=now + timedelta(hours=settings.PROVISIONING_REQUEST_HOURS),
         )
-        event = _record(actor=actor, action=REQUESTED, request=request)
+        event = _record(actor=actor, action=AccessEvent.Action.PROVISION_REQUESTED, request=request)
         request.requested_event_id = event.pk
         request.save(update_fields=["requested_event_id"])
         _approvers_notify(request)
@@ -255,7 +246,7 @@ def provisioning_requests_expire(*, now=None) -> int:
 def _expire(*, request: ProvisioningRequest, actor: Actor, now) -> None:
     request.status, request.decided_at = Status.EXPIRED, now
     request.save(update_fields=["status", "decided_at"])
-    _record(actor=actor, action=EXPIRED, request=request)
+    _record(actor=actor, action=AccessEvent.Action.PROVISION_EXPIRED, request=request)
 
 
 # --- Deciding ---------------------------------------------------------------------------------
@@ -310,12 +301,12 @@ def provisioning_request_decide(
             _expire(request=request, actor=actor, now=now)
         elif not approve:
             _decided(request, status=Status.DECLINED, user=user, now=now, note=note)
-            _record(actor=actor, action=DECLINED, request=request)
+            _record(actor=actor, action=AccessEvent.Action.PROVISION_DECLINED, request=request)
         elif request.kind == Kind.EMAIL_CHANGE:
             _decided(request, status=Status.AWAITING_OWNER, user=user, now=now, note=note)
             request.expires_at = now + timedelta(hours=settings.PROVISIONING_OWNER_HOURS)
             request.save(update_fields=["expires_at"])
-            _record(actor=actor, action=APPROVED, request=request)
+            _record(actor=actor, action=AccessEvent.Action.PROVISION_APPROVED, request=request)
             _owner_ask(request)
         else:
             if request.kind == Kind.SECOND_FACTOR_RESET:
@@ -324,7 +315,9 @@ def provisioning_request_decide(
             _apply(request)
             if request.kind == Kind.SECOND_FACTOR_RESET:
                 code = enrolment_code_issue(request)
-            event = _record(actor=actor, action=APPROVED, request=request)
+            event = _record(
+                actor=actor, action=AccessEvent.Action.PROVISION_APPROVED, request=request
+            )
             _alert(request=request, event_id=event.pk, now=now)
     if lapsed:
         raise ProvisioningRefused("This request has expired; ask again if it is still needed.")
@@ -502,7 +495,9 @@ def provisioning_owner_decide(
                 _apply(request)
             event = _record(
                 actor=actor,
-                action=OWNER_CONFIRMED if confirm else OWNER_REFUSED,
+                action=AccessEvent.Action.PROVISION_OWNER_CONFIRMED
+                if confirm
+                else AccessEvent.Action.PROVISION_OWNER_REFUSED,
                 request=request,
             )
             _alert(

@@ -32,6 +32,7 @@ from django.utils.formats import date_format
 from audit.models import AccessEvent
 from audit.selectors import LookupSummary, lookup_summaries
 from audit.writer import Actor, access_event_record
+from contactpoint.errors import NotFound, Refused
 
 from .admin_permissions import organisation_admins
 from .models import Notification, Recertification, User
@@ -45,15 +46,11 @@ SUMMARY_DAYS = 90
 NAMES_LISTED = 20
 
 
-class RecertificationRefused(Exception):
+class RecertificationRefused(Refused):
     """``reason`` says, in words the supervisor can act on, why the answer was not taken."""
 
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
 
-
-class TeamMemberNotFound(Exception):
+class TeamMemberNotFound(NotFound):
     """Not an active member of this supervisor's team (the same answer as no such user)."""
 
 

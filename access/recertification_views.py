@@ -9,12 +9,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from audit.writer import Actor
-from directory.views import not_found
 
 from .recertification import (
     Decision,
     RecertificationRefused,
-    TeamMemberNotFound,
     recertification_decide,
     recertification_queue,
     team_member_get,
@@ -38,8 +36,6 @@ def confirm_view(request: HttpRequest, member_id: int) -> HttpResponse:
             note="",
             actor=Actor.from_request(request),
         )
-    except TeamMemberNotFound:
-        return not_found(request, None)
     except RecertificationRefused as refusal:
         messages.info(request, refusal.reason)
         return redirect("recertification:queue")
@@ -50,10 +46,7 @@ def confirm_view(request: HttpRequest, member_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def withdraw_view(request: HttpRequest, member_id: int) -> HttpResponse:
-    try:
-        member = team_member_get(supervisor=request.user, member_id=member_id)
-    except TeamMemberNotFound:
-        return not_found(request, None)
+    member = team_member_get(supervisor=request.user, member_id=member_id)
     form = WithdrawalForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -64,8 +57,6 @@ def withdraw_view(request: HttpRequest, member_id: int) -> HttpResponse:
                 note=form.cleaned_data["note"],
                 actor=Actor.from_request(request),
             )
-        except TeamMemberNotFound:
-            return not_found(request, None)
         except RecertificationRefused as refusal:
             form.add_error(None, refusal.reason)
         else:

@@ -5,7 +5,6 @@ import secrets
 
 from django.conf import settings
 from django.contrib import messages
-from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,7 +15,6 @@ from audit.writer import Actor
 from directory.views import (
     GATEWAY_ERRORS,
     PURPOSE_KEY,
-    audit_unavailable,
     gateway_error_response,
     not_found,
 )
@@ -24,7 +22,6 @@ from directory.views import (
 from .gateway import SearchRefused
 from .gateway.contact_requests import contact_request_send
 from .gateway.shield_changes import (
-    ShieldChangeNotFound,
     ShieldChangeRefused,
     shield_lift_ask,
     shield_lift_decide,
@@ -213,10 +210,7 @@ def shield_lift_view(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @require_http_methods(["GET"])
 def pending_lifts(request: HttpRequest) -> HttpResponse:
-    try:
-        lifts = shield_lifts_pending(user=request.user, actor=Actor.from_request(request))
-    except DatabaseError:
-        return audit_unavailable(request)
+    lifts = shield_lifts_pending(user=request.user, actor=Actor.from_request(request))
     if lifts is None:
         return not_found(request, None)
     return render(request, "access/shielding/queue.html", {"lifts": lifts})
@@ -236,8 +230,6 @@ def lift_decision(request: HttpRequest, change_id: int) -> HttpResponse:
                 note=form.cleaned_data["note"],
                 actor=actor,
             )
-        except ShieldChangeNotFound:
-            return not_found(request, None)
         except ShieldChangeRefused as refusal:
             for reason in refusal.reasons:
                 form.add_error(None, reason)
@@ -246,10 +238,7 @@ def lift_decision(request: HttpRequest, change_id: int) -> HttpResponse:
         else:
             messages.success(request, _LIFT_DECIDED[approve])
             return redirect("shielding:queue")
-    try:
-        lift = shield_lift_item(user=request.user, change_id=change_id, actor=actor)
-    except ShieldChangeNotFound:
-        return not_found(request, None)
+    lift = shield_lift_item(user=request.user, change_id=change_id, actor=actor)
     context = {"lift": lift, "form": form}
     status = 400 if form.errors else 200
     return render(request, "access/shielding/decision.html", context, status=status)

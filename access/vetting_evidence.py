@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from audit.models import AccessEvent
 from audit.writer import Actor, access_event_record
+from contactpoint.errors import Refused
 
 from .admin_permissions import (
     is_org_admin,
@@ -33,12 +34,8 @@ from .provisioning import AdminSaveResult, user_save_by_admin_with_approval
 EVIDENCE_FIELDS = ("dbs_certificate_number", *(item.date_field for item in VETTING_ITEMS))
 
 
-class AttestationRefused(Exception):
+class AttestationRefused(Refused):
     """``reason`` says, in words an admin can act on, why they may not record this evidence."""
-
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
 
 
 def vetting_attest_allowed(attester: User, target: User) -> bool:

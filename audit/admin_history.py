@@ -28,7 +28,6 @@ from django.db import connection, transaction
 from .models import AccessEvent
 from .writer import Actor, access_event_record
 
-ACTION = AccessEvent.Action.ADMIN_CHANGE
 _CHUNK = 5_000
 
 
@@ -67,7 +66,7 @@ def admin_history_seal(sender, instance, created: bool, raw: bool = False, **kwa
                 ip_address=instance.remote_addr,
                 user_agent="",
             ),
-            action=ACTION,
+            action=AccessEvent.Action.ADMIN_CHANGE,
             outcome=AccessEvent.Outcome.OK,
             criteria={"log_entry": instance.pk, "digest": log_entry_digest(instance)},
         )
@@ -102,7 +101,7 @@ def _sealed_digests(sealed_through_id: int) -> dict[int, str]:
         cursor.execute(
             "SELECT (criteria->>'log_entry')::bigint, criteria->>'digest' "
             "FROM audit_accessevent WHERE action = %s AND id <= %s",
-            [ACTION, sealed_through_id],
+            [AccessEvent.Action.ADMIN_CHANGE, sealed_through_id],
         )
         return dict(cursor.fetchall())
 

@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from access.models import Role, User
 from access.purposes import purpose_label
+from contactpoint.errors import NotFound
 
 from .alerts import may_review
 from .models import AccessEvent, Alert, AlertDecision
@@ -45,7 +46,7 @@ DASHBOARD_SPAN = {"week": 12, "day": 30}
 _CRITERIA_SHOWN = ("family_name", "given_name", "date_of_birth", "postcode")
 
 
-class AlertNotFound(Exception):
+class AlertNotFound(NotFound):
     """No such alert, or not one this reviewer may see: the same answer either way."""
 
 

@@ -7,18 +7,16 @@ id; an audit write that fails gets the 503 and no data.
 """
 
 from django.contrib import messages
-from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from directory.views import audit_unavailable, not_found
+from directory.views import not_found
 
 from .alert_charts import OUTCOME_COLOURS, stacked_bars
 from .alert_forms import AlertDecisionForm, AlertFilterForm, DashboardForm
 from .alert_selectors import (
     AUDITOR,
-    AlertNotFound,
     alert_detail,
     alert_get_for_reviewer,
     alert_queue_page,
@@ -38,17 +36,12 @@ def alert_queue(request: HttpRequest) -> HttpResponse:
     context = {"form": form, "auditor": kind == AUDITOR, "status": form.chosen_status()}
     if not form.is_valid():
         return render(request, "audit/alerts/queue.html", context)
-    try:
-        context["page"] = alert_queue_page(
-            reviewer=request.user,
-            filters=form.filters(),
-            page_number=form.page_number(),
-            actor=Actor.from_request(request),
-        )
-    except AlertNotFound:
-        return not_found(request, None)
-    except DatabaseError:
-        return audit_unavailable(request)
+    context["page"] = alert_queue_page(
+        reviewer=request.user,
+        filters=form.filters(),
+        page_number=form.page_number(),
+        actor=Actor.from_request(request),
+    )
     context["query"] = _query_without_page(request)
     context["page_links"] = list(
         context["page"].paginator.get_elided_page_range(
@@ -61,10 +54,7 @@ def alert_queue(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def alert_detail_view(request: HttpRequest, alert_id: int) -> HttpResponse:
     actor = Actor.from_request(request)
-    try:
-        alert = alert_get_for_reviewer(reviewer=request.user, alert_id=alert_id)
-    except AlertNotFound:
-        return not_found(request, None)
+    alert = alert_get_for_reviewer(reviewer=request.user, alert_id=alert_id)
     form = AlertDecisionForm(request.POST or None, may_escalate=not alert.for_auditors)
     if request.method == "POST" and form.is_valid():
         try:
@@ -78,19 +68,12 @@ def alert_detail_view(request: HttpRequest, alert_id: int) -> HttpResponse:
             )
         except AlertDecisionRefused as refusal:
             form.add_error(None, refusal.reason)
-        except DatabaseError:
-            return audit_unavailable(request)
         else:
             messages.success(request, _decided_message(decided, form.cleaned_data["suspend"]))
             if alert_reviewer_kind(request.user) == AUDITOR or decided.assignee_id:
                 return redirect("audit:alert_detail", alert_id=decided.pk)
             return redirect("audit:alert_queue")
-    try:
-        detail = alert_detail(reviewer=request.user, alert_id=alert_id, actor=actor)
-    except AlertNotFound:
-        return not_found(request, None)
-    except DatabaseError:
-        return audit_unavailable(request)
+    detail = alert_detail(reviewer=request.user, alert_id=alert_id, actor=actor)
     status = 400 if form.errors else 200
     return render(
         request, "audit/alerts/detail.html", {"detail": detail, "form": form}, status=status
@@ -110,14 +93,9 @@ def misuse_dashboard_view(request: HttpRequest) -> HttpResponse:
         return not_found(request, None)
     form = DashboardForm(request.GET)
     bucket = form.bucket() if form.is_valid() else "week"
-    try:
-        dashboard = misuse_dashboard(
-            reviewer=request.user, bucket=bucket, actor=Actor.from_request(request)
-        )
-    except AlertNotFound:
-        return not_found(request, None)
-    except DatabaseError:
-        return audit_unavailable(request)
+    dashboard = misuse_dashboard(
+        reviewer=request.user, bucket=bucket, actor=Actor.from_request(request)
+    )
     date_format = "%-d %b"
     context = {
         "form": form,

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from access.models import Notification, Role
 from access.notifications import notification_create
+from contactpoint.errors import Refused
 
 from .models import AccessEvent, Alert, AlertDecision
 from .review.detectors.base import Finding
@@ -25,7 +26,6 @@ from .writer import Actor, access_event_record
 User = get_user_model()
 
 SUPERVISOR_ROLES = frozenset({Role.SUPERVISOR})
-REVIEWER_ROLES = frozenset({Role.SUPERVISOR, Role.AUDITOR})
 
 
 def alert_raise(*, detector: str, finding: Finding, window: Window, now: datetime) -> Alert | None:
@@ -121,12 +121,8 @@ def _notify_reviewers(alert: Alert) -> None:
         )
 
 
-class AlertDecisionRefused(Exception):
+class AlertDecisionRefused(Refused):
     """The reviewer may not record this decision; ``reason`` says why."""
-
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
 
 
 def alert_decide(

@@ -151,6 +151,25 @@ class AccessEvent(models.Model):
         return f"{self.action} by {self.actor_username} at {self.occurred_at:%Y-%m-%d %H:%M:%S}"
 
 
+# Groups of actions, for the code that reads the log (misuse review, cloaked enquiries, My
+# lookups). Beside the enum, so that readers of the log depend on the log and not on the
+# gateway that writes the events.
+Action = AccessEvent.Action
+# Events that show (or try to show) one child's record: what misuse review explains.
+RECORD_LOOKUP_ACTIONS = (
+    Action.VIEW,
+    Action.SHIELD_FULL_VIEW,
+    Action.SHIELD_OVERRIDE,
+    Action.SHIELD_DENIED,
+    Action.CONTACT_REQUEST,
+)
+# Views that showed a record (identity-only, full, or by shield override).
+RECORD_SHOWN_ACTIONS = (Action.VIEW, Action.SHIELD_FULL_VIEW, Action.SHIELD_OVERRIDE)
+# What a user's own lookup list and their supervisor's team list show.
+LOOKUP_LIST_ACTIONS = (Action.SEARCH, Action.VIEW, Action.REFUSED)
+del Action
+
+
 class TreeHeadQuerySet(models.QuerySet):
     def newest_first(self) -> models.QuerySet:
         """The current epoch's newest head first: a later epoch's heads supersede an earlier

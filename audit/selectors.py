@@ -8,9 +8,8 @@ from django.db import connection
 from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 
-from .models import AccessEvent, Alert, TreeHead
+from .models import LOOKUP_LIST_ACTIONS, AccessEvent, Alert, TreeHead
 
-LOOKUP_ACTIONS = (AccessEvent.Action.SEARCH, AccessEvent.Action.VIEW, AccessEvent.Action.REFUSED)
 # Outcomes in which nothing about a child was shown.
 NOTHING_SHOWN = (
     AccessEvent.Outcome.NOT_FOUND,
@@ -22,7 +21,7 @@ NOTHING_SHOWN = (
 def access_event_list_for_actor(*, actor_id: int, limit: int = 50) -> QuerySet[AccessEvent]:
     """A user's own most recent lookups, newest first (rule: every user can see what they
     looked up, so that misuse in their name is noticed)."""
-    return AccessEvent.objects.filter(actor_id=actor_id, action__in=LOOKUP_ACTIONS).order_by(
+    return AccessEvent.objects.filter(actor_id=actor_id, action__in=LOOKUP_LIST_ACTIONS).order_by(
         "-occurred_at", "-id"
     )[:limit]
 
@@ -30,9 +29,8 @@ def access_event_list_for_actor(*, actor_id: int, limit: int = 50) -> QuerySet[A
 def access_event_list_for_team(*, member_ids: list[int], limit: int = 200) -> QuerySet[AccessEvent]:
     """The most recent lookups by a supervisor's team, newest first (rule: supervisors review
     their team's use of the directory). Served by the (actor_id, occurred_at) index."""
-    return AccessEvent.objects.filter(actor_id__in=member_ids, action__in=LOOKUP_ACTIONS).order_by(
-        "-occurred_at", "-id"
-    )[:limit]
+    team = AccessEvent.objects.filter(actor_id__in=member_ids, action__in=LOOKUP_LIST_ACTIONS)
+    return team.order_by("-occurred_at", "-id")[:limit]
 
 
 @dataclass(frozen=True)

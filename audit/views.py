@@ -1,7 +1,6 @@
 """Pages about the lookup log. Thin: parse input, call one selector or gateway function,
 render. The who-viewed report reads a child, so it goes through ``access.gateway``."""
 
-from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
@@ -11,7 +10,7 @@ from access.gateway.own_lookups import own_lookups_named
 from access.models import Role
 from access.step_up import require_step_up
 from audit.writer import Actor
-from directory.views import GATEWAY_ERRORS, audit_unavailable, gateway_error_response, not_found
+from directory.views import GATEWAY_ERRORS, gateway_error_response, not_found
 
 from .report_forms import PUBLIC_ID, ChildIdForm, DisclosureForm
 from .selectors import access_event_list_for_actor, access_event_list_for_team
@@ -22,12 +21,7 @@ def my_lookups(request: HttpRequest) -> HttpResponse:
     """The user's own lookups, the children they opened named while still in their scope
     (``access.gateway.own_lookups`` says what is safe to name and why)."""
     events = list(access_event_list_for_actor(actor_id=request.user.pk))
-    try:
-        names = own_lookups_named(
-            user=request.user, events=events, actor=Actor.from_request(request)
-        )
-    except DatabaseError:
-        return audit_unavailable(request)
+    names = own_lookups_named(user=request.user, events=events, actor=Actor.from_request(request))
     rows = [(event, names.get(event.child_public_id, "")) for event in events]
     return render(request, "audit/my_lookups.html", {"rows": rows})
 

@@ -1,20 +1,16 @@
 """Pages of the feed review queue: thin; the rules live in ``access.gateway.feed_reviews``."""
 
 from django import forms
-from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from access.gateway.feed_reviews import (
-    FeedReviewNotFound,
     feed_review_decide,
     feed_review_item,
     feed_review_queue,
 )
 from audit.writer import Actor
-
-from .views import audit_unavailable, not_found
 
 
 class ReviewDecisionForm(forms.Form):
@@ -28,12 +24,7 @@ class ReviewDecisionForm(forms.Form):
 
 @require_GET
 def review_queue(request: HttpRequest) -> HttpResponse:
-    try:
-        held = feed_review_queue(user=request.user, actor=Actor.from_request(request))
-    except FeedReviewNotFound:
-        return not_found(request, None)
-    except DatabaseError:
-        return audit_unavailable(request)
+    held = feed_review_queue(user=request.user, actor=Actor.from_request(request))
     return render(request, "feeds/reviews.html", {"held": held})
 
 
@@ -41,25 +32,20 @@ def review_queue(request: HttpRequest) -> HttpResponse:
 def review_item(request: HttpRequest, review_id: int) -> HttpResponse:
     actor = Actor.from_request(request)
     form = ReviewDecisionForm(request.POST or None)
-    try:
-        if request.method == "POST" and form.is_valid():
-            decision, _, public_id = form.cleaned_data["decision"].partition(":")
-            try:
-                feed_review_decide(
-                    user=request.user,
-                    review_id=review_id,
-                    decision=decision,
-                    child_public_id=public_id,
-                    actor=actor,
-                )
-            except ValueError as problem:
-                form.add_error("decision", f"This record cannot be applied: {problem}")
-            else:
-                return redirect("feed_reviews:queue")
-        incoming, candidates = feed_review_item(user=request.user, review_id=review_id, actor=actor)
-    except FeedReviewNotFound:
-        return not_found(request, None)
-    except DatabaseError:
-        return audit_unavailable(request)
+    if request.method == "POST" and form.is_valid():
+        decision, _, public_id = form.cleaned_data["decision"].partition(":")
+        try:
+            feed_review_decide(
+                user=request.user,
+                review_id=review_id,
+                decision=decision,
+                child_public_id=public_id,
+                actor=actor,
+            )
+        except ValueError as problem:
+            form.add_error("decision", f"This record cannot be applied: {problem}")
+        else:
+            return redirect("feed_reviews:queue")
+    incoming, candidates = feed_review_item(user=request.user, review_id=review_id, actor=actor)
     context = {"incoming": incoming, "candidates": candidates, "form": form}
     return render(request, "feeds/review.html", context, status=400 if form.errors else 200)

@@ -2,7 +2,6 @@
 ``access.gateway.merges``."""
 
 from django import forms
-from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -18,7 +17,7 @@ from access.gateway.merges import (
 )
 from audit.writer import Actor
 
-from .views import audit_unavailable, not_found
+from .views import not_found
 
 
 class MergeStartForm(forms.Form):
@@ -77,8 +76,6 @@ def merge_start(request: HttpRequest) -> HttpResponse:
     except MergeNotFound:
         start.add_error(None, "No two records of your authority have these ContactPoint IDs")
         return _start_page(request, start)
-    except DatabaseError:
-        return audit_unavailable(request)
     context = {"sides": sides, "form": form, "first": first, "second": second}
     return render(request, "feeds/merge.html", context, status=400 if form.errors else 200)
 
@@ -90,26 +87,18 @@ def _start_page(request: HttpRequest, form: MergeStartForm) -> HttpResponse:
 
 @require_GET
 def merge_list(request: HttpRequest) -> HttpResponse:
-    try:
-        merges = merges_of_authority(user=request.user)
-    except MergeNotFound:
-        return not_found(request, None)
+    merges = merges_of_authority(user=request.user)
     return render(request, "feeds/merges.html", {"merges": merges, "form": UndoForm()})
 
 
 @require_POST
 def merge_undo(request: HttpRequest, merge_id: int) -> HttpResponse:
     form = UndoForm(request.POST)
-    try:
-        if form.is_valid():
-            child_unmerge(
-                user=request.user, merge_id=merge_id, reason=form.cleaned_data["reason"],
-                actor=Actor.from_request(request),
-            )  # fmt: skip
-            return redirect("feed_reviews:merges")
-        merges = merges_of_authority(user=request.user)
-    except MergeNotFound:
-        return not_found(request, None)
-    except DatabaseError:
-        return audit_unavailable(request)
+    if form.is_valid():
+        child_unmerge(
+            user=request.user, merge_id=merge_id, reason=form.cleaned_data["reason"],
+            actor=Actor.from_request(request),
+        )  # fmt: skip
+        return redirect("feed_reviews:merges")
+    merges = merges_of_authority(user=request.user)
     return render(request, "feeds/merges.html", {"merges": merges, "form": form}, status=400)

@@ -2,17 +2,13 @@
 ``access.gateway.legal_holds``."""
 
 from django import forms
-from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from access.gateway import ChildNotFound
 from access.gateway.legal_holds import LegalHoldRefused, legal_hold_change
 from audit.writer import Actor
-
-from .views import audit_unavailable, not_found
 
 
 class LegalHoldForm(forms.Form):
@@ -35,11 +31,7 @@ def legal_hold(request: HttpRequest, public_id: str) -> HttpResponse:
             reason=form.cleaned_data.get("reason", ""),
             actor=Actor.from_request(request),
         )
-    except ChildNotFound:
-        return not_found(request, None)
     except LegalHoldRefused as refusal:
         context = {"reasons": refusal.reasons, "public_id": public_id[:32]}
         return render(request, "directory/legal_hold_refused.html", context, status=400)
-    except DatabaseError:
-        return audit_unavailable(request)
     return redirect(reverse("directory:record", args=[public_id]))

@@ -12,7 +12,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from access.gateway import ChildNotFound, SearchRefused
 from access.gateway.corrections import (
-    CorrectionNotFound,
     CorrectionRefused,
     correction_decide,
     correction_item,
@@ -24,7 +23,7 @@ from audit.writer import Actor
 from contactpoint.date_input import GovukDateField
 from directory.models import Correction
 
-from .views import audit_unavailable, gateway_error_response, not_found
+from .views import gateway_error_response
 
 
 class InvolvementStartForm(forms.Form):
@@ -127,12 +126,7 @@ def report(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @require_GET
 def corrections(request: HttpRequest) -> HttpResponse:
-    try:
-        items = corrections_open(user=request.user, actor=Actor.from_request(request))
-    except CorrectionNotFound:
-        return not_found(request, None)
-    except DatabaseError:
-        return audit_unavailable(request)
+    items = corrections_open(user=request.user, actor=Actor.from_request(request))
     return render(request, "directory/corrections.html", {"corrections": items})
 
 
@@ -140,30 +134,25 @@ def corrections(request: HttpRequest) -> HttpResponse:
 def correction(request: HttpRequest, correction_id: int) -> HttpResponse:
     actor = Actor.from_request(request)
     problems: list[str] = []
-    try:
-        if request.method == "POST":
-            post = request.POST
-            try:
-                correction_decide(
-                    user=request.user,
-                    correction_id=correction_id,
-                    corrected=post.get("outcome") == "corrected",
-                    note=post.get("note", ""),
-                    actor=actor,
-                    address={k: post.get(k, "") for k in (
-                        "address_line_1", "address_line_2", "town", "postcode")},
-                    carers=_carers_posted(post),
-                    end_involvements=[int(i) for i in post.getlist("end") if i.isdigit()],
-                )  # fmt: skip
-            except CorrectionRefused as refusal:
-                problems = refusal.reasons
-            else:
-                return redirect("corrections:queue")
-        view = correction_item(user=request.user, correction_id=correction_id, actor=actor)
-    except CorrectionNotFound:
-        return not_found(request, None)
-    except DatabaseError:
-        return audit_unavailable(request)
+    if request.method == "POST":
+        post = request.POST
+        try:
+            correction_decide(
+                user=request.user,
+                correction_id=correction_id,
+                corrected=post.get("outcome") == "corrected",
+                note=post.get("note", ""),
+                actor=actor,
+                address={k: post.get(k, "") for k in (
+                    "address_line_1", "address_line_2", "town", "postcode")},
+                carers=_carers_posted(post),
+                end_involvements=[int(i) for i in post.getlist("end") if i.isdigit()],
+            )  # fmt: skip
+        except CorrectionRefused as refusal:
+            problems = refusal.reasons
+        else:
+            return redirect("corrections:queue")
+    view = correction_item(user=request.user, correction_id=correction_id, actor=actor)
     context = {"item": view, "problems": problems}
     return render(request, "directory/correction.html", context, status=400 if problems else 200)
 

@@ -18,6 +18,7 @@ from access.models import vetting_problems
 from access.purposes import Purpose
 from audit.writer import Actor
 from contactpoint.date_input import part_names
+from contactpoint.errors import NotFound, Refused
 
 from .forms import ChildSearchForm, PurposeForm
 
@@ -125,17 +126,23 @@ def _landing(request: HttpRequest) -> dict:
     return {"landing": landing_for(request.user), "role": request.user.get_role_display()}
 
 
-# Every way a gateway read can fail without showing data, answered in one place.
+# Every way a gateway read can fail without showing data. Views that catch them hand them
+# to ``gateway_error_response``; anything a view lets through reaches the same function from
+# ``access.middleware.ErrorPageMiddleware``.
 GATEWAY_ERRORS = (SearchRefused, ChildNotFound, DatabaseError)
+# When a client should ask again after a 503.
+RETRY_AFTER_SECONDS = 30
 
 
 def gateway_error_response(request: HttpRequest, error: Exception) -> HttpResponse:
-    """Refused: 403 with the reasons. Not found (or out of scope): the shared 404. The audit
-    write failed: 503 and no data."""
-    if isinstance(error, SearchRefused):
+    """The one mapping from what a service raised to a page. Refused (any
+    ``contactpoint.errors.Refused``): 403 with the reasons. Not found, out of scope or hidden
+    (any ``NotFound``): the shared 404. A database failure (the read or its audit write):
+    503 and no data."""
+    if isinstance(error, Refused):
         context = {"reasons": error.reasons, **_landing(request)}
         return render(request, "directory/refused.html", context, status=403)
-    if isinstance(error, ChildNotFound):
+    if isinstance(error, NotFound):
         return not_found(request, None)
     return audit_unavailable(request)
 
@@ -150,8 +157,11 @@ def server_error(request: HttpRequest) -> HttpResponse:
 
 
 def audit_unavailable(request: HttpRequest) -> HttpResponse:
-    """Rule (audit before data): when the lookup cannot be recorded, nothing is shown."""
-    return render(request, "directory/audit_unavailable.html", status=503)
+    """Rule (audit before data): when the lookup cannot be recorded, nothing is shown;
+    ``Retry-After`` tells clients and load balancers when to come back."""
+    response = render(request, "directory/audit_unavailable.html", status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 def healthz(request: HttpRequest) -> HttpResponse:

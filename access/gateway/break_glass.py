@@ -26,7 +26,9 @@ from django.utils import timezone
 from access.models import AccessRequest, Notification, Role, User
 from access.notifications import notification_create
 from access.purposes import Purpose
+from audit.models import AccessEvent
 from audit.writer import Actor, access_event_record, access_event_record_now
+from contactpoint.errors import NotFound, Refused
 from directory.models import Child
 
 from .gate import ensure_may_read
@@ -34,29 +36,13 @@ from .search import SearchCriteria, SearchResult, child_summary, children_matchi
 from .search import search_session_tune as _tune
 
 
-class BreakGlassRefused(Exception):
+class BreakGlassRefused(Refused):
     """The request cannot go ahead; ``reasons`` say why in words the user can act on."""
 
-    def __init__(self, reasons: list[str]):
-        super().__init__("; ".join(reasons))
-        self.reasons = reasons
 
-
-class RequestNotFound(Exception):
+class RequestNotFound(NotFound):
     """No request of this user with this id (or one this user may judge)."""
 
-
-# Audit actions (each at most 20 characters, the log's column width).
-INVOKED = "break_glass"
-REQUESTED = "access_requested"
-DIRECTORY_SEARCH = "directory_search"
-GRANTED = "access_granted"
-APPROVED = "request_approved"
-DECLINED = "request_declined"
-ENDORSED = "bg_endorsed"
-REJECTED = "bg_rejected"
-ESCALATED = "bg_escalated"
-EXPIRED = "grant_expired"
 
 NO_SUPERVISOR = (
     "You have no supervisor in ContactPoint, so nobody could review this request. "
@@ -139,8 +125,8 @@ def access_request_open(
     if problems:
         access_event_record_now(
             actor=actor,
-            action="refused",
-            outcome="refused",
+            action=AccessEvent.Action.REFUSED,
+            outcome=AccessEvent.Outcome.REFUSED,
             purpose=purpose,
             reason=" ".join(problems),
         )
@@ -165,8 +151,10 @@ def access_request_open(
         )
         access_event_record(
             actor=actor,
-            action=INVOKED if emergency else REQUESTED,
-            outcome="ok",
+            action=AccessEvent.Action.BREAK_GLASS
+            if emergency
+            else AccessEvent.Action.ACCESS_REQUESTED,
+            outcome=AccessEvent.Outcome.OK,
             purpose=purpose,
             criteria=criteria or {},
             reason=f"request {request.pk}: {reason}: {request.justification}",
@@ -248,8 +236,8 @@ def _directory_search_run(
         request.save(update_fields=["offered_ids"])
         access_event_record(
             actor=actor,
-            action=DIRECTORY_SEARCH,
-            outcome="shown" if children else "not_found",
+            action=AccessEvent.Action.DIRECTORY_SEARCH,
+            outcome=AccessEvent.Outcome.SHOWN if children else AccessEvent.Outcome.NOT_FOUND,
             purpose=_audit_purpose(request),
             criteria=criteria.for_audit(),
             result_ids=request.offered_ids,
@@ -265,8 +253,8 @@ def _searches_used_up(*, request: AccessRequest, criteria: dict, actor: Actor) -
     cap = settings.BREAK_GLASS_SEARCHES_PER_REQUEST
     access_event_record_now(
         actor=actor,
-        action="refused",
-        outcome="refused",
+        action=AccessEvent.Action.REFUSED,
+        outcome=AccessEvent.Outcome.REFUSED,
         purpose=_audit_purpose(request),
         criteria=criteria,
         reason=f"request {request.pk}: all {cap} whole-directory searches used",
@@ -291,8 +279,8 @@ def access_grant(
         request.save(update_fields=["child", "status", "granted_at", "expires_at"])
         access_event_record(
             actor=actor,
-            action=GRANTED,
-            outcome="ok",
+            action=AccessEvent.Action.ACCESS_GRANTED,
+            outcome=AccessEvent.Outcome.OK,
             purpose=_audit_purpose(request),
             child_public_id=public_id,
             reason=f"request {request.pk} until {request.expires_at:%Y-%m-%d %H:%M}",
@@ -309,15 +297,6 @@ def access_requests_for_requester(*, user: User, limit: int = 50) -> list[Access
         AccessRequest.objects.filter(requester=user)
         .annotate(child_public_id=F("child__public_id"))
         .order_by("-created_at")[:limit]
-    )
-
-
-def live_grants_for_user(*, user: User) -> list[AccessRequest]:
-    now = timezone.now()
-    return list(
-        AccessRequest.objects.filter(
-            requester=user, status=AccessRequest.Status.GRANTED, expires_at__gt=now
-        ).order_by("expires_at")
     )
 
 
@@ -428,8 +407,8 @@ def grants_expired_record(*, now: datetime | None = None) -> int:
             locked.save(update_fields=["expiry_recorded"])
             access_event_record(
                 actor=system_actor_for(request.requester),
-                action=EXPIRED,
-                outcome="ok",
+                action=AccessEvent.Action.GRANT_EXPIRED,
+                outcome=AccessEvent.Outcome.OK,
                 child_public_id=request.child.public_id,
                 reason=f"request {request.pk}",
             )

@@ -17,32 +17,38 @@ from django.utils import timezone
 
 from access.models import User
 from audit.log_follow import log_follow
+from audit.models import RECORD_SHOWN_ACTIONS, AccessEvent
 from directory.models import Child
 
 from .cloaking import cloaked_enquiry_notify
+from .scope import SQL, involvement_active_sql
 
 STAGE = "cloaked_enquiries"
-# Views that showed a record (identity-only, full, or by shield override).
-SHOWN_VIEWS = ("view", "shield_full_view", "shield_override")
 
-# Only views of children who have an active cloaked involvement outside the viewer's own
-# organisation on the day of the view need any work; the rest are skipped in SQL.
-_CANDIDATES = """
+
+def _candidates_sql(*, after: int, through: int) -> SQL:
+    """Only views of children who have an active cloaked involvement outside the viewer's
+    own organisation on the day of the view need any work; the rest are skipped in SQL."""
+    active, active_params = involvement_active_sql(
+        "i", ("(e.occurred_at AT TIME ZONE %s)::date", [settings.TIME_ZONE])
+    )
+    sql = f"""
 SELECT e.occurred_at, e.actor_id, e.purpose, c.id
 FROM audit_accessevent e
 JOIN directory_child c ON c.public_id = e.child_public_id
 JOIN access_user u ON u.id = e.actor_id
-WHERE e.id > %(after)s AND e.id <= %(through)s
-  AND e.action = ANY(%(actions)s) AND e.outcome = 'shown'
+WHERE e.id > %s AND e.id <= %s
+  AND e.action = ANY(%s) AND e.outcome = %s
   AND EXISTS (
       SELECT 1 FROM directory_involvement i
       WHERE i.child_id = c.id AND i.cloaked
         AND i.organisation_id IS DISTINCT FROM u.organisation_id
-        AND i.started_on <= (e.occurred_at AT TIME ZONE %(tz)s)::date
-        AND (i.ended_on IS NULL OR i.ended_on > (e.occurred_at AT TIME ZONE %(tz)s)::date)
+        AND {active}
   )
 ORDER BY e.id
-"""
+"""  # noqa: S608 - the scope fragment; every value is a parameter
+    params = [after, through, list(RECORD_SHOWN_ACTIONS), AccessEvent.Outcome.SHOWN]
+    return sql, params + active_params
 
 
 def cloaked_enquiries_process(*, chunk_events: int = 20_000, wait_seconds: float = 2.0) -> int:
@@ -55,15 +61,7 @@ def cloaked_enquiries_process(*, chunk_events: int = 20_000, wait_seconds: float
 
 def _chunk(after: int, through: int) -> int:
     with connection.cursor() as cursor:
-        cursor.execute(
-            _CANDIDATES,
-            {
-                "after": after,
-                "through": through,
-                "actions": list(SHOWN_VIEWS),
-                "tz": settings.TIME_ZONE,
-            },
-        )
+        cursor.execute(*_candidates_sql(after=after, through=through))
         views = cursor.fetchall()
     if not views:
         return 0

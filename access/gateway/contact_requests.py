@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from audit.models import AccessEvent
 from audit.writer import Actor, access_event_record
+from contactpoint.errors import NotFound, Refused
 from directory.models import Child
 
 from ..models import ContactRequest, Notification, User
@@ -39,17 +40,13 @@ QUEUE_CAP = 200
 CLOSED_SHOWN = 20
 
 
-class ContactRequestNotFound(Exception):
+class ContactRequestNotFound(NotFound):
     """No request this data manager may work has this id (404, as for one that does not
     exist)."""
 
 
-class ContactRequestRefused(Exception):
+class ContactRequestRefused(Refused):
     """The step cannot be taken; ``reason`` says why in words the user can act on."""
-
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
 
 
 @dataclass(frozen=True)

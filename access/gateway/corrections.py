@@ -22,6 +22,7 @@ from django.utils import timezone
 from access.models import User
 from audit.models import AccessEvent
 from audit.writer import Actor, access_event_record
+from contactpoint.errors import NotFound, Refused
 from directory.models import Carer, Child, Correction, Involvement
 from directory.normalise import normalise_postcode
 
@@ -33,14 +34,12 @@ from .shielding import authority_managed_by
 ADDRESS = ("address_line_1", "address_line_2", "town", "postcode")
 
 
-class CorrectionNotFound(Exception):
+class CorrectionNotFound(NotFound):
     """No such open correction for this user: the view answers 404."""
 
 
-class CorrectionRefused(Exception):
-    def __init__(self, reasons: list[str]):
-        super().__init__(" ".join(reasons))
-        self.reasons = reasons
+class CorrectionRefused(Refused):
+    """The change cannot be made; ``reasons`` say why."""
 
 
 @dataclass(frozen=True)

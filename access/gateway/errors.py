@@ -1,7 +1,9 @@
 """What the gateway raises instead of returning data."""
 
+from contactpoint.errors import NotFound, Refused
 
-class ChildNotFound(Exception):
+
+class ChildNotFound(NotFound):
     """No child the user may see has this id.
 
     Raised alike for a child that does not exist, one outside the user's scope and a user who
@@ -9,9 +11,5 @@ class ChildNotFound(Exception):
     """
 
 
-class SearchRefused(Exception):
+class SearchRefused(Refused):
     """The user may not search now; ``reasons`` say why in words they can act on."""
-
-    def __init__(self, reasons: list[str]):
-        super().__init__("; ".join(reasons))
-        self.reasons = reasons

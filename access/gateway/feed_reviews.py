@@ -25,6 +25,7 @@ from django.utils import timezone
 from access.models import User
 from audit.models import AccessEvent
 from audit.writer import Actor, access_event_record
+from contactpoint.errors import NotFound
 from directory.feeds.service import review_settle
 from directory.models import Child, FeedReview, Involvement, Organisation
 
@@ -35,7 +36,7 @@ SEX_SHOWN = {"female": "Female", "f": "Female", "male": "Male", "m": "Male", "ot
 QUEUE_LIMIT = 200
 
 
-class FeedReviewNotFound(Exception):
+class FeedReviewNotFound(NotFound):
     """No such held record for this user: the view answers 404."""
 
 

@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from access.models import vetting_problems
+from access.models import User, vetting_problems
 from audit.models import AccessEvent
 from audit.writer import Actor, access_event_record_now
 
@@ -12,7 +12,7 @@ from .rate import lookup_allowance_take, rate_limited_message
 NOT_A_READER = "Your role does not give access to children's records."
 
 
-def ensure_may_read(*, user, actor: Actor, today: date, purpose: str, criteria: dict) -> None:
+def ensure_may_read(*, user: User, actor: Actor, today: date, purpose: str, criteria: dict) -> None:
     """Refuse (and audit the refusal) unless ``user`` holds a reading role, is vetted and has
     lookups left in the current rate window.
 

@@ -13,18 +13,15 @@ from django.db import transaction
 from access.models import User
 from audit.models import AccessEvent
 from audit.writer import Actor, access_event_record
+from contactpoint.errors import Refused
 from directory.models import Child
 
 from .errors import ChildNotFound
 from .shielding import manages_shielding
 
 
-class LegalHoldRefused(Exception):
+class LegalHoldRefused(Refused):
     """The hold cannot be changed; ``reasons`` say why."""
-
-    def __init__(self, reasons: list[str]):
-        super().__init__(" ".join(reasons))
-        self.reasons = reasons
 
 
 def legal_hold_change(

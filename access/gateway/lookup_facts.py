@@ -16,32 +16,47 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import connection
 
-# Events that show (or try to show) one child's record.
-LOOKUP_ACTIONS = (
-    "view",
-    "shield_full_view",
-    "shield_override",
-    "shield_denied",
-    "contact_request",
+from audit.models import RECORD_LOOKUP_ACTIONS, LookupExplanation
+
+from .scope import (
+    SQL,
+    childrens_services_sql,
+    column_sql,
+    granted_sql,
+    involved_sql,
+    involvement_active_sql,
+    resident_sql,
 )
 
-_EXPLAIN = """
+Basis = LookupExplanation.Basis
+
+
+def _explain_sql(*, after_id: int, through_id: int, common: int) -> SQL:
+    """The statement that explains a chunk of lookups, built from the scope fragments
+    (``scope.py``) with the day and the instant of each lookup in place of today and now."""
+    day, at = column_sql("f.day"), column_sql("l.occurred_at")
+    granted, granted_params = granted_sql(child="c.id", requester=column_sql("l.actor_id"), at=at)
+    la_kind, la_kind_params = childrens_services_sql("o")
+    resident, resident_params = resident_sql(
+        "c", local_authority=column_sql("o.local_authority_id")
+    )
+    own, own_params = involvement_active_sql("i", day)
+    involved, involved_params = involved_sql(
+        child="f.child_id", organisation=column_sql("f.organisation_id"), day=day
+    )
+    sql = f"""
 WITH lookups AS (
     SELECT e.id, e.occurred_at, e.actor_id, e.organisation_id, e.action, e.outcome,
            e.child_public_id,
-           (e.occurred_at AT TIME ZONE %(tz)s)::date AS day
+           (e.occurred_at AT TIME ZONE %s)::date AS day
     FROM audit_accessevent e
-    WHERE e.id > %(after)s AND e.id <= %(through)s
-      AND e.child_public_id <> '' AND e.action = ANY(%(actions)s)
+    WHERE e.id > %s AND e.id <= %s
+      AND e.child_public_id <> '' AND e.action = ANY(%s)
 ), facts AS (
     SELECT l.*, c.id AS child_id, c.shielded, c.family_key, c.postcode AS child_postcode,
-           c.local_authority_id AS child_la, o.kind AS org_kind, o.local_authority_id AS org_la,
            u.last_name, u.home_postcode,
-           EXISTS (
-               SELECT 1 FROM access_accessrequest r
-               WHERE r.requester_id = l.actor_id AND r.child_id = c.id AND r.status = 'granted'
-                 AND r.granted_at <= l.occurred_at AND r.expires_at > l.occurred_at
-           ) AS granted
+           {granted} AS granted,
+           ({la_kind} AND {resident}) AS resident
     FROM lookups l
     LEFT JOIN directory_child c ON c.public_id = l.child_public_id
     LEFT JOIN directory_organisation o ON o.id = l.organisation_id
@@ -53,21 +68,16 @@ INSERT INTO audit_lookupexplanation (
 )
 SELECT f.id, f.occurred_at, f.actor_id, f.action, f.outcome, f.child_public_id,
     CASE
-        WHEN f.child_id IS NULL THEN 'none'
+        WHEN f.child_id IS NULL THEN %s
         WHEN EXISTS (
             SELECT 1 FROM directory_involvement i
             JOIN directory_practitioner p ON p.id = i.practitioner_id
-            WHERE i.child_id = f.child_id AND p.user_id = f.actor_id
-              AND i.started_on <= f.day AND (i.ended_on IS NULL OR i.ended_on > f.day)
-        ) THEN 'own_caseload'
-        WHEN EXISTS (
-            SELECT 1 FROM directory_involvement i
-            WHERE i.child_id = f.child_id AND i.organisation_id = f.organisation_id
-              AND i.started_on <= f.day AND (i.ended_on IS NULL OR i.ended_on > f.day)
-        ) THEN 'involvement'
-        WHEN f.granted THEN 'grant'
-        WHEN f.org_kind = 'la_childrens_services' AND f.child_la = f.org_la THEN 'residence'
-        ELSE 'none'
+            WHERE i.child_id = f.child_id AND p.user_id = f.actor_id AND {own}
+        ) THEN %s
+        WHEN {involved} THEN %s
+        WHEN f.granted THEN %s
+        WHEN f.resident THEN %s
+        ELSE %s
     END,
     coalesce(f.shielded, false),
     coalesce(f.last_name <> '' AND f.family_key = cp_name_key(f.last_name), false),
@@ -75,9 +85,9 @@ SELECT f.id, f.occurred_at, f.actor_id, f.action, f.outcome, f.child_public_id,
     coalesce(f.last_name <> '' AND f.family_key = cp_name_key(f.last_name) AND (
         SELECT count(*) FROM (
             SELECT 1 FROM directory_child same WHERE same.family_key = f.family_key
-            LIMIT %(common)s
+            LIMIT %s
         ) capped
-    ) >= %(common)s, false),
+    ) >= %s, false),
     CASE WHEN f.granted THEN (
         SELECT colleague.id FROM access_user colleague
         WHERE colleague.organisation_id = f.organisation_id AND colleague.id <> f.actor_id
@@ -87,7 +97,12 @@ SELECT f.id, f.occurred_at, f.actor_id, f.action, f.outcome, f.child_public_id,
     ) END
 FROM facts f
 ON CONFLICT (event_id) DO NOTHING
-"""
+"""  # noqa: S608 - the scope fragments and constants; every value is a parameter
+    params = [settings.TIME_ZONE, after_id, through_id, list(RECORD_LOOKUP_ACTIONS)]
+    params += granted_params + la_kind_params + resident_params
+    params += [Basis.NONE, *own_params, Basis.OWN_CASELOAD, *involved_params, Basis.INVOLVEMENT]
+    params += [Basis.GRANT, Basis.RESIDENCE, Basis.NONE, common, common]
+    return sql, params
 
 
 def lookup_facts_record(*, after_id: int, through_id: int) -> int:
@@ -97,16 +112,8 @@ def lookup_facts_record(*, after_id: int, through_id: int) -> int:
     explained exactly once; ``ON CONFLICT`` makes a repeated chunk harmless all the same.
     """
     with connection.cursor() as cursor:
-        cursor.execute(
-            _EXPLAIN,
-            {
-                "tz": settings.TIME_ZONE,
-                "after": after_id,
-                "through": through_id,
-                "actions": list(LOOKUP_ACTIONS),
-                "common": _common_family_name_count(cursor),
-            },
-        )
+        common = _common_family_name_count(cursor)
+        cursor.execute(*_explain_sql(after_id=after_id, through_id=through_id, common=common))
         return cursor.rowcount
 
 

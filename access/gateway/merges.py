@@ -28,22 +28,19 @@ from django.utils import timezone
 from access.models import User
 from audit.models import AccessEvent
 from audit.writer import Actor, access_event_record
+from contactpoint.errors import NotFound, Refused
 from directory.models import Carer, Child, ChildMerge, FeedLink, Involvement
 
 from .feed_reviews import candidate_details
 from .shielding import authority_managed_by
 
 
-class MergeNotFound(Exception):
+class MergeNotFound(NotFound):
     """No such record or merge for this user: the view answers 404."""
 
 
-class MergeRefused(Exception):
+class MergeRefused(Refused):
     """The merge cannot be made; ``reasons`` say why, in words for the data manager."""
-
-    def __init__(self, reasons: list[str]):
-        super().__init__(" ".join(reasons))
-        self.reasons = reasons
 
 
 @dataclass(frozen=True)

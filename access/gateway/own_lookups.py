@@ -18,6 +18,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
+from access.models import User
 from audit.models import AccessEvent
 from audit.writer import Actor, access_event_record
 from directory.models import Child
@@ -26,10 +27,8 @@ from .records import record_status_q
 from .replica import child_read
 from .scope import child_scope_q
 
-OWN_LOOKUPS_VIEW = AccessEvent.Action.OWN_LOOKUPS_VIEW
 
-
-def own_lookups_named(*, user, events: list[AccessEvent], actor: Actor) -> dict[str, str]:
+def own_lookups_named(*, user: User, events: list[AccessEvent], actor: Actor) -> dict[str, str]:
     """Names, by ContactPoint ID, of the children in ``user``'s own ``events`` (record views
     that showed the record) that are still in their scope; the others are left out."""
     wanted = {
@@ -57,7 +56,7 @@ def own_lookups_named(*, user, events: list[AccessEvent], actor: Actor) -> dict[
         if names:
             access_event_record(
                 actor=actor,
-                action=OWN_LOOKUPS_VIEW,
+                action=AccessEvent.Action.OWN_LOOKUPS_VIEW,
                 outcome=AccessEvent.Outcome.SHOWN,
                 result_ids=sorted(names),
             )

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from access.models import AccessRequest
+from access.models import AccessRequest, User
 from audit.models import AccessEvent
 from audit.writer import Actor, access_event_record
 from directory.models import Carer, Child, FeedBatch, Involvement
@@ -105,7 +105,7 @@ class ChildRecord:
 
 
 def child_get_for_user(
-    *, user, public_id: str, purpose: str, actor: Actor, today: date | None = None
+    *, user: User, public_id: str, purpose: str, actor: Actor, today: date | None = None
 ) -> ChildRecord:
     """Return the record of the child ``public_id`` if ``user`` may see it.
 
@@ -162,7 +162,7 @@ def child_get_for_user(
     return record
 
 
-def _grant_ending(user, child: Child, *, now: datetime, today: date) -> GrantEnding | None:
+def _grant_ending(user: User, child: Child, *, now: datetime, today: date) -> GrantEnding | None:
     """When the viewer's access to ``child`` ends, if it is through a grant alone (the record
     page says so in a banner, issue 17 point 3); None when the child is in their standing
     scope too, whose access does not end. One indexed read, a second only under a grant."""
@@ -183,7 +183,7 @@ def _grant_ending(user, child: Child, *, now: datetime, today: date) -> GrantEnd
     )
 
 
-def record_status_q(user) -> Q:
+def record_status_q(user: User) -> Q:
     """Rule (retention): active records for everyone in scope; archived ones for the data
     managers of the child's own authority only (they answer for the record until it is
     destroyed); merged ones for nobody."""
@@ -199,7 +199,7 @@ def record_status_q(user) -> Q:
 
 
 def _record(
-    child: Child, *, user, organisation, today: date, shield: ShieldStatus | None = None
+    child: Child, *, user: User, organisation, today: date, shield: ShieldStatus | None = None
 ) -> ChildRecord:
     shield = shield or ShieldStatus()
     identity = dict(
@@ -255,7 +255,7 @@ def _record(
     )
 
 
-def roles_to_record(*, user, child: Child, today: date) -> list[tuple[str, str]]:
+def roles_to_record(*, user: User, child: Child, today: date) -> list[tuple[str, str]]:
     """The roles the viewer may record with an active child (none: no forms)."""
     if child.status != Child.Status.ACTIVE:
         return []

@@ -25,7 +25,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from access.models import Role
+from access.models import Role, User
 from audit.models import AccessEvent
 from audit.selectors import access_events_about_child
 from audit.writer import Actor, access_event_record
@@ -35,7 +35,6 @@ from .errors import ChildNotFound, SearchRefused
 from .gate import ensure_may_read
 from .merges import merged_public_ids
 
-WHO_VIEWED = "who_viewed_report"
 PURPOSE = "subject_access_request"
 LINE_LIMIT = 2000
 REASON_TOO_SHORT = "Say why you need lookups by confidential services, in at least {n} characters"
@@ -43,10 +42,10 @@ REASON_TOO_SHORT = "Say why you need lookups by confidential services, in at lea
 _WHAT = {
     AccessEvent.Action.VIEW: "Opened the record",
     AccessEvent.Action.SEARCH: "Found in search results",
-    "directory_search": "Found in an emergency search of the whole directory",
-    "access_granted": "Given emergency or approved access",
-    "supervision_view": "Reviewed a request for access",
-    WHO_VIEWED: "Produced this report",
+    AccessEvent.Action.DIRECTORY_SEARCH: "Found in an emergency search of the whole directory",
+    AccessEvent.Action.ACCESS_GRANTED: "Given emergency or approved access",
+    AccessEvent.Action.SUPERVISION_VIEW: "Reviewed a request for access",
+    AccessEvent.Action.WHO_VIEWED_REPORT: "Produced this report",
 }
 
 
@@ -86,7 +85,7 @@ class ChildViewersReport:
 
 
 def child_viewers_report(
-    *, user, public_id: str, actor: Actor, disclosure_reason: str = ""
+    *, user: User, public_id: str, actor: Actor, disclosure_reason: str = ""
 ) -> ChildViewersReport:
     """Who looked at ``public_id``'s details and when, for ``user`` (see the module rules).
 
@@ -113,7 +112,7 @@ def child_viewers_report(
         report = _report(child, disclosure_reason, now) if child else None
         access_event_record(
             actor=actor,
-            action=WHO_VIEWED,
+            action=AccessEvent.Action.WHO_VIEWED_REPORT,
             outcome=AccessEvent.Outcome.SHOWN if report else AccessEvent.Outcome.NOT_FOUND,
             purpose=PURPOSE,
             criteria={"include_cloaked": include_cloaked},
@@ -134,7 +133,7 @@ def _action_label(action: str) -> str:
     return action.replace("_", " ").capitalize()
 
 
-def _authority_of(user) -> int | None:
+def _authority_of(user: User) -> int | None:
     """The authority whose children ``user`` may report on; None (matches nothing) for
     anyone but a data manager of a local authority."""
     organisation = user.organisation

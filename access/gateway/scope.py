@@ -5,9 +5,24 @@ or — for local-authority children's services — the child lives in that autho
 holds a live grant for that child (break-glass or an approved request). There are no per-child
 permission rows; the condition is evaluated by PostgreSQL in the same query that reads the
 child.
+
+This module is the one home of the rule. Every query that applies it — the record and search
+condition (``child_scope_sql`` / ``child_scope_q``), the search's index-friendly candidates
+(``search._scope_candidates``), misuse review's explanation of each lookup on the day it was
+made (``lookup_facts``) and the cloaked-enquiry job (``cloaked_enquiries``) — builds its SQL
+from the fragment functions below: a table alias (or a column expression) and a date or time
+expression in, ``(sql, params)`` out. Enum values are parameters, never literals in the text.
+The property test (``tests/access/test_gateway_properties.py``) checks the record, the search
+and the explanation against an oracle written without this module.
+
+Written as SQL text rather than ORM ``Exists()`` expressions: compiling those subqueries on
+every search and record view cost more CPU than PostgreSQL spent running them.
 """
 
+from __future__ import annotations
+
 from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import BooleanField, Q
 from django.db.models.expressions import RawSQL
@@ -15,58 +30,141 @@ from django.db.models.expressions import RawSQL
 from access.models import AccessRequest
 from directory.models import Organisation
 
-# The rule as SQL on the outer "directory_child" row. Written as text rather than ORM
-# Exists() expressions: compiling those two subqueries on every search and record view cost
-# more CPU than PostgreSQL spent running them. Values are always parameters.
-_INVOLVED = """EXISTS (SELECT 1 FROM directory_involvement scope_i
-    WHERE scope_i.child_id = "directory_child"."id" AND scope_i.organisation_id = %s
-      AND scope_i.started_on <= %s AND (scope_i.ended_on IS NULL OR scope_i.ended_on > %s))"""
-_GRANTED = """EXISTS (SELECT 1 FROM access_accessrequest scope_r
-    WHERE scope_r.child_id = "directory_child"."id" AND scope_r.requester_id = %s
-      AND scope_r.status = %s AND scope_r.granted_at <= %s AND scope_r.expires_at > %s)"""
-_RESIDENT = '"directory_child"."local_authority_id" = %s'
+if TYPE_CHECKING:
+    from access.models import User
+
+# A fragment of SQL and its parameters, in the order its placeholders appear.
+SQL = tuple[str, list]
 
 
-def active_involvement_q(*, today: date, prefix: str = "") -> Q:
-    """An involvement that has started and not ended (``ended_on`` is the first day off)."""
-    return Q(**{f"{prefix}started_on__lte": today}) & (
-        Q(**{f"{prefix}ended_on__isnull": True}) | Q(**{f"{prefix}ended_on__gt": today})
+def value_sql(value: Any) -> SQL:
+    """A value as a parameter (a date, a time, an id)."""
+    return "%s", [value]
+
+
+def column_sql(expression: str) -> SQL:
+    """A column or expression of the enclosing query (``f.day``, ``l.actor_id``)."""
+    return expression, []
+
+
+# --- involvement: started and not ended on ``day`` ----------------------------------------------
+
+
+def involvement_started_sql(alias: str, day: SQL) -> SQL:
+    return f"{alias}.started_on <= {day[0]}", list(day[1])
+
+
+def involvement_not_ended_sql(alias: str, day: SQL) -> tuple[SQL, SQL]:
+    """The two ways an involvement is still running on ``day``: open-ended, or ending later
+    (``ended_on`` is the first day off). Two fragments, because each is a range of the index
+    involvement_org_active and the search reads them separately (``_scope_candidates``)."""
+    return (f"{alias}.ended_on IS NULL", []), (f"{alias}.ended_on > {day[0]}", list(day[1]))
+
+
+def involvement_active_sql(alias: str, day: SQL) -> SQL:
+    """The involvement ``alias`` has started by ``day`` and not ended."""
+    started, started_params = involvement_started_sql(alias, day)
+    (open_sql, open_params), (later_sql, later_params) = involvement_not_ended_sql(alias, day)
+    return (
+        f"{started} AND ({open_sql} OR {later_sql})",
+        started_params + open_params + later_params,
     )
 
 
-def child_scope_q(*, user, now: datetime, today: date) -> Q:
-    """The condition on ``Child`` rows that puts them in ``user``'s scope: an active
-    involvement of the user's organisation, a live grant of the user's, or (children's
-    services) residence in the organisation's authority.
+# --- grant: granted and not expired at ``at`` ----------------------------------------------
 
-    For a query on ``Child`` itself (the table unaliased), as every gateway read is.
-    """
+
+def grant_live_sql(alias: str, *, requester: SQL, at: SQL) -> SQL:
+    """The access request ``alias`` is ``requester``'s grant, live at the instant ``at``
+    (break-glass or an approved request; for that user only, never their organisation)."""
+    return (
+        f"{alias}.requester_id = {requester[0]} AND {alias}.status = %s "
+        f"AND {alias}.granted_at <= {at[0]} AND {alias}.expires_at > {at[0]}",
+        [*requester[1], AccessRequest.Status.GRANTED.value, *at[1], *at[1]],
+    )
+
+
+# --- the three ways into scope, each a condition on one child ---------------------------------
+
+
+def involved_sql(*, child: str, organisation: SQL, day: SQL) -> SQL:
+    """``organisation`` works with the child whose id is ``child`` on ``day``."""
+    active, params = involvement_active_sql("scope_i", day)
+    return (
+        "EXISTS (SELECT 1 FROM directory_involvement scope_i "  # noqa: S608 - fragments only
+        f"WHERE scope_i.child_id = {child} AND scope_i.organisation_id = {organisation[0]} "
+        f"AND {active})",
+        [*organisation[1], *params],
+    )
+
+
+def granted_sql(*, child: str, requester: SQL, at: SQL) -> SQL:
+    """``requester`` holds a live grant on the child whose id is ``child`` at ``at``."""
+    live, params = grant_live_sql("scope_r", requester=requester, at=at)
+    return (
+        "EXISTS (SELECT 1 FROM access_accessrequest scope_r "  # noqa: S608 - fragments only
+        f"WHERE scope_r.child_id = {child} AND {live})",
+        params,
+    )
+
+
+def resident_sql(child: str, *, local_authority: SQL) -> SQL:
+    """The child row ``child`` lives in ``local_authority``: scope for that authority's
+    children's services only. Where the organisation is a Python object, the gate is
+    ``Organisation.is_local_authority``; where it is a row, ``childrens_services_sql``."""
+    return f"{child}.local_authority_id = {local_authority[0]}", list(local_authority[1])
+
+
+def childrens_services_sql(organisation: str) -> SQL:
+    """The organisation row ``organisation`` is local-authority children's services (the
+    kind whose users see the authority's residents)."""
+    return f"{organisation}.kind = %s", [Organisation.Kind.LA_CHILDRENS_SERVICES.value]
+
+
+# --- the rule for one user, now ----------------------------------------------------------------
+
+_CHILD = '"directory_child"'
+
+
+def child_scope_sql(
+    *, user: User, now: datetime | None, today: date, grants: bool = True
+) -> tuple[str, list]:
+    """The condition on the outer ``"directory_child"`` row that puts it in ``user``'s scope:
+    an active involvement of the user's organisation, a live grant of the user's, or
+    (children's services) residence in the organisation's authority. ``grants=False``: the
+    user's standing scope, through their organisation only (``standing_scope_q``)."""
+    organisation: Organisation = user.organisation
+    child_id = f'{_CHILD}."id"'
+    day, at = value_sql(today), value_sql(now)
+    parts = [involved_sql(child=child_id, organisation=value_sql(organisation.pk), day=day)]
+    if grants:
+        parts.append(granted_sql(child=child_id, requester=value_sql(user.pk), at=at))
+    if organisation.is_local_authority:
+        la = value_sql(organisation.local_authority_id)
+        parts.append(resident_sql(_CHILD, local_authority=la))
+    return "(" + " OR ".join(sql for sql, _ in parts) + ")", [p for _, ps in parts for p in ps]
+
+
+def child_scope_q(*, user: User, now: datetime, today: date) -> Q:
+    """``child_scope_sql`` as a condition for a query on ``Child`` itself (the table
+    unaliased), as every gateway read is."""
     condition, params = child_scope_sql(user=user, now=now, today=today)
     return Q(RawSQL(condition, params, output_field=BooleanField()))  # noqa: S611 - parameters
 
 
-def child_scope_sql(*, user, now: datetime, today: date, grants: bool = True) -> tuple[str, list]:
-    """``child_scope_q``'s condition as SQL text and parameters, for the gateway's queries
-    written in SQL (the matcher); the one place the scope rule is written. ``grants=False``:
-    the user's standing scope, through their organisation only (``standing_scope_q``)."""
-    organisation: Organisation = user.organisation
-    sql = [_INVOLVED]
-    params: list = [organisation.pk, today, today]
-    if grants:
-        sql.append(_GRANTED)
-        params += [user.pk, AccessRequest.Status.GRANTED.value, now, now]
-    if organisation.is_local_authority:
-        sql.append(_RESIDENT)
-        params.append(organisation.local_authority_id)
-    return "(" + " OR ".join(sql) + ")", params
-
-
-def standing_scope_q(*, user, today: date) -> Q:
+def standing_scope_q(*, user: User, today: date) -> Q:
     """Scope without break-glass or approved grants: the children the user's organisation
     works with (or, for children's services, that live in its authority). What an
     organisation may change about a child is bounded by this, so that a grant for one
     emergency never turns into standing access (``upkeep.py``)."""
     condition, params = child_scope_sql(user=user, now=None, today=today, grants=False)
+    return Q(RawSQL(condition, params, output_field=BooleanField()))  # noqa: S611 - parameters
+
+
+def active_involvement_q(*, today: date) -> Q:
+    """An involvement that has started and not ended, for a query on ``Involvement`` itself
+    (the table unaliased; never inside a subquery, whose aliases Django renames)."""
+    condition, params = involvement_active_sql('"directory_involvement"', value_sql(today))
     return Q(RawSQL(condition, params, output_field=BooleanField()))  # noqa: S611 - parameters
 
 

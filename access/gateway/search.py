@@ -19,7 +19,7 @@ from django.db.models import BooleanField, FloatField, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from access.models import AccessRequest
+from access.models import User
 from audit.models import AccessEvent
 from audit.writer import Actor, access_event_record
 from directory.models import Child
@@ -37,7 +37,14 @@ from .matcher import (
     query_keys_lookup,
 )
 from .replica import child_read
-from .scope import child_scope_sql
+from .scope import (
+    child_scope_sql,
+    grant_live_sql,
+    involvement_not_ended_sql,
+    involvement_started_sql,
+    resident_sql,
+    value_sql,
+)
 
 # Ranking points: a former surname, a nickname and the typed (not swapped) date of birth
 # count nearly as much as an exact name, so the intended child is in the top five.
@@ -108,7 +115,7 @@ class SearchResult:
 
 
 def child_search(
-    *, user, criteria: SearchCriteria, actor: Actor, today: date | None = None
+    *, user: User, criteria: SearchCriteria, actor: Actor, today: date | None = None
 ) -> SearchResult:
     """Find children in ``user``'s scope matching ``criteria``; audit criteria and result ids.
 
@@ -171,7 +178,7 @@ def search_session_tune(using: str = DEFAULT_DB_ALIAS) -> None:
 
 
 def _search_condition(
-    *, user, criteria: SearchCriteria, keys: QueryKeys, today: date
+    *, user: User, criteria: SearchCriteria, keys: QueryKeys, today: date
 ) -> tuple[str, list]:
     """Which children may be candidates: active, in the user's scope, and in the postcode
     when one was typed (a postcode narrows; it is not weighed).
@@ -225,7 +232,7 @@ def candidate_summary(candidate: Candidate) -> ChildSummary:
     )
 
 
-def _scope_candidates(*, user, family_keys: list[str], now: datetime, today: date) -> RawSQL:
+def _scope_candidates(*, user: User, family_keys: list[str], now: datetime, today: date) -> RawSQL:
     """Ids of children with a matching current or former family name from which the
     planner can start: those the organisation works with today (the two ranges of
     involvement_org_active, read from the index alone), the user's live grants and, for
@@ -239,12 +246,16 @@ def _scope_candidates(*, user, family_keys: list[str], now: datetime, today: dat
     would hide children, never show one.
     """
     organisation = user.organisation
-    involved = """SELECT child_id FROM directory_involvement
-        WHERE organisation_id = %s AND ended_on IS NULL AND started_on <= %s
-        UNION ALL
-        SELECT child_id FROM directory_involvement
-        WHERE organisation_id = %s AND ended_on > %s AND started_on <= %s"""
-    involved_params = [organisation.pk, today, organisation.pk, today, today]
+    day = value_sql(today)
+    started, started_params = involvement_started_sql("directory_involvement", day)
+    ranges, involved_params = [], []
+    for running, running_params in involvement_not_ended_sql("directory_involvement", day):
+        ranges.append(
+            "SELECT child_id FROM directory_involvement "  # noqa: S608 - fragments only
+            f"WHERE organisation_id = %s AND {running} AND {started}"
+        )
+        involved_params += [organisation.pk, *running_params, *started_params]
+    involved = " UNION ALL ".join(ranges)
     former = _FORMER.format(table="directory_child")
     named = f"""SELECT id FROM directory_child WHERE family_key = ANY(%s::text[])
         UNION ALL
@@ -255,23 +266,26 @@ def _scope_candidates(*, user, family_keys: list[str], now: datetime, today: dat
         worked_with = f"({named}) INTERSECT ({involved})"
     else:
         worked_with = f"SELECT id FROM ({named}) AS named WHERE id IN ({involved})"  # noqa: S608
+    granted, granted_params = grant_live_sql(
+        "access_accessrequest", requester=value_sql(user.pk), at=value_sql(now)
+    )
     sql = f"""{_CHILD}."id" IN (
         {worked_with}
         UNION ALL
         SELECT child_id FROM access_accessrequest
-        WHERE requester_id = %s AND status = %s AND granted_at <= %s AND expires_at > %s
-          AND child_id IS NOT NULL"""  # noqa: S608 - constants only; values are parameters
-    params: list = [family_keys, family_keys, *involved_params]
-    params += [user.pk, AccessRequest.Status.GRANTED.value, now, now]
+        WHERE {granted} AND child_id IS NOT NULL"""  # noqa: S608 - fragments; values are parameters
+    params: list = [family_keys, family_keys, *involved_params, *granted_params]
     if organisation.is_local_authority:
+        resident, resident_params = resident_sql(
+            "directory_child", local_authority=value_sql(organisation.local_authority_id)
+        )
         sql += f"""
         UNION ALL
         SELECT id FROM directory_child
-        WHERE local_authority_id = %s AND family_key = ANY(%s::text[])
+        WHERE {resident} AND family_key = ANY(%s::text[])
         UNION ALL
-        SELECT id FROM directory_child WHERE local_authority_id = %s AND {former}"""  # noqa: S608
-        la = organisation.local_authority_id
-        params += [la, family_keys, la, family_keys]
+        SELECT id FROM directory_child WHERE {resident} AND {former}"""  # noqa: S608
+        params += [*resident_params, family_keys, *resident_params, family_keys]
     return RawSQL(sql + ")", params, output_field=BooleanField())  # noqa: S611 - parameters
 
 

@@ -23,6 +23,7 @@ from access.models import Notification, ShieldChange, User
 from access.notifications import notification_create
 from audit.models import AccessEvent
 from audit.writer import Actor, access_event_record
+from contactpoint.errors import NotFound, Refused
 from directory.models import Child
 
 from .enquirers import child_line, enquirer_details
@@ -30,24 +31,12 @@ from .errors import ChildNotFound
 from .gate import ensure_may_read
 from .shielding import data_managers_for, manages_shielding
 
-# Audit actions of their own kind (each at most 20 characters).
-SET = "shield_set"
-LIFT_ASKED = "shield_lift_asked"
-LIFTED = "shield_lifted"
-LIFT_DECLINED = "shield_lift_declined"
-QUEUE_VIEW = "shield_queue_view"
-FORM_VIEW = "shield_form_view"
 
-
-class ShieldChangeRefused(Exception):
+class ShieldChangeRefused(Refused):
     """The change cannot go ahead; ``reasons`` say why in words the user can act on."""
 
-    def __init__(self, reasons: list[str]):
-        super().__init__("; ".join(reasons))
-        self.reasons = reasons
 
-
-class ShieldChangeNotFound(Exception):
+class ShieldChangeNotFound(NotFound):
     """No pending change this user may decide has this id."""
 
 
@@ -87,7 +76,7 @@ def shield_subject_get(*, user: User, public_id: str, actor: Actor) -> ShieldSub
         child = _managed_child(user=user, public_id=public_id, lock=False)
         access_event_record(
             actor=actor,
-            action=FORM_VIEW,
+            action=AccessEvent.Action.SHIELD_FORM_VIEW,
             outcome=AccessEvent.Outcome.SHOWN if child else AccessEvent.Outcome.NOT_FOUND,
             child_public_id=public_id,
         )
@@ -126,7 +115,7 @@ def _check_reason(reason: str) -> str:
     return reason
 
 
-def _outcome(child: Child | None, problem: str | None) -> str:
+def _outcome(child: Child | None, problem: str | None) -> AccessEvent.Outcome:
     if child is None:
         return AccessEvent.Outcome.NOT_FOUND
     return AccessEvent.Outcome.REFUSED if problem else AccessEvent.Outcome.OK
@@ -171,7 +160,7 @@ def shield_set(*, user: User, public_id: str, reason: str, actor: Actor) -> Shie
             )
         access_event_record(
             actor=actor,
-            action=SET,
+            action=AccessEvent.Action.SHIELD_SET,
             outcome=_outcome(child, problem),
             child_public_id=public_id,
             reason=problem or reason,
@@ -201,7 +190,7 @@ def shield_lift_ask(*, user: User, public_id: str, reason: str, actor: Actor) ->
             _notify_second_pair_of_eyes(change=change, child=child, user=user, now=now)
         access_event_record(
             actor=actor,
-            action=LIFT_ASKED,
+            action=AccessEvent.Action.SHIELD_LIFT_ASKED,
             outcome=_outcome(child, problem),
             child_public_id=public_id,
             reason=problem or reason,
@@ -237,7 +226,9 @@ def shield_lift_decide(
             _apply_decision(change=change, user=user, approve=approve, note=note, now=now)
         access_event_record(
             actor=actor,
-            action=LIFTED if approve else LIFT_DECLINED,
+            action=AccessEvent.Action.SHIELD_LIFTED
+            if approve
+            else AccessEvent.Action.SHIELD_LIFT_DECLINED,
             outcome=AccessEvent.Outcome.REFUSED if problem else AccessEvent.Outcome.OK,
             child_public_id=change.child.public_id,
             reason=problem or f"change {change.pk}: {note.strip()}",
@@ -355,7 +346,7 @@ def shield_lifts_pending(*, user: User, actor: Actor) -> list[PendingLift] | Non
         )
         access_event_record(
             actor=actor,
-            action=QUEUE_VIEW,
+            action=AccessEvent.Action.SHIELD_QUEUE_VIEW,
             outcome=AccessEvent.Outcome.SHOWN,
             result_ids=[c.child.public_id for c in changes][:200],
         )
@@ -370,7 +361,7 @@ def shield_lift_item(*, user: User, change_id: int, actor: Actor) -> PendingLift
             raise ShieldChangeNotFound(change_id)
         access_event_record(
             actor=actor,
-            action=QUEUE_VIEW,
+            action=AccessEvent.Action.SHIELD_QUEUE_VIEW,
             outcome=AccessEvent.Outcome.SHOWN,
             child_public_id=change.child.public_id,
             reason=f"change {change.pk}",

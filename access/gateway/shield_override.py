@@ -21,6 +21,7 @@ from access.notifications import notification_create
 from audit.alerts import shield_override_alert_raise
 from audit.models import AccessEvent
 from audit.writer import Actor, access_event_record, access_event_record_now
+from contactpoint.errors import Refused
 from directory.models import Child
 
 from .enquirers import child_line, enquirer_details
@@ -31,8 +32,6 @@ from .scope import child_scope_q
 from .shielding import REVEALED_BY_OVERRIDE, ShieldStatus, data_managers_for, may_override_shield
 
 # Audit actions of their own kind (each at most 20 characters).
-OVERRIDE = "shield_override"
-DENIED = "shield_denied"
 
 NOT_CHILD_PROTECTION = (
     "Only child-protection practitioners of a local authority's children's services can "
@@ -40,12 +39,8 @@ NOT_CHILD_PROTECTION = (
 )
 
 
-class ShieldOverrideRefused(Exception):
+class ShieldOverrideRefused(Refused):
     """The override cannot go ahead; ``reasons`` say why in words the user can act on."""
-
-    def __init__(self, reasons: list[str]):
-        super().__init__("; ".join(reasons))
-        self.reasons = reasons
 
 
 class ChildNotShielded(Exception):
@@ -61,7 +56,7 @@ def shield_override_refuse(*, user: User, public_id: str, actor: Actor) -> None:
     """
     access_event_record_now(
         actor=actor,
-        action=DENIED,
+        action=AccessEvent.Action.SHIELD_DENIED,
         outcome=AccessEvent.Outcome.REFUSED,
         child_public_id=public_id[:32],
         reason=NOT_CHILD_PROTECTION,
@@ -104,7 +99,7 @@ def child_get_overriding_shield(
             )
         event = access_event_record(
             actor=actor,
-            action=OVERRIDE,
+            action=AccessEvent.Action.SHIELD_OVERRIDE,
             outcome=AccessEvent.Outcome.SHOWN if record else AccessEvent.Outcome.NOT_FOUND,
             purpose=purpose,
             child_public_id=public_id,

@@ -29,7 +29,6 @@ from audit.models import AccessEvent
 from directory.models import Child, Organisation
 
 # Audit actions of their own kind (each at most 20 characters, the log's column width).
-SHIELD_FULL_VIEW = "shield_full_view"
 
 REVEALED_TO_DATA_MANAGER = "data_manager"
 REVEALED_BY_OVERRIDE = "override"
@@ -106,10 +105,10 @@ def shield_status_for(*, user: User, child: Child) -> ShieldStatus:
     )
 
 
-def view_action(status: ShieldStatus | None) -> str:
+def view_action(status: ShieldStatus | None) -> AccessEvent.Action:
     """A data manager's full view of a shielded child is logged as its own kind of event."""
     if status is not None and status.revealed_by:
-        return SHIELD_FULL_VIEW
+        return AccessEvent.Action.SHIELD_FULL_VIEW
     return AccessEvent.Action.VIEW
 
 

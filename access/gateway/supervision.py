@@ -22,20 +22,14 @@ from access.models import AccessRequest, Notification, Role, User
 from access.notifications import notification_create
 from audit.models import AccessEvent
 from audit.writer import Actor, access_event_record
+from contactpoint.errors import NotForRole
 
 from .break_glass import (
-    APPROVED,
-    DECLINED,
-    ENDORSED,
-    ESCALATED,
-    REJECTED,
     BreakGlassRefused,
     RequestNotFound,
     auditors,
     system_actor_for,
 )
-
-SUPERVISION_VIEW = "supervision_view"
 
 
 @dataclass(frozen=True)
@@ -197,8 +191,8 @@ def supervision_queue(*, supervisor: User, actor: Actor, include_done: bool = Fa
         items = _items(_queue(condition), today)
         access_event_record(
             actor=actor,
-            action=SUPERVISION_VIEW,
-            outcome="shown",
+            action=AccessEvent.Action.SUPERVISION_VIEW,
+            outcome=AccessEvent.Outcome.SHOWN,
             result_ids=[r.child.public_id for r in _queue(condition) if r.child][:200],
         )
     return items
@@ -218,8 +212,8 @@ def supervision_item(*, judge: User, request_id: int, actor: Actor) -> Supervisi
         [item] = _items([request], timezone.localdate())
         access_event_record(
             actor=actor,
-            action=SUPERVISION_VIEW,
-            outcome="shown",
+            action=AccessEvent.Action.SUPERVISION_VIEW,
+            outcome=AccessEvent.Outcome.SHOWN,
             child_public_id=request.child.public_id if request.child else "",
             reason=f"request {request.pk}",
         )
@@ -227,10 +221,10 @@ def supervision_item(*, judge: User, request_id: int, actor: Actor) -> Supervisi
 
 
 DECISIONS = {
-    "endorse": (AccessRequest.Kind.EMERGENCY, ENDORSED),
-    "reject": (AccessRequest.Kind.EMERGENCY, REJECTED),
-    "approve": (AccessRequest.Kind.PLANNED, APPROVED),
-    "decline": (AccessRequest.Kind.PLANNED, DECLINED),
+    "endorse": (AccessRequest.Kind.EMERGENCY, AccessEvent.Action.BREAK_GLASS_ENDORSED),
+    "reject": (AccessRequest.Kind.EMERGENCY, AccessEvent.Action.BREAK_GLASS_REJECTED),
+    "approve": (AccessRequest.Kind.PLANNED, AccessEvent.Action.REQUEST_APPROVED),
+    "decline": (AccessRequest.Kind.PLANNED, AccessEvent.Action.REQUEST_DECLINED),
 }
 
 
@@ -260,7 +254,7 @@ def access_request_judge(
         access_event_record(
             actor=actor,
             action=action,
-            outcome="ok",
+            outcome=AccessEvent.Outcome.OK,
             child_public_id=request.child.public_id if request.child else "",
             reason=f"request {request.pk}: {note.strip()}"[:300],
         )
@@ -347,8 +341,8 @@ def break_glass_escalate_overdue(*, now: datetime | None = None) -> int:
                 continue
             access_event_record(
                 actor=system_actor_for(request.requester),
-                action=ESCALATED,
-                outcome="ok",
+                action=AccessEvent.Action.BREAK_GLASS_ESCALATED,
+                outcome=AccessEvent.Outcome.OK,
                 child_public_id=request.child.public_id if request.child else "",
                 reason=f"request {request.pk}: no judgement within "
                 f"{settings.JUDGEMENT_WORKING_DAYS} working days",
@@ -362,9 +356,10 @@ def break_glass_escalate_overdue(*, now: datetime | None = None) -> int:
 
 
 def escalations_for_auditor(*, user: User, actor: Actor) -> list[SupervisionItem]:
-    """Escalated and rejected emergencies, for auditors only (others: empty)."""
+    """Escalated and rejected emergencies, for auditors only (others: the shared 404, the
+    rule for a page a role may not use: ``contactpoint.errors.NotForRole``)."""
     if user.role != Role.AUDITOR:
-        return []
+        raise NotForRole
     condition = Q(kind=AccessRequest.Kind.EMERGENCY) & Q(
         judgement__in=[AccessRequest.Judgement.ESCALATED, AccessRequest.Judgement.REJECTED]
     )
@@ -374,8 +369,8 @@ def escalations_for_auditor(*, user: User, actor: Actor) -> list[SupervisionItem
         items = _items(requests, today)
         access_event_record(
             actor=actor,
-            action=SUPERVISION_VIEW,
-            outcome="shown",
+            action=AccessEvent.Action.SUPERVISION_VIEW,
+            outcome=AccessEvent.Outcome.SHOWN,
             result_ids=[r.child.public_id for r in requests if r.child][:200],
         )
     return items

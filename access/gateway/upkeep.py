@@ -24,6 +24,7 @@ from django.utils import timezone
 from access.models import User
 from audit.models import AccessEvent
 from audit.writer import Actor, access_event_record
+from contactpoint.errors import Refused
 from directory.models import ORGANISATION_ROLES, Child, Involvement, Practitioner
 
 from .errors import ChildNotFound
@@ -33,12 +34,8 @@ from .scope import active_involvement_q, standing_scope_q
 PURPOSE = "current_involvement"
 
 
-class UpkeepRefused(Exception):
+class UpkeepRefused(Refused):
     """The change cannot be made; ``reasons`` say why, in words for the practitioner."""
-
-    def __init__(self, reasons: list[str]):
-        super().__init__(" ".join(reasons))
-        self.reasons = reasons
 
 
 def roles_for(user: User) -> list[tuple[str, str]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import connection
 
-from access.gateway.lookup_facts import LOOKUP_ACTIONS
+from audit.models import RECORD_LOOKUP_ACTIONS, AccessEvent
 
 from .windows import Window
 
@@ -20,10 +20,10 @@ SELECT e.actor_id, %(day)s, max(e.actor_role), max(e.organisation_id),
         extract(hour FROM e.occurred_at AT TIME ZONE %(tz)s) < %(opens)s
         OR extract(hour FROM e.occurred_at AT TIME ZONE %(tz)s) >= %(closes)s
         OR extract(isodow FROM e.occurred_at AT TIME ZONE %(tz)s) >= 6)),
-    count(*) FILTER (WHERE e.action = 'search'),
+    count(*) FILTER (WHERE e.action = %(search)s),
     count(DISTINCT e.child_public_id) FILTER (WHERE e.action = ANY(%(lookups)s)),
-    count(*) FILTER (WHERE e.action = 'break_glass'),
-    count(*) FILTER (WHERE e.action = 'directory_search')
+    count(*) FILTER (WHERE e.action = %(break_glass)s),
+    count(*) FILTER (WHERE e.action = %(directory_search)s)
 FROM audit_accessevent e
 WHERE e.occurred_at >= %(start)s AND e.occurred_at < %(end)s AND e.actor_id IS NOT NULL
 GROUP BY e.actor_id
@@ -39,7 +39,10 @@ def activity_day_rollup(window: Window) -> int:
             _ROLLUP,
             {
                 "day": window.day,
-                "lookups": list(LOOKUP_ACTIONS),
+                "lookups": list(RECORD_LOOKUP_ACTIONS),
+                "search": AccessEvent.Action.SEARCH,
+                "break_glass": AccessEvent.Action.BREAK_GLASS,
+                "directory_search": AccessEvent.Action.DIRECTORY_SEARCH,
                 "tz": settings.TIME_ZONE,
                 "opens": opens,
                 "closes": closes,

@@ -111,7 +111,7 @@ MIDDLEWARE = [
     "auditlog.middleware.AuditlogMiddleware",
     "axes.middleware.AxesMiddleware",
     "access.middleware.NoStoreMiddleware",
-    "access.middleware.DatabaseFailureMiddleware",
+    "access.middleware.ErrorPageMiddleware",
 ]
 
 ROOT_URLCONF = "contactpoint.urls"

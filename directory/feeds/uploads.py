@@ -25,6 +25,7 @@ from access.gateway.shielding import manages_shielding
 from access.models import vetting_problems
 from audit.models import AccessEvent
 from audit.writer import Actor, access_event_record_now
+from contactpoint.errors import Refused
 from directory.models import FeedUpload
 
 from .schema import RowError
@@ -49,12 +50,8 @@ class FeedsNotAllowed(Exception):
     """Not a data manager of a local authority: the feeds pages answer 404."""
 
 
-class FeedsRefused(Exception):
+class FeedsRefused(Refused):
     """A data manager who may not use ContactPoint today (vetting), with the reasons."""
-
-    def __init__(self, reasons: list[str]):
-        super().__init__(" ".join(reasons))
-        self.reasons = reasons
 
 
 class UploadTooLarge(ValueError):

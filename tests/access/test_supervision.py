@@ -70,6 +70,20 @@ def test_it_tells_the_auditors_of_a_rejection(world, as_user, granted):
     assert b"Oliver Thompson" in as_user(auditor).get("/supervision/escalations/").content
 
 
+def test_the_escalations_page_is_the_shared_404_for_every_role_but_auditors(
+    world, as_user, granted
+):
+    """The rule for a page a role may not use (``contactpoint.errors.NotForRole``): the same
+    404 as an address that does not exist, not an empty page."""
+    granted.judgement = "escalated"
+    granted.save(update_fields=["judgement"])
+    client = as_user(world.sam)
+    page = client.get("/supervision/escalations/")
+    missing = client.get("/no-such-page/")
+    assert page.status_code == 404
+    assert page.content == missing.content
+
+
 def test_it_never_lets_a_user_judge_their_own_request(world, as_user):
     request = AccessRequest.objects.create(
         requester=world.sam,

@@ -2,7 +2,7 @@
 an audit-write failure with a 500): the supervisor's item and decision, the auditor's
 escalations, the data manager's shield-lift item and decision now answer the same 503 as a
 search, show nothing, and say when to come back
-(``access.middleware.DatabaseFailureMiddleware``)."""
+(``access.middleware.ErrorPageMiddleware``)."""
 
 import pytest
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from audit.models import AccessEvent
+
 from ..windows import DAY, Window
 from .base import Detector, Finding, events_of, robust_spread, rows
 
@@ -68,7 +70,7 @@ def find(window: Window, params: dict) -> list[Finding]:
         if uses < threshold:
             continue
         history = Window(start=window.end - timedelta(days=params["history_days"]), end=window.end)
-        ids, count = events_of(actor_id, history, ["break_glass"])
+        ids, count = events_of(actor_id, history, [AccessEvent.Action.BREAK_GLASS])
         findings.append(
             Finding(
                 subject_id=actor_id,

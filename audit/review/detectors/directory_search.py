@@ -19,10 +19,10 @@ from __future__ import annotations
 from collections import Counter
 from datetime import timedelta
 
+from audit.models import AccessEvent
+
 from ..windows import DAY, Window
 from .base import Detector, Finding, events_of, robust_spread, rows
-
-ACTION = "directory_search"
 
 # Who searched the whole directory today, in which group, and how many days of the history
 # they were active in that group (to take them out of their own baseline).
@@ -92,7 +92,7 @@ def find(window: Window, params: dict) -> list[Finding]:
         )
         if searches < threshold:
             continue
-        ids, count = events_of(actor_id, window, [ACTION])
+        ids, count = events_of(actor_id, window, [AccessEvent.Action.DIRECTORY_SEARCH])
         [(offered,)] = rows(
             _CHILDREN_OFFERED, {"actor": actor_id, "start": window.start, "end": window.end}
         )

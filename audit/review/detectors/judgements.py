@@ -7,6 +7,8 @@ a high-severity alert about the requester.
 
 from __future__ import annotations
 
+from audit.models import AccessEvent
+
 from ..windows import HOUR, Window
 from .base import Detector, Finding, rows
 
@@ -15,7 +17,7 @@ SELECT e.id, e.action, r.requester_id
 FROM audit_accessevent e
 JOIN access_accessrequest r ON r.id = substring(e.reason FROM '^request ([0-9]+)')::bigint
 WHERE e.occurred_at >= %(start)s AND e.occurred_at < %(end)s
-  AND e.action IN ('bg_rejected', 'bg_escalated')
+  AND e.action IN (%(rejected)s, %(escalated)s)
 ORDER BY e.id
 """
 
@@ -27,7 +29,7 @@ def find(window: Window, params: dict) -> list[Finding]:
             severity="high",
             summary=(
                 "Their supervisor rejected this break-glass."
-                if action == "bg_rejected"
+                if action == AccessEvent.Action.BREAK_GLASS_REJECTED
                 else "Nobody judged this break-glass in time; it was escalated."
             ),
             evidence_ids=[event_id],
@@ -35,7 +37,13 @@ def find(window: Window, params: dict) -> list[Finding]:
             key=f"event-{event_id}",
         )
         for event_id, action, requester_id in rows(
-            _JUDGED, {"start": window.start, "end": window.end}
+            _JUDGED,
+            {
+                "start": window.start,
+                "end": window.end,
+                "rejected": AccessEvent.Action.BREAK_GLASS_REJECTED,
+                "escalated": AccessEvent.Action.BREAK_GLASS_ESCALATED,
+            },
         )
     ]
 

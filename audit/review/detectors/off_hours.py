@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from django.conf import settings
 
-from access.gateway.lookup_facts import LOOKUP_ACTIONS
+from audit.models import RECORD_LOOKUP_ACTIONS
 
 from ..windows import DAY, Window
 from .base import Detector, Finding, events_of, rows
@@ -46,7 +46,7 @@ def find(window: Window, params: dict) -> list[Finding]:
         burst = mostly_days and off_hours >= params["burst_ratio"] * max(most, 1)
         if usual_share > params["max_usual_share"] and not burst:
             continue
-        ids, count = events_of(actor_id, window, LOOKUP_ACTIONS)
+        ids, count = events_of(actor_id, window, RECORD_LOOKUP_ACTIONS)
         findings.append(
             Finding(
                 subject_id=actor_id,

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import math
 
+from audit.models import AccessEvent
+
 from ..windows import DAY, Window
 from .base import EVIDENCE_CAP, Detector, Finding, rows
 
@@ -62,7 +64,7 @@ WITH searched AS MATERIALIZED (
     SELECT e.id, e.actor_id, cp_name_key(e.criteria->>'family_name') AS name
     FROM audit_accessevent e
     WHERE e.occurred_at >= %(start)s AND e.occurred_at < %(end)s
-      AND e.action IN ('search', 'directory_search')
+      AND e.action IN (%(search)s, %(directory_search)s)
       AND e.actor_id IS NOT NULL AND coalesce(e.criteria->>'family_name', '') <> ''
 ), users AS (
     SELECT id, cp_name_key(last_name) AS name FROM access_user
@@ -89,7 +91,13 @@ def find(window: Window, params: dict) -> list[Finding]:
     searches = {
         actor_id: (ids or [], count, share)
         for actor_id, ids, count, share in rows(
-            _SEARCHES, {**span, "matched": [row[0] for row in matches]}
+            _SEARCHES,
+            {
+                **span,
+                "matched": [row[0] for row in matches],
+                "search": AccessEvent.Action.SEARCH,
+                "directory_search": AccessEvent.Action.DIRECTORY_SEARCH,
+            },
         )
     }
     found: dict[int, Finding] = {}

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from audit.models import AccessEvent
+
 from ..windows import DAY, Window
 from .base import EVIDENCE_CAP, Detector, Finding, rows
 
@@ -28,7 +30,7 @@ GROUP BY r.judged_by_id
 
 _ENDORSEMENTS = """
 SELECT id FROM audit_accessevent
-WHERE actor_id = %(actor)s AND action = 'bg_endorsed'
+WHERE actor_id = %(actor)s AND action = %(endorsed)s
   AND occurred_at > %(since)s AND occurred_at < %(end)s
 ORDER BY id
 """
@@ -37,6 +39,7 @@ ORDER BY id
 def find(window: Window, params: dict) -> list[Finding]:
     since = window.end - timedelta(days=params["history_days"])
     span = {"start": window.start, "end": window.end, "since": since}
+    span["endorsed"] = AccessEvent.Action.BREAK_GLASS_ENDORSED
     findings = []
     for judge_id, judged, endorsed, median_seconds in rows(_JUDGES, span):
         if judged < params["min_judgements"] or endorsed / judged < params["endorse_share"]:

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from audit.models import AccessEvent
+
 from ..windows import DAY, Window
 from .base import EVIDENCE_CAP, Detector, Finding, rows
 
@@ -60,7 +62,7 @@ WITH s AS (
     SELECT e.actor_id, e.id, cp_name_key(coalesce(e.criteria->>'family_name', '')) AS name,
            nullif(e.criteria->>'date_of_birth', '')::date AS born
     FROM audit_accessevent e
-    WHERE e.occurred_at >= %(since)s AND e.occurred_at < %(end)s AND e.action = 'search'
+    WHERE e.occurred_at >= %(since)s AND e.occurred_at < %(end)s AND e.action = %(search)s
       AND e.actor_id IS NOT NULL
       AND e.actor_id IN (
           SELECT actor_id FROM audit_activityday WHERE day = %(day)s AND searches > 0)
@@ -146,6 +148,7 @@ def _search_shapes(window: Window, params: dict, *, since) -> list[tuple[int, st
             "cap": EVIDENCE_CAP,
             "since": since,
             "day": window.day,
+            "search": AccessEvent.Action.SEARCH,
             "walk": params["walk_searches"],
             "blind": params["blind_searches"],
         },

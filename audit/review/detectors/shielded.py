@@ -13,13 +13,15 @@ is their job (the benchmark's evaluation data showed child-protection workers do
 
 from __future__ import annotations
 
+from audit.models import AccessEvent
+
 from ..windows import DAY, HOUR, Window, window_floor
 from .base import Detector, Finding, rows
 
 _ATTEMPTS = """
 SELECT e.id, e.actor_id, e.action FROM audit_accessevent e
 WHERE e.occurred_at >= %(start)s AND e.occurred_at < %(end)s
-  AND e.action IN ('shield_override', 'shield_denied') AND e.actor_id IS NOT NULL
+  AND e.action IN (%(override)s, %(denied)s) AND e.actor_id IS NOT NULL
 ORDER BY e.id
 """
 
@@ -28,7 +30,7 @@ WITH today AS (
     SELECT actor_id, child_public_id, event_id, occurred_at >= %(start)s AS in_window
     FROM audit_lookupexplanation
     WHERE occurred_at >= %(midnight)s AND occurred_at < %(end)s AND child_shielded
-      AND action = 'view' AND actor_id IS NOT NULL AND basis <> 'own_caseload'
+      AND action = %(view)s AND actor_id IS NOT NULL AND basis <> 'own_caseload'
 )
 SELECT actor_id, child_public_id, array_agg(event_id ORDER BY event_id), count(*),
        count(*) FILTER (WHERE in_window) AS in_hour
@@ -53,10 +55,16 @@ def shield_override_finding(*, event_id: int, actor_id: int, refused: bool) -> F
 
 
 def find(window: Window, params: dict) -> list[Finding]:
-    span = {"start": window.start, "end": window.end}
+    span = {
+        "start": window.start,
+        "end": window.end,
+        "override": AccessEvent.Action.SHIELD_OVERRIDE,
+        "denied": AccessEvent.Action.SHIELD_DENIED,
+        "view": AccessEvent.Action.VIEW,
+    }
     findings = [
         shield_override_finding(
-            event_id=event_id, actor_id=actor_id, refused=action == "shield_denied"
+            event_id=event_id, actor_id=actor_id, refused=action == AccessEvent.Action.SHIELD_DENIED
         )
         for event_id, actor_id, action in rows(_ATTEMPTS, span)
     ]
