@@ -25,6 +25,7 @@ MAIL = DATA / "mail"  # development settings' EMAIL_FILE_PATH
 # postcodes) travel as GET parameters. %(U)s is the path alone.
 ACCESS_LOG_FORMAT = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
 STOP_SECONDS = 15
+GUNICORN_TIMEOUT_SECONDS = 30
 
 
 def child_environment(stack_env: dict[str, str]) -> dict[str, str]:
@@ -84,6 +85,10 @@ def commands(port: int) -> dict[str, list[str]]:
         "web": [
             python, "-m", "gunicorn", "contactpoint.wsgi",
             "--bind", f"127.0.0.1:{port}", "--workers", "2",
+            # Longer than any wait a request makes (DATABASE_CONNECT_TIMEOUT_SECONDS,
+            # WEB_DATABASE_SILENCE_SECONDS, the Redis timeouts): a stuck dependency gets the
+            # service's own 503 page first; this only ends a worker stuck in our own code.
+            "--timeout", str(GUNICORN_TIMEOUT_SECONDS),
             "--graceful-timeout", "10",
             "--access-logfile", "-", "--access-logformat", ACCESS_LOG_FORMAT,
         ],

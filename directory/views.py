@@ -5,6 +5,7 @@ Child data reaches these views only from ``access.gateway``; every response here
 """
 
 import re
+import sys
 
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
@@ -14,6 +15,7 @@ from django.views.decorators.http import require_GET
 
 from access.gateway import ChildNotFound, SearchRefused, child_get_for_user, child_search
 from access.landing import landing_for
+from access.middleware import dependency_unavailable, service_unavailable_response
 from access.models import vetting_problems
 from access.purposes import Purpose
 from audit.writer import Actor
@@ -146,24 +148,14 @@ def not_found(request: HttpRequest, exception: Exception | None) -> HttpResponse
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    """An uncaught failure. One of PostgreSQL or Redis in a middleware (the session, the
+    user) gets the 503 a view's would (issue 20); anything else, the 500."""
+    if dependency_unavailable(sys.exc_info()[1]):
+        return service_unavailable_response(audit=False)
     return render(request, "500.html", status=500)
 
 
 def audit_unavailable(request: HttpRequest) -> HttpResponse:
-    """Rule (audit before data): when the lookup cannot be recorded, nothing is shown."""
-    return render(request, "directory/audit_unavailable.html", status=503)
-
-
-def healthz(request: HttpRequest) -> HttpResponse:
-    """Up, and the audit log is being sealed. Rule (failure is closed; issue 14, finding 4): an
-    event is protected only once sealed, so an unsealed event older than
-    ``AUDIT_SEAL_MAX_LAG_SECONDS`` answers 503. Anyone may ask, so the body says no more."""
-    from audit.selectors import seal_lag_get
-
-    try:
-        lag = seal_lag_get()
-    except DatabaseError:
-        return HttpResponse("database unavailable", content_type="text/plain", status=503)
-    if lag.stalled:
-        return HttpResponse("audit sealing is behind", content_type="text/plain", status=503)
-    return HttpResponse("ok", content_type="text/plain")
+    """Rule (audit before data): when the lookup cannot be recorded, nothing is shown. The
+    page reads nothing from the database that just failed."""
+    return service_unavailable_response(audit=True)
