@@ -263,8 +263,13 @@ CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_CONNECT_TIMEOUT_SECONDS
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": REDIS_CONNECT_TIMEOUT_SECONDS,
     "socket_timeout": max(REDIS_SOCKET_TIMEOUT_SECONDS, 5.0),
-    # A task taken by a worker that died (acks_late) goes back to the queue after this long.
+    # A task taken by a worker that died (acks_late) goes back to the queue once it has been
+    # out this long (looked for every CELERY_UNACKED_RESTORE_SECONDS). Longer than any task
+    # runs: a task still running would be handed out twice (harmless, as every task is
+    # idempotent, but wasted). Beat's next tick repeats scheduled work sooner anyway.
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT_SECONDS", default=3600),
+    "unacked_restore_interval": env.int("CELERY_UNACKED_RESTORE_SECONDS", default=10),
+    "unacked_restore_throttle": 1,
 }
 CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = REDIS_CONNECT_TIMEOUT_SECONDS
 CELERY_REDIS_SOCKET_TIMEOUT = max(REDIS_SOCKET_TIMEOUT_SECONDS, 5.0)
