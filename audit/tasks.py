@@ -44,6 +44,7 @@ def worker_heartbeat_task() -> None:
     """A worker is taking tasks (``/healthz/ready``'s ``worker_heartbeat``); and, from the
     worker's side, a stalled sealer or review is told to the auditors
     (``audit.operations``)."""
-    from contactpoint.health import heartbeat_record
+    from contactpoint.health import heartbeat_record, readiness
 
     heartbeat_record()
+    readiness()

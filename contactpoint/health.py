@@ -5,9 +5,10 @@ answers (and a configured replica keeps up), Redis answers, sealing keeps up wit
 (an unsealed event is not yet protected), misuse review keeps up, and a Celery worker has
 been heard from recently. ``docs/operations.md`` says what each figure means and what to do.
 
-Every check is bounded (the web process's waits, ``contactpoint.db_wait``), and once
-PostgreSQL has failed the checks that read it are not tried again in the same answer: one
-stuck dependency must not make the health check itself hang.
+A stalled sealer or review is also told to the auditors, once per stall, by whoever asks
+first (``audit.operations``). Every check is bounded (the web process's waits,
+``contactpoint.db_wait``), and once PostgreSQL has failed the checks that read it are not
+tried again in the same answer: one stuck dependency must not make the health check hang.
 """
 
 from __future__ import annotations
@@ -117,9 +118,11 @@ def _redis() -> Check:
 
 def _seal_lag() -> Check:
     """Age of the oldest event no head seals yet (0: everything is sealed)."""
+    from audit.operations import sealing_stall_alert
     from audit.selectors import seal_lag_get
 
     lag = seal_lag_get()
+    sealing_stall_alert(lag=lag, now=timezone.now())
     return Check(
         "audit_seal_lag", not lag.stalled, round(lag.seconds, 1), "s", float(lag.limit_seconds)
     )
@@ -128,12 +131,15 @@ def _seal_lag() -> Check:
 def _review_lag() -> Check:
     """How far misuse review's newest reviewed window ends behind now (for the detector that
     is furthest behind); none yet on an install whose log review has never read."""
+    from audit.operations import review_stall_alert
     from audit.selectors import misuse_review_lag_get
 
-    lag = misuse_review_lag_get(now=timezone.now())
+    now = timezone.now()
+    lag = misuse_review_lag_get(now=now)
     limit = float(settings.MISUSE_REVIEW_MAX_LAG_SECONDS)
     if lag is None:
         return Check("misuse_review_lag", True, None, "s", limit, "review has not run yet")
+    review_stall_alert(lag_seconds=lag, now=now)
     return Check("misuse_review_lag", lag <= limit, round(lag, 1), "s", limit)
 
 
