@@ -28,6 +28,8 @@ MAIL = DATA / "mail"  # development settings' EMAIL_FILE_PATH
 ACCESS_LOG_FORMAT = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
 STOP_SECONDS = 15
 GUNICORN_TIMEOUT_SECONDS = 30
+# How long after the web server listens the summary waits for the others' start-up lines.
+SETTLE_SECONDS = 3
 
 
 def child_environment(stack_env: dict[str, str]) -> dict[str, str]:
@@ -79,7 +81,7 @@ def prepare(environment: dict[str, str]) -> None:
     manage(["estimate_match_weights"], environment)
 
 
-def commands(port: int) -> dict[str, list[str]]:
+def commands(port: int, celery_log_level: str = "warning") -> dict[str, list[str]]:
     """What `make run` serves: gunicorn with the production WSGI path (not runserver), so the
     code path developers see is the one that ships."""
     python = sys.executable
@@ -94,13 +96,16 @@ def commands(port: int) -> dict[str, list[str]]:
             "--graceful-timeout", "10",
             "--access-logfile", "-", "--access-logformat", ACCESS_LOG_FORMAT,
         ],
+        # No banners, and routine lines (each task received and done, the sealer every few
+        # seconds) only at CELERY_LOG_LEVEL=info or debug: the address and the demo logins
+        # must not scroll away (issue 20).
         "worker": [
-            python, "-m", "celery", "-A", "contactpoint", "worker",
-            "-l", "info", "--concurrency", "2",
+            python, "-m", "celery", "-A", "contactpoint", "--quiet", "worker",
+            "-l", celery_log_level, "--concurrency", "2",
         ],
         "beat": [
-            python, "-m", "celery", "-A", "contactpoint", "beat",
-            "-l", "info", "-s", str(DATA / "celerybeat-schedule"),
+            python, "-m", "celery", "-A", "contactpoint", "--quiet", "beat",
+            "-l", celery_log_level, "-s", str(DATA / "celerybeat-schedule"),
         ],
     }  # fmt: skip
 
@@ -211,6 +216,30 @@ class Supervisor:
                 child.popen.wait()
 
 
+def summary(port: int) -> None:
+    """What a person needs to start: where to go, how to sign in, where e-mails are."""
+    say(f"ContactPoint is running: http://localhost:{port}/accounts/login/")
+    say(f"demo logins (username, password, TOTP secret): {relative(DEMO_LOGINS)}")
+    say(f"e-mails sent (reset links, notifications): files in {relative(MAIL)}/")
+    say(f"health: http://localhost:{port}/healthz/ready (docs/operations.md)")
+    say("press Enter to see this again, Ctrl-C to stop")
+
+
+def repeat_on_enter(show, stopping: threading.Event) -> None:
+    """Show the summary again whenever Enter is pressed in the terminal (not when stdin is a
+    file or closed, as under CI or nohup)."""
+    if not sys.stdin or not sys.stdin.isatty():
+        return
+
+    def listen() -> None:
+        for _line in sys.stdin:
+            if stopping.is_set():
+                return
+            show()
+
+    threading.Thread(target=listen, name="summary-on-enter", daemon=True).start()
+
+
 def serve(environment: dict[str, str]) -> int:
     """Run web, worker and beat, restarting any that dies, until Ctrl-C or SIGTERM."""
     port = int(environment.get("PORT") or 8000)
@@ -222,15 +251,16 @@ def serve(environment: dict[str, str]) -> int:
         supervisor.stopping.set()
 
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    level = environment.get("CELERY_LOG_LEVEL") or "warning"
     try:
-        for name, command in commands(port).items():
+        for name, command in commands(port, level).items():
             supervisor.start(name, command)
         supervisor.wait_for_port(port)
         if not supervisor.stopping.is_set():
-            say(f"ContactPoint is running: http://localhost:{port}/accounts/login/")
-            say(f"demo logins (username, password, TOTP secret): {relative(DEMO_LOGINS)}")
-            say(f"e-mails sent (reset links, notifications): files in {relative(MAIL)}/")
-            say("press Ctrl-C to stop")
+            # After the worker and beat have said what they say on starting, so it is last.
+            supervisor.stopping.wait(SETTLE_SECONDS)
+            summary(port)
+            repeat_on_enter(lambda: summary(port), supervisor.stopping)
         return supervisor.watch()
     finally:
         supervisor.stop()
