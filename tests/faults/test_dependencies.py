@@ -10,7 +10,8 @@ import time
 
 import pytest
 
-from .conftest import assert_unavailable_page, audit_invariant, get
+from .client import Person, get
+from .conftest import assert_unavailable_page, audit_invariant
 
 pytestmark = pytest.mark.faults
 
@@ -81,8 +82,6 @@ def test_it_answers_503_while_redis_is_down_and_keeps_the_session_after(stack, p
 
 
 def test_it_answers_sign_in_with_503_while_redis_is_down(stack):
-    from .conftest import Person
-
     someone = Person(stack.base, stack.world)
     page = someone.session.get(stack.base + "/accounts/login/", timeout=10)
     assert page.status_code == 200

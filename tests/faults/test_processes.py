@@ -7,6 +7,7 @@ import os
 import signal
 import sys
 import threading
+import time
 
 import psycopg2
 import pytest
@@ -18,7 +19,8 @@ from .services import celery_worker, wait_until
 
 pytestmark = pytest.mark.faults
 
-RECOVERY_SECONDS = 15
+# New gunicorn workers import Django before they serve: seconds alone, more on a loaded machine.
+RECOVERY_SECONDS = 45
 # A new Celery worker starts (imports Django, connects), then the task it was handed comes
 # back once CELERY_VISIBILITY_TIMEOUT_SECONDS (3 s here) passes: allow for a loaded machine.
 WORKER_RECOVERY_SECONDS = 60
@@ -39,29 +41,51 @@ def test_it_loses_nothing_when_a_web_worker_dies_mid_lookup(stack, person):
     """The lookup is held at its audit write (the log locked by the table's owner), then every
     gunicorn worker is killed: the held request's transaction dies with it, gunicorn starts new
     workers, and the next search shows the child with its own event."""
+    for _attempt in range(3):
+        answer, workers = _lookup_killed_at_its_audit_write(stack, person)
+        if workers:
+            break
+    assert workers, "no lookup was caught at its audit write in three tries"
+    assert not answer.showed_child
+    assert answer.status in ("ConnectionError", "ChunkedEncodingError", 502, 503), answer
+    wait_until(lambda: len(set(stack.web.children()) - set(workers)) >= 2, seconds=60)
+    assert person.search_until(lambda a: a.showed_child, seconds=RECOVERY_SECONDS) < (
+        RECOVERY_SECONDS
+    )
+    audit_invariant(stack, person)
+
+
+def _lookup_killed_at_its_audit_write(stack, person):
+    """(the answer, the workers killed), or no workers when the lookup ended before it was
+    caught (the web statement timeout, 5 s, cancels a lock wait: a loaded machine may take
+    that long to notice it)."""
     holder = psycopg2.connect(stack.postgres.owner_url)
     in_flight = []
+    workers = []
     try:
         with holder.cursor() as cursor:
             cursor.execute("LOCK TABLE audit_accessevent IN EXCLUSIVE MODE")
         lookup = threading.Thread(target=lambda: in_flight.append(person.search()))
         lookup.start()
-        wait_until(lambda: _backend_waiting_on_lock(stack), seconds=4, step=0.05)
-        workers = stack.web.children()
-        for pid in workers:
-            os.kill(pid, signal.SIGKILL)
-        lookup.join(30)
+        caught = _poll(lambda: _backend_waiting_on_lock(stack) or in_flight, seconds=30)
+        if caught and not in_flight:
+            workers = stack.web.children()
+            for pid in workers:
+                os.kill(pid, signal.SIGKILL)
+        lookup.join(60)
     finally:
         holder.rollback()
         holder.close()
-    [answer] = in_flight
-    assert not answer.showed_child
-    assert answer.status in ("ConnectionError", "ChunkedEncodingError", 502, 503), answer
-    wait_until(lambda: len(set(stack.web.children()) - set(workers)) >= 2, seconds=30)
-    assert person.search_until(lambda a: a.showed_child, seconds=RECOVERY_SECONDS) < (
-        RECOVERY_SECONDS
-    )
-    audit_invariant(stack, person)
+    return in_flight[0], workers
+
+
+def _poll(predicate, *, seconds: float):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if found := predicate():
+            return found
+        time.sleep(0.05)
+    return None
 
 
 def _sealer_mid_round(stack) -> bool:
@@ -105,13 +129,14 @@ def test_it_seals_everything_when_a_celery_worker_dies_mid_task(stack, person):
         holder.rollback()
         second.start()
         took = wait_until(lambda: _everything_sealed(stack), seconds=WORKER_RECOVERY_SECONDS)
+        done = f"Task audit.tasks.audit_seal_task[{task_id}] succeeded"
+        wait_until(lambda: done in second.log.read_text(), seconds=30)
     finally:
         holder.close()
         first.stop()
         second.stop()
     assert took < WORKER_RECOVERY_SECONDS
-    assert task_id in first.log.read_text()
-    assert f"Task audit.tasks.audit_seal_task[{task_id}] succeeded" in second.log.read_text()
+    assert f"Task audit.tasks.audit_seal_task[{task_id}] received" in first.log.read_text()
     verified = stack.run_manage(["verify_audit"])
     assert "The audit log is intact." in verified
 
