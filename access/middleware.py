@@ -173,8 +173,6 @@ class DatabaseFailureMiddleware:
     answers with the same page.
     """
 
-    RETRY_AFTER_SECONDS = RETRY_AFTER_SECONDS
-
     def __init__(self, get_response):
         self.get_response = get_response
 
