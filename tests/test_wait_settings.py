@@ -39,14 +39,15 @@ def _settings(module: str = "development", **environment: str) -> subprocess.Com
 
 
 @pytest.mark.parametrize(
-    ("kind", "statement_ms"), [("web", 5000), ("worker", 1_800_000), ("command", 0)]
+    ("kind", "connect_s", "statement_ms"),
+    [("web", 2, 5000), ("worker", 10, 1_800_000), ("command", 10, 0)],
 )
-def test_each_kind_of_process_gets_its_own_statement_timeout(kind, statement_ms):
+def test_each_kind_of_process_gets_its_own_timeouts(kind, connect_s, statement_ms):
     shown = _settings(CONTACTPOINT_PROCESS=kind)
     assert shown.returncode == 0, shown.stderr
     options, silence, redis_timeout, audit = json.loads(shown.stdout)
     assert options == {
-        "connect_timeout": 2,
+        "connect_timeout": connect_s,
         "options": f"-c statement_timeout={statement_ms}",
     }
     assert audit == options  # the second connection, for events that must commit alone

@@ -161,7 +161,11 @@ PROCESS_KINDS = ("web", "worker", "command")
 PROCESS_KIND = env.str("CONTACTPOINT_PROCESS", default="command")
 if PROCESS_KIND not in PROCESS_KINDS:
     raise ImproperlyConfigured(f"CONTACTPOINT_PROCESS must be one of {', '.join(PROCESS_KINDS)}.")
-DATABASE_CONNECT_TIMEOUT_SECONDS = env.int("DATABASE_CONNECT_TIMEOUT_SECONDS", default=2)
+# A web request gives up on a connection in 2 s; a job or command, which nobody is waiting
+# on and which may start while PostgreSQL is busy recovering, in 10.
+DATABASE_CONNECT_TIMEOUT_SECONDS = env.int(
+    "DATABASE_CONNECT_TIMEOUT_SECONDS", default=2 if PROCESS_KIND == "web" else 10
+)
 # 0 means no limit. PostgreSQL cancels a statement that runs longer (its connection stays).
 DATABASE_STATEMENT_TIMEOUT_MS = {
     "web": env.int("WEB_STATEMENT_TIMEOUT_MS", default=5_000),
