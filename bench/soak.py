@@ -117,6 +117,9 @@ def _report(stack, people: list[Person], seconds: float, fault: str, window) -> 
     if latencies:
         q = statistics.quantiles(latencies, n=100)
         print(f"  outside the fault: p50 {q[49]:.1f} ms, p95 {q[94]:.1f} ms, p99 {q[98]:.1f} ms")
+    if in_fault:
+        slowest = max(a.seconds for a in in_fault)
+        print(f"  during the fault: {len(in_fault)} requests, slowest answer {slowest:.1f} s")
     for label, group in (("during the fault", in_fault), ("outside it", outside)):
         kinds = Counter(a.status for a in group if not a.showed_child)
         print(f"  errors {label}: {dict(kinds) or 'none'}")
