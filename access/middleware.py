@@ -6,10 +6,14 @@ import time
 
 from django.conf import settings
 from django.contrib.auth import logout
-from django.db import DatabaseError
-from django.http import Http404
+from django.db import Error as DjangoDatabaseError
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
+from django.template.loader import render_to_string
 from django.urls import reverse
+from kombu.exceptions import OperationalError as BrokerError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from contactpoint.errors import NotFound, Refused
 
@@ -20,6 +24,15 @@ from . import factors
 # help, the accessibility statement and the privacy notice (``contactpoint.info_views``).
 _OPEN_PREFIXES = ("/accounts/", "/static/", "/healthz", "/info/")
 _SESSION_STARTED = "cp_session_started_at"
+# PostgreSQL (any database error, connection lost included), Redis (cache, sessions), the
+# broker (a task queued from a view).
+DEPENDENCY_ERRORS = (
+    DjangoDatabaseError,
+    RedisConnectionError,
+    RedisTimeoutError,
+    BrokerError,
+)
+RETRY_AFTER_SECONDS = 30
 
 logger = logging.getLogger(__name__)
 
@@ -128,6 +141,25 @@ class NoStoreMiddleware:
         return response
 
 
+def dependency_unavailable(exception: BaseException | None) -> bool:
+    """True for a failure of PostgreSQL or Redis (down, frozen, refusing, timed out): what the
+    person can do nothing about but wait, as opposed to a fault in the code."""
+    return isinstance(exception, DEPENDENCY_ERRORS)
+
+
+def service_unavailable_response(*, audit: bool) -> HttpResponse:
+    """The service's own 503: GOV.UK wording, ``Retry-After``, no trace of the failure.
+
+    Rendered without a request (so no context processor, navigation or session is read):
+    PostgreSQL or Redis is what failed, and the page must not need either. ``audit``: the
+    failure was the database's, so the lookup could not be recorded and nothing was shown.
+    """
+    template = "directory/audit_unavailable.html" if audit else "503.html"
+    response = HttpResponse(render_to_string(template), status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 class ErrorPageMiddleware:
     """The one place where what a view let through becomes a page (issue 18):
 
@@ -138,7 +170,10 @@ class ErrorPageMiddleware:
       same 503 — nothing shown, "try again shortly", with ``Retry-After`` — instead of a 500
       that depends on which view forgot to catch it (Rule: audit before data, failure is
       closed). The transaction of the request has already rolled back
-      (``transaction.atomic`` in the gateway), so no data and no half-event remain.
+      (``transaction.atomic`` in the gateway), so no data and no half-event remain. Redis or
+      the broker failing in a view (sign-in's throttle, the session) answers the same 503
+      (issue 20); a failure in a middleware reaches ``directory.views.server_error``, which
+      answers with the same page.
 
     Views catch a refusal only to show its reasons beside their own form; everything else is
     left to this, so a new view cannot forget it. The mapping itself is
@@ -152,12 +187,10 @@ class ErrorPageMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if not isinstance(exception, (NotFound, Refused, DatabaseError)):
+        if not isinstance(exception, (NotFound, Refused)) and not dependency_unavailable(exception):
             return None
         from directory.views import gateway_error_response
 
-        if isinstance(exception, DatabaseError):
-            logger.exception(
-                "database failure on %s: answered 503", request.path, exc_info=exception
-            )
+        if dependency_unavailable(exception):
+            logger.exception("%s on %s: answered 503", type(exception).__name__, request.path)
         return gateway_error_response(request, exception)

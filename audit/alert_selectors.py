@@ -146,13 +146,17 @@ def alert_queue_page(
     return page
 
 
+# Who an alert with no subject is about: the service itself (sealing or review stalled).
+THE_SERVICE = "ContactPoint (the service)"
+
+
 def _queue_row(alert: Alert) -> QueueRow:
     subject = alert.subject
     return QueueRow(
         alert_id=alert.pk,
         raised_at=alert.raised_at,
-        subject_name=subject.get_full_name() or subject.username,
-        subject_organisation=subject.organisation.name if subject.organisation else "",
+        subject_name=(subject.get_full_name() or subject.username) if subject else THE_SERVICE,
+        subject_organisation=subject.organisation.name if subject and subject.organisation else "",
         detector_label=detector_label(alert.detector),
         severity=alert.severity,
         severity_label=alert.get_severity_display(),
@@ -230,12 +234,15 @@ def alert_detail(*, reviewer: User, alert_id: int, actor: Actor) -> AlertDetail:
             actor=actor,
             action=AccessEvent.Action.ALERT_VIEW,
             outcome=AccessEvent.Outcome.SHOWN,
-            reason=f"alert {alert.pk} about user {alert.subject_id}",
+            reason=f"alert {alert.pk} about "
+            + (f"user {alert.subject_id}" if alert.subject_id else "the service"),
         )
     return detail
 
 
 def _detail(alert: Alert) -> AlertDetail:
+    if alert.subject_id is None:
+        return _service_detail(alert)
     subject = User.objects.select_related("organisation", "supervisor").get(pk=alert.subject_id)
     detector = DETECTORS_BY_NAME.get(alert.detector)
     evidence = _evidence(alert, subject)
@@ -260,17 +267,41 @@ def _detail(alert: Alert) -> AlertDetail:
         ),
         evidence=evidence,
         evidence_not_shown=max(alert.evidence_count - len(evidence), 0),
-        decisions=[
-            DecisionRow(
-                decided_at=decision.decided_at,
-                decided_by=decision.decided_by.get_full_name() or decision.decided_by.username,
-                action_label=decision.get_action_display(),
-                note=decision.note,
-                suspended_subject=decision.suspended_subject,
-            )
-            for decision in AlertDecision.objects.filter(alert=alert).select_related("decided_by")
-        ],
+        decisions=_decisions(alert),
     )
+
+
+def _service_detail(alert: Alert) -> AlertDetail:
+    """An alert about the service: no person, no evidence events; the summary says what
+    stopped and since when (``audit.alerts.service_stall_alert_raise``)."""
+    return AlertDetail(
+        alert=alert,
+        detector_label=detector_label(alert.detector),
+        detector_description="",
+        subject_name=THE_SERVICE,
+        subject_username="",
+        subject_role="",
+        subject_organisation="",
+        subject_supervisor="",
+        subject_suspended=False,
+        assigned_to="Auditors",
+        evidence=[],
+        evidence_not_shown=0,
+        decisions=_decisions(alert),
+    )
+
+
+def _decisions(alert: Alert) -> list[DecisionRow]:
+    return [
+        DecisionRow(
+            decided_at=decision.decided_at,
+            decided_by=decision.decided_by.get_full_name() or decision.decided_by.username,
+            action_label=decision.get_action_display(),
+            note=decision.note,
+            suspended_subject=decision.suspended_subject,
+        )
+        for decision in AlertDecision.objects.filter(alert=alert).select_related("decided_by")
+    ]
 
 
 def _evidence(alert: Alert, subject: User) -> list[EvidenceRow]:

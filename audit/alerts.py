@@ -74,6 +74,37 @@ def shield_override_alert_raise(*, event_id: int, user, now: datetime) -> Alert 
     )
 
 
+SEALING_STALLED = "sealing_stalled"
+REVIEW_STALLED = "review_stalled"
+
+
+def service_stall_alert_raise(
+    *, detector: str, key: str, summary: str, since: datetime, now: datetime
+) -> Alert | None:
+    """Rule (tamper evidence, review): sealing or misuse review that stops keeping up protects
+    and reviews nothing, and no person's alert would ever say so; the auditors are told
+    through their queue, once per stall (``key``: where it stopped), at high severity.
+    None when this stall was already raised."""
+    try:
+        with transaction.atomic():
+            alert = Alert.objects.create(
+                detector=detector,
+                dedupe_key=f"{detector}:{key}"[:200],
+                severity=Alert.Severity.HIGH,
+                subject=None,
+                assignee=None,
+                for_auditors=True,
+                summary=summary,
+                window_start=since,
+                window_end=now,
+                raised_at=now,
+            )
+    except IntegrityError:
+        return None
+    _notify_reviewers(alert)
+    return alert
+
+
 def _suppressed(*, detector: str, subject_id: int, now: datetime) -> bool:
     days = settings.MISUSE_DETECTORS.get(detector, {}).get("suppress_days", 0)
     if not days:
@@ -145,6 +176,8 @@ def alert_decide(
         raise AlertDecisionRefused("Only an outcome of misuse can suspend the account.")
     if action == AlertDecision.Action.ESCALATE and alert.for_auditors:
         raise AlertDecisionRefused("This alert is already with the auditors.")
+    if suspend and alert.subject_id is None:
+        raise AlertDecisionRefused("This alert is about the service: there is no account.")
     now = timezone.now()
     with transaction.atomic():
         alert = Alert.objects.select_for_update().get(pk=alert.pk)

@@ -365,7 +365,9 @@ class Alert(models.Model):
     """A finding of misuse review (or of a rule such as a shield override) for a person to judge.
 
     Assigned to the subject's supervisor, or — for supervisors themselves, high severity, or a
-    user with no supervisor — to the auditors. ``evidence_event_ids`` link the finding to the
+    user with no supervisor — to the auditors. An alert with no subject is about the service
+    itself (sealing or review stalled, ``audit.alerts.service_stall_alert_raise``): always
+    the auditors'. ``evidence_event_ids`` link the finding to the
     log events behind it; the summary says in plain words what was seen.
     """
 
@@ -388,7 +390,12 @@ class Alert(models.Model):
     dedupe_key = models.CharField(max_length=200, unique=True)
     severity = models.CharField(max_length=8, choices=Severity.choices)
     subject = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="alerts_about"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="alerts_about",
+        help_text="The person the alert is about; empty when it is about the service.",
     )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,

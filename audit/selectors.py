@@ -8,7 +8,7 @@ from django.db import connection
 from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 
-from .models import LOOKUP_LIST_ACTIONS, AccessEvent, Alert, TreeHead
+from .models import LOOKUP_LIST_ACTIONS, AccessEvent, Alert, ReviewRun, TreeHead
 
 # Outcomes in which nothing about a child was shown.
 NOTHING_SHOWN = (
@@ -198,3 +198,27 @@ def seal_lag_get(*, now: datetime | None = None) -> SealLag:
     event_id, occurred_at = first
     age = ((now or timezone.now()) - occurred_at).total_seconds()
     return SealLag(event_id, occurred_at, max(age, 0.0), limit)
+
+
+def misuse_review_lag_get(*, now: datetime) -> float | None:
+    """Seconds between ``now`` and the end of the newest window misuse review has finished,
+    for the hourly detector furthest behind; None before review has ever run.
+
+    Rule (review): a stalled review raises no alert however the log reads, so its lag is
+    watched (``contactpoint.health``). Hourly detectors are the measure: their windows close
+    every hour, so a review keeping up is never much more than an hour and its interval
+    behind. One grouped read of ``ReviewRun`` by its (detector, window_start) key."""
+    from .review.detectors import DETECTORS
+    from .review.windows import HOUR
+
+    hourly = [detector.name for detector in DETECTORS if detector.window == HOUR]
+    newest = (
+        ReviewRun.objects.filter(detector__in=hourly)
+        .values("detector")
+        .annotate(end=Max("window_end"))
+        .values_list("end", flat=True)
+    )
+    ends = list(newest)
+    if not ends:
+        return None
+    return max((now - min(ends)).total_seconds(), 0.0)

@@ -37,3 +37,14 @@ def misuse_review_task() -> dict:
 
     report = misuse_review_run(max_windows=96)
     return {"status": report.status, "explained": report.explained, "alerts": report.alerts}
+
+
+@shared_task
+def worker_heartbeat_task() -> None:
+    """A worker is taking tasks (``/healthz/ready``'s ``worker_heartbeat``); and, from the
+    worker's side, a stalled sealer or review is told to the auditors
+    (``audit.operations``)."""
+    from contactpoint.health import heartbeat_record, readiness
+
+    heartbeat_record()
+    readiness()

@@ -6,6 +6,8 @@ from django.urls import include, path
 
 from directory import views as directory_views
 
+from . import health_views
+
 admin.site.site_header = "ContactPoint administration"
 admin.site.site_title = "ContactPoint admin"
 
@@ -25,7 +27,9 @@ urlpatterns = [
     path("audit/", include("audit.urls")),
     path("info/", include("contactpoint.urls_info")),
     path("admin/", admin.site.urls),
-    path("healthz", directory_views.healthz, name="healthz"),
+    path("healthz", health_views.healthz, name="healthz"),
+    path("healthz/live", health_views.live, name="healthz_live"),
+    path("healthz/ready", health_views.ready, name="healthz_ready"),
 ]
 
 handler404 = "directory.views.not_found"

@@ -5,6 +5,7 @@ Child data reaches these views only from ``access.gateway``; every response here
 """
 
 import re
+import sys
 
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
@@ -14,6 +15,7 @@ from django.views.decorators.http import require_GET
 
 from access.gateway import ChildNotFound, SearchRefused, child_get_for_user, child_search
 from access.landing import landing_for
+from access.middleware import dependency_unavailable, service_unavailable_response
 from access.models import vetting_problems
 from access.purposes import Purpose
 from audit.writer import Actor
@@ -130,21 +132,19 @@ def _landing(request: HttpRequest) -> dict:
 # to ``gateway_error_response``; anything a view lets through reaches the same function from
 # ``access.middleware.ErrorPageMiddleware``.
 GATEWAY_ERRORS = (SearchRefused, ChildNotFound, DatabaseError)
-# When a client should ask again after a 503.
-RETRY_AFTER_SECONDS = 30
 
 
 def gateway_error_response(request: HttpRequest, error: Exception) -> HttpResponse:
     """The one mapping from what a service raised to a page. Refused (any
     ``contactpoint.errors.Refused``): 403 with the reasons. Not found, out of scope or hidden
     (any ``NotFound``): the shared 404. A database failure (the read or its audit write):
-    503 and no data."""
+    503 and no data; Redis or the broker failing: the same 503 in general words."""
     if isinstance(error, Refused):
         context = {"reasons": error.reasons, **_landing(request)}
         return render(request, "directory/refused.html", context, status=403)
     if isinstance(error, NotFound):
         return not_found(request, None)
-    return audit_unavailable(request)
+    return service_unavailable_response(audit=isinstance(error, DatabaseError))
 
 
 def not_found(request: HttpRequest, exception: Exception | None) -> HttpResponse:
@@ -153,27 +153,14 @@ def not_found(request: HttpRequest, exception: Exception | None) -> HttpResponse
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    """An uncaught failure. One of PostgreSQL or Redis in a middleware (the session, the
+    user) gets the 503 a view's would (issue 20); anything else, the 500."""
+    if dependency_unavailable(sys.exc_info()[1]):
+        return service_unavailable_response(audit=False)
     return render(request, "500.html", status=500)
 
 
 def audit_unavailable(request: HttpRequest) -> HttpResponse:
-    """Rule (audit before data): when the lookup cannot be recorded, nothing is shown;
-    ``Retry-After`` tells clients and load balancers when to come back."""
-    response = render(request, "directory/audit_unavailable.html", status=503)
-    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
-    return response
-
-
-def healthz(request: HttpRequest) -> HttpResponse:
-    """Up, and the audit log is being sealed. Rule (failure is closed; issue 14, finding 4): an
-    event is protected only once sealed, so an unsealed event older than
-    ``AUDIT_SEAL_MAX_LAG_SECONDS`` answers 503. Anyone may ask, so the body says no more."""
-    from audit.selectors import seal_lag_get
-
-    try:
-        lag = seal_lag_get()
-    except DatabaseError:
-        return HttpResponse("database unavailable", content_type="text/plain", status=503)
-    if lag.stalled:
-        return HttpResponse("audit sealing is behind", content_type="text/plain", status=503)
-    return HttpResponse("ok", content_type="text/plain")
+    """Rule (audit before data): when the lookup cannot be recorded, nothing is shown. The
+    page reads nothing from the database that just failed."""
+    return service_unavailable_response(audit=True)

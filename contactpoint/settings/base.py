@@ -12,6 +12,8 @@ from pathlib import Path
 import environ
 from csp.constants import NONCE, SELF
 from django.core.exceptions import ImproperlyConfigured
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 DATA_DIR = BASE_DIR / ".data"
@@ -53,7 +55,12 @@ def replica_database(url: str, *, primary: dict) -> dict:
         primary.get(key) for key in ("HOST", "PORT", "NAME")
     ]:
         raise ImproperlyConfigured("DATABASE_REPLICA_URL names the primary (DATABASE_URL).")
-    return {**config, "CONN_MAX_AGE": primary["CONN_MAX_AGE"], "CONN_HEALTH_CHECKS": True}
+    return {
+        **config,
+        "CONN_MAX_AGE": primary["CONN_MAX_AGE"],
+        "CONN_HEALTH_CHECKS": True,
+        "OPTIONS": primary["OPTIONS"],
+    }
 
 
 def redis_db_url(url: str, db: int) -> str:
@@ -142,6 +149,62 @@ DATABASES = {
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+# --- Bounded waits (issue 20; docs/operations.md) --------------------------------------------
+# A stuck PostgreSQL or Redis must give a person the service's own "try again shortly" page in
+# a few seconds, never a hang that ends in a reset connection. Each kind of process waits as
+# long as its work can: a web request a few seconds, a Celery job (sealing, review, retention)
+# up to half an hour, a command run by hand (migrate, seed_demo, the benchmarks) without limit.
+# The launcher says which kind a process is (CONTACTPOINT_PROCESS: `make run` and
+# docker-compose set it per process; contactpoint/wsgi.py defaults it to "web").
+PROCESS_KINDS = ("web", "worker", "command")
+PROCESS_KIND = env.str("CONTACTPOINT_PROCESS", default="command")
+if PROCESS_KIND not in PROCESS_KINDS:
+    raise ImproperlyConfigured(f"CONTACTPOINT_PROCESS must be one of {', '.join(PROCESS_KINDS)}.")
+# A web request gives up on a connection in 2 s; a job or command, which nobody is waiting
+# on and which may start while PostgreSQL is busy recovering, in 10.
+DATABASE_CONNECT_TIMEOUT_SECONDS = env.int(
+    "DATABASE_CONNECT_TIMEOUT_SECONDS", default=2 if PROCESS_KIND == "web" else 10
+)
+# 0 means no limit. PostgreSQL cancels a statement that runs longer (its connection stays).
+DATABASE_STATEMENT_TIMEOUT_MS = {
+    "web": env.int("WEB_STATEMENT_TIMEOUT_MS", default=5_000),
+    "worker": env.int("WORKER_STATEMENT_TIMEOUT_MS", default=30 * 60 * 1000),
+    "command": env.int("COMMAND_STATEMENT_TIMEOUT_MS", default=0),
+}[PROCESS_KIND]
+# A frozen server cannot cancel its own statement, so the web process also stops waiting by
+# itself when PostgreSQL has sent nothing for this long (contactpoint/db_wait.py).
+WEB_DATABASE_SILENCE_SECONDS = env.float(
+    "WEB_DATABASE_SILENCE_SECONDS", default=DATABASE_STATEMENT_TIMEOUT_MS / 1000 + 1
+)
+for _name in ("DATABASE_CONNECT_TIMEOUT_SECONDS", "DATABASE_STATEMENT_TIMEOUT_MS"):
+    if globals()[_name] < 0:
+        raise ImproperlyConfigured(f"{_name} must not be negative.")
+if PROCESS_KIND == "web" and not (
+    DATABASE_CONNECT_TIMEOUT_SECONDS and DATABASE_STATEMENT_TIMEOUT_MS
+):
+    raise ImproperlyConfigured(
+        "The web process needs DATABASE_CONNECT_TIMEOUT_SECONDS and WEB_STATEMENT_TIMEOUT_MS "
+        "above 0: a request must never wait for PostgreSQL without end."
+    )
+if WEB_DATABASE_SILENCE_SECONDS * 1000 <= DATABASE_STATEMENT_TIMEOUT_MS and PROCESS_KIND == "web":
+    raise ImproperlyConfigured(
+        "WEB_DATABASE_SILENCE_SECONDS must be longer than WEB_STATEMENT_TIMEOUT_MS, so that "
+        "PostgreSQL cancels a slow statement itself before the web process gives up on it."
+    )
+
+
+def database_wait_options(options: dict | None = None) -> dict:
+    """libpq options bounding how long one connection waits: ``connect_timeout`` and this
+    process kind's ``statement_timeout``, added to whatever ``options`` already holds."""
+    options = dict(options or {})
+    options["connect_timeout"] = DATABASE_CONNECT_TIMEOUT_SECONDS
+    server = options.get("options", "")
+    options["options"] = f"{server} -c statement_timeout={DATABASE_STATEMENT_TIMEOUT_MS}".strip()
+    return options
+
+
+DATABASES["default"]["OPTIONS"] = database_wait_options(DATABASES["default"].get("OPTIONS"))
 DATABASE_APP_ROLE = env.str("DATABASE_APP_ROLE", default="contactpoint_app")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # A read replica (optional; docs/scaling.md): the gateway's searches and record reads may run
@@ -180,12 +243,45 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# Redis answers in microseconds; a second without an answer means it is gone or frozen. One
+# quick retry covers a connection Redis closed while idle (a restart), no more: redis-py's own
+# default backs off for up to ten seconds, which a person waiting for a page would feel.
+REDIS_CONNECT_TIMEOUT_SECONDS = env.float("REDIS_CONNECT_TIMEOUT_SECONDS", default=1.0)
+REDIS_SOCKET_TIMEOUT_SECONDS = env.float("REDIS_SOCKET_TIMEOUT_SECONDS", default=2.0)
+if REDIS_CONNECT_TIMEOUT_SECONDS <= 0 or REDIS_SOCKET_TIMEOUT_SECONDS <= 0:
+    raise ImproperlyConfigured("REDIS_*_TIMEOUT_SECONDS must be above 0.")
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "cp",
+        "OPTIONS": {
+            "socket_connect_timeout": REDIS_CONNECT_TIMEOUT_SECONDS,
+            "socket_timeout": REDIS_SOCKET_TIMEOUT_SECONDS,
+            "retry": Retry(NoBackoff(), 1),
+        },
     }
+}
+# The broker, as the web process sees it when it queues a task: fail in seconds, not minutes.
+CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_CONNECT_TIMEOUT_SECONDS
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": REDIS_CONNECT_TIMEOUT_SECONDS,
+    "socket_timeout": max(REDIS_SOCKET_TIMEOUT_SECONDS, 5.0),
+    # A task taken by a worker that died (acks_late) goes back to the queue once it has been
+    # out this long (looked for every CELERY_UNACKED_RESTORE_SECONDS). Longer than any task
+    # runs: a task still running would be handed out twice (harmless, as every task is
+    # idempotent, but wasted). Beat's next tick repeats scheduled work sooner anyway.
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT_SECONDS", default=3600),
+    "unacked_restore_interval": env.int("CELERY_UNACKED_RESTORE_SECONDS", default=10),
+    "unacked_restore_throttle": 1,
+}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = REDIS_CONNECT_TIMEOUT_SECONDS
+CELERY_REDIS_SOCKET_TIMEOUT = max(REDIS_SOCKET_TIMEOUT_SECONDS, 5.0)
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
 }
 
 # --- Authentication -----------------------------------------------------------------------
@@ -240,7 +336,9 @@ RECOVERY_CODE_COUNT = 10
 # Held in Redis: the idle timeout renews the session on every request, which in the database
 # was a read and an UPDATE per page. Redis expires them itself; if it loses them, people sign
 # in again (it fails closed). access.UserSession still lists each user's keys for deactivation.
-SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+# access.session_store: Django's cache sessions, except that an unreachable Redis is an error
+# (the 503 page), not an empty session that would send a signed-in person back to sign in.
+SESSION_ENGINE = "access.session_store"
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=15 * 60)
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
@@ -573,4 +671,39 @@ CELERY_BEAT_SCHEDULE["review-misuse"] = {
     "task": "audit.tasks.misuse_review_task",
     "schedule": timedelta(minutes=MISUSE_REVIEW_INTERVAL_MINUTES),
     "options": {"expires": MISUSE_REVIEW_INTERVAL_MINUTES * 60},
+}
+
+# --- Health (issue 20; docs/operations.md) ----------------------------------------------------
+# /healthz/live answers while the process does; /healthz/ready (and /healthz) answers 503 when
+# any figure passes its limit (contactpoint/health.py). Beat asks a worker for a heartbeat
+# every HEALTH_WORKER_HEARTBEAT_SECONDS; none for HEALTH_WORKER_HEARTBEAT_MAX_AGE_SECONDS
+# means no worker is taking tasks (nothing sealed, reviewed or e-mailed).
+HEALTH_WORKER_HEARTBEAT_SECONDS = env.int("HEALTH_WORKER_HEARTBEAT_SECONDS", default=15)
+HEALTH_WORKER_HEARTBEAT_MAX_AGE_SECONDS = env.int(
+    "HEALTH_WORKER_HEARTBEAT_MAX_AGE_SECONDS", default=60
+)
+HEALTH_REPLICA_MAX_LAG_SECONDS = env.int("HEALTH_REPLICA_MAX_LAG_SECONDS", default=30)
+# Misuse review's newest hourly window ends at most this long ago while review keeps up: an
+# hour's window, MISUSE_REVIEW_LAG_SECONDS and a few review intervals.
+MISUSE_REVIEW_MAX_LAG_SECONDS = env.int(
+    "MISUSE_REVIEW_MAX_LAG_SECONDS",
+    default=3600 + MISUSE_REVIEW_LAG_SECONDS + 3 * MISUSE_REVIEW_INTERVAL_MINUTES * 60,
+)
+for _name in (
+    "HEALTH_WORKER_HEARTBEAT_SECONDS",
+    "HEALTH_WORKER_HEARTBEAT_MAX_AGE_SECONDS",
+    "HEALTH_REPLICA_MAX_LAG_SECONDS",
+    "MISUSE_REVIEW_MAX_LAG_SECONDS",
+):
+    if globals()[_name] < 1:
+        raise ImproperlyConfigured(f"{_name} must be at least 1.")
+if HEALTH_WORKER_HEARTBEAT_MAX_AGE_SECONDS <= HEALTH_WORKER_HEARTBEAT_SECONDS:
+    raise ImproperlyConfigured(
+        "HEALTH_WORKER_HEARTBEAT_MAX_AGE_SECONDS must be longer than "
+        "HEALTH_WORKER_HEARTBEAT_SECONDS."
+    )
+CELERY_BEAT_SCHEDULE["worker-heartbeat"] = {
+    "task": "audit.tasks.worker_heartbeat_task",
+    "schedule": timedelta(seconds=HEALTH_WORKER_HEARTBEAT_SECONDS),
+    "options": {"expires": HEALTH_WORKER_HEARTBEAT_SECONDS},
 }

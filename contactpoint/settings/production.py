@@ -44,6 +44,9 @@ OTP_WEBAUTHN_ALLOWED_ORIGINS = WEBAUTHN_ALLOWED_ORIGINS
 
 DEBUG = False
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+# Health checks come from inside the deployment over plain HTTP (deploy/healthcheck.py); they
+# carry no cookie and answer nothing about anyone.
+SECURE_REDIRECT_EXEMPT = [r"^healthz(/|$)"]
 # Behind a TLS-terminating proxy, trust its X-Forwarded-Proto only when told to; otherwise the
 # HTTPS redirect would loop.
 if env.bool("TRUST_X_FORWARDED_PROTO", default=False):

@@ -20,7 +20,10 @@ AXES_ENABLED = True
 # 0002). Tests of the append-only rule switch it off again for their transaction.
 DATABASES["default"]["OPTIONS"] = {  # noqa: F405
     **DATABASES["default"].get("OPTIONS", {}),  # noqa: F405
-    "options": "-c contactpoint.audit_retention=on",
+    "options": (
+        DATABASES["default"].get("OPTIONS", {}).get("options", "")  # noqa: F405
+        + " -c contactpoint.audit_retention=on"
+    ).strip(),
 }
 WHITENOISE_AUTOREFRESH = True
 # No read replica under pytest: the test database is created on the primary and a standby of

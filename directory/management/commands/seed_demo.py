@@ -107,7 +107,8 @@ class Command(BaseCommand):
         )
         reviewers = sorted(set(REVIEWERS.values()))
         self.stdout.write(
-            "Run `python manage.py review_misuse`, then sign in as "
+            "Misuse review finds them (`make run` reviews before it serves; otherwise run "
+            "`python manage.py review_misuse`): sign in as "
             + " or ".join(reviewers)
             + " and open Alerts."
         )
