@@ -4,6 +4,7 @@ factor (``access.middleware.RequireTwoFactorMiddleware``)."""
 from django.contrib import admin
 from django.urls import include, path
 
+from api.token_views import api_access
 from directory import views as directory_views
 
 admin.site.site_header = "ContactPoint administration"
@@ -12,6 +13,7 @@ admin.site.site_title = "ContactPoint admin"
 urlpatterns = [
     path("", directory_views.home, name="home"),
     path("accounts/", include("access.urls")),
+    path("account/api-access/", api_access, name="api_access"),
     path("account/", include("access.urls_account")),
     path("", include("directory.urls")),
     path("", include("access.urls_break_glass")),
@@ -25,6 +27,9 @@ urlpatterns = [
     path("audit/", include("audit.urls")),
     path("info/", include("contactpoint.urls_info")),
     path("admin/", admin.site.urls),
+    # The API authenticates each call itself (a connecting system and a practitioner's token),
+    # never by session: ``RequireTwoFactorMiddleware`` leaves /api/ to it.
+    path("api/v1/", include("api.urls")),
     path("healthz", directory_views.healthz, name="healthz"),
 ]
 

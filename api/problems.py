@@ -1,0 +1,77 @@
+"""Errors as RFC 9457 problem details (``application/problem+json``).
+
+Every error the API gives has the same shape: ``type`` (here always ``about:blank``, so the
+``title`` is the HTTP status phrase), ``status``, ``detail`` in words a practitioner or the
+system's developer can act on, and, where there is more, ``errors`` (the fields of a bad
+request and what is wrong with each) or ``reasons`` (why the gateway refused). A not-found
+never says more than its fixed text, so out of scope and non-existent answer byte for byte
+alike.
+"""
+
+import json
+from http import HTTPStatus
+
+from django.db import DatabaseError
+from django.http import HttpResponse
+from rest_framework import exceptions
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+from access.gateway import ChildNotFound, SearchRefused
+
+PROBLEM_JSON = "application/problem+json"
+NOT_FOUND_DETAIL = "There is no record at this address that you can see."
+AUDIT_UNAVAILABLE_DETAIL = (
+    "The lookup could not be recorded in the audit log, so nothing is shown. Try again shortly."
+)
+
+
+def problem_response(
+    status: int, detail: str, headers: dict | None = None, **extensions
+) -> Response:
+    body = {
+        "type": "about:blank",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        **extensions,
+    }
+    return Response(body, status=status, headers=headers, content_type=PROBLEM_JSON)
+
+
+def problem_exception_handler(exc, context):
+    """DRF's exceptions and the gateway's, each as one problem."""
+    if isinstance(exc, ChildNotFound):
+        return problem_response(404, NOT_FOUND_DETAIL)
+    if isinstance(exc, SearchRefused):
+        return problem_response(403, " ".join(exc.reasons), reasons=exc.reasons)
+    if isinstance(exc, DatabaseError):
+        # Rule (failure is closed): the audit write or the read failed; nothing is shown.
+        return problem_response(503, AUDIT_UNAVAILABLE_DETAIL, {"Retry-After": "30"})
+    response = exception_handler(exc, context)
+    if response is None:
+        return None
+    headers = {
+        name: value
+        for name, value in response.items()
+        if name in ("WWW-Authenticate", "Retry-After", "Allow")
+    }
+    if isinstance(exc, exceptions.ValidationError):
+        detail = "The request has errors: see errors for each field."
+        return problem_response(response.status_code, detail, headers, errors=exc.detail)
+    if isinstance(exc, exceptions.NotFound):
+        return problem_response(404, NOT_FOUND_DETAIL, headers)
+    return problem_response(response.status_code, _detail(exc), headers)
+
+
+def _detail(exc) -> str:
+    detail = getattr(exc, "detail", "")
+    return str(detail) if detail else HTTPStatus(exc.status_code).phrase
+
+
+def unknown_address(request, *args, **kwargs) -> HttpResponse:
+    """An address under ``/api/v1/`` that names no endpoint: the same problem, byte for byte,
+    as a record that is not there (compact JSON, as DRF's renderer writes it)."""
+    body = {"type": "about:blank", "title": "Not Found", "status": 404, "detail": NOT_FOUND_DETAIL}
+    text = json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+    return HttpResponse(text, status=404, content_type=PROBLEM_JSON)
