@@ -16,7 +16,7 @@ from access.admin_permissions import is_auditor, is_system_admin
 from .models import ApiClient
 from .services import api_client_credentials_new, api_client_revoke
 
-_NEW_SECRET = "_api_client_new_secret"
+_NEW_SECRET = "_api_client_new_secret"  # noqa: S105 - an attribute name
 
 
 @admin.register(ApiClient)

@@ -11,8 +11,8 @@ import hmac
 import secrets
 
 CLIENT_ID_PREFIX = "cpc_"
-SECRET_PREFIX = "cps_"
-TOKEN_PREFIX = "cpu_"
+SECRET_PREFIX = "cps_"  # noqa: S105 - a prefix, not a secret
+TOKEN_PREFIX = "cpu_"  # noqa: S105 - a prefix, not a secret
 
 
 def client_id_new() -> str:

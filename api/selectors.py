@@ -33,7 +33,8 @@ class Caller:
 
     def actor(self, request) -> Actor:
         """The audit's who: the practitioner, through this connecting system."""
-        return replace(Actor.from_request(request, user=self.user), api_client=self.client.client_id)
+        actor = Actor.from_request(request, user=self.user)
+        return replace(actor, api_client=self.client.client_id)
 
 
 def client_usable(client: ApiClient, *, today: date) -> bool:
@@ -66,9 +67,7 @@ def api_caller_get(*, client_id: str, secret: str, token: str) -> Caller:
     organisation and not an admin (an account moved to another organisation or made an admin
     after the token was issued loses it at once).
     """
-    client = (
-        ApiClient.objects.select_related("organisation").filter(client_id=client_id).first()
-    )
+    client = ApiClient.objects.select_related("organisation").filter(client_id=client_id).first()
     if client is None or not credentials.digest_matches(secret, client.secret_digest):
         raise CallerRefused("client", "The connecting system's credentials are not valid.")
     if not client_usable(client, today=timezone.localdate()):
