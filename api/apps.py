@@ -7,4 +7,7 @@ class ApiConfig(AppConfig):
     verbose_name = "API"
 
     def ready(self) -> None:
-        from . import auditing  # noqa: F401 - registers the admin change history
+        from . import (
+            auditing,  # noqa: F401 - registers the admin change history
+            schema,  # noqa: F401 - registers the OpenAPI description of authentication
+        )

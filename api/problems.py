@@ -20,6 +20,7 @@ from rest_framework.views import exception_handler
 from access.gateway import ChildNotFound, SearchRefused
 
 PROBLEM_JSON = "application/problem+json"
+API_PREFIX = "/api/"
 NOT_FOUND_DETAIL = "There is no record at this address that you can see."
 AUDIT_UNAVAILABLE_DETAIL = (
     "The lookup could not be recorded in the audit log, so nothing is shown. Try again shortly."
@@ -71,7 +72,30 @@ def _detail(exc) -> str:
 
 def unknown_address(request, *args, **kwargs) -> HttpResponse:
     """An address under ``/api/v1/`` that names no endpoint: the same problem, byte for byte,
-    as a record that is not there (compact JSON, as DRF's renderer writes it)."""
-    body = {"type": "about:blank", "title": "Not Found", "status": 404, "detail": NOT_FOUND_DETAIL}
-    text = json.dumps(body, separators=(",", ":"), ensure_ascii=False)
-    return HttpResponse(text, status=404, content_type=PROBLEM_JSON)
+    as a record that is not there."""
+    return _plain_problem(404, NOT_FOUND_DETAIL)
+
+
+def not_found_handler(request, exception) -> HttpResponse:
+    """Django's 404 (raised before any API view, e.g. ``NulInPathMiddleware``): a problem
+    under ``/api/``, the pages' shared 404 everywhere else."""
+    if request.path.startswith(API_PREFIX):
+        return _plain_problem(404, NOT_FOUND_DETAIL)
+    from directory.views import not_found
+
+    return not_found(request, exception)
+
+
+def server_error_handler(request) -> HttpResponse:
+    if request.path.startswith(API_PREFIX):
+        return _plain_problem(500, "Something went wrong. Nothing was shown.")
+    from directory.views import server_error
+
+    return server_error(request)
+
+
+def _plain_problem(status: int, detail: str) -> HttpResponse:
+    """A problem outside DRF, in the same compact JSON as DRF's renderer writes it."""
+    body = {"type": "about:blank", "title": HTTPStatus(status).phrase, "status": status}
+    text = json.dumps({**body, "detail": detail}, separators=(",", ":"), ensure_ascii=False)
+    return HttpResponse(text, status=status, content_type=PROBLEM_JSON)

@@ -14,7 +14,7 @@ from .authentication import CLIENT_ID_HEADER, CLIENT_SECRET_HEADER
 
 @require_GET
 def reference(request: HttpRequest) -> HttpResponse:
-    schema = SchemaGenerator(api_version="1.0.0").get_schema(request=None, public=True)
+    schema = SchemaGenerator().get_schema(request=None, public=True)
     operations = [
         {
             "method": method.upper(),

@@ -5,6 +5,9 @@ record has no address, carers or services because the gateway never filled them,
 cannot show more than the page (Rule, shielding).
 """
 
+import re
+
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from access.models import AccessRequest, Notification
@@ -14,18 +17,39 @@ from access.purposes import Purpose
 # one space, hyphen or apostrophe, or a full stop after an initial. The page also tidies
 # doubled spaces and typographic apostrophes; the API takes names already tidy, so that what
 # its schema allows is exactly what it accepts.
-NAME_PATTERN = r"^[^\W\d_]+(?:(?:\.[ -]?|[ '\-])[^\W\d_]+)*\.?$"
+_NAME = r"[^\W\d_]+(?:(?:\.[ -]?|[ '\-])[^\W\d_]+)*\.?"
 # A full postcode (one space or none before the inward code) or an outward code alone.
-POSTCODE_PATTERN = r"^[A-Za-z]{1,2}[0-9][A-Za-z0-9]?( ?[0-9][A-Za-z]{2})?$"
+_POSTCODE = r"[A-Za-z]{1,2}[0-9][A-Za-z0-9]?( ?[0-9][A-Za-z]{2})?"
+# YYYY-MM-DD exactly (Django's parser also takes 2014-1-5). Whether the day exists and lies
+# between 1990 and today is the page's form's to say (400), as OpenAPI has no date ranges.
+_DATE = r"(19|20)[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+
+
+def _whole(pattern: str, optional: bool = False) -> str:
+    """Anchored; an optional query parameter may also be sent empty, which means absent, as
+    on the page."""
+    return f"^({pattern})?$" if optional else f"^{pattern}$"
+
+
+@extend_schema_field({"type": "string", "pattern": _whole(_DATE, optional=True)})
+class IsoDateField(serializers.DateField):
+    def to_internal_value(self, value):
+        if isinstance(value, str) and not re.match(_whole(_DATE), value):
+            self.fail("invalid", format="YYYY-MM-DD")
+        return super().to_internal_value(value)
 
 
 class SearchQuerySerializer(serializers.Serializer):
-    family_name = serializers.RegexField(NAME_PATTERN, min_length=2, max_length=100)
-    given_name = serializers.RegexField(NAME_PATTERN, max_length=100, required=False)
-    date_of_birth = serializers.DateField(
+    family_name = serializers.RegexField(_whole(_NAME), min_length=2, max_length=100)
+    given_name = serializers.RegexField(
+        _whole(_NAME, optional=True), max_length=100, required=False, allow_blank=True
+    )
+    date_of_birth = IsoDateField(
         required=False, help_text="YYYY-MM-DD; from 1 January 1990 to today."
     )
-    postcode = serializers.RegexField(POSTCODE_PATTERN, max_length=8, required=False)
+    postcode = serializers.RegexField(
+        _whole(_POSTCODE, optional=True), max_length=8, required=False, allow_blank=True
+    )
     purpose = serializers.ChoiceField(choices=Purpose.choices, help_text="Why you are searching.")
 
 

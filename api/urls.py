@@ -18,7 +18,7 @@ urlpatterns = [
         views.MyNotificationView.as_view(),
         name="me_notification",
     ),
-    path("schema/", SpectacularAPIView.as_view(api_version="1.0.0"), name="schema"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("reference/", reference.reference, name="reference"),
     # Anything else under /api/v1/ is a problem too, not the pages' HTML 404.
     re_path(r"^.*$", unknown_address),

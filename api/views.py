@@ -23,23 +23,26 @@ from access.models import AccessRequest, Notification
 from directory.forms import ChildSearchForm
 
 from . import serializers as s
-from .problems import NOT_FOUND_DETAIL, problem_response
+from .problems import NOT_FOUND_DETAIL, PROBLEM_JSON, problem_response
 
 _PUBLIC_ID = re.compile(r"^[a-z2-7]{26}$")
 # Ids are PostgreSQL bigints: a larger number in the address is simply no notification.
 _BIGINT_END = 2**63
 
-_PROBLEM = OpenApiResponse(s.ProblemSerializer, description="Problem details (RFC 9457).")
+
+def _problem(status: int, description: str) -> dict:
+    """One error response of the schema: RFC 9457 problem details."""
+    return {(status, PROBLEM_JSON): OpenApiResponse(s.ProblemSerializer, description=description)}
+
+
+_BAD_REQUEST = _problem(400, "The query has errors; errors names each field and what is wrong.")
+_NOT_FOUND = _problem(404, "No record you can see: out of scope and non-existent alike.")
 _COMMON = {
-    401: OpenApiResponse(s.ProblemSerializer, description="Either party's credentials missing "
-                         "or not valid."),
-    403: OpenApiResponse(s.ProblemSerializer, description="Refused (vetting, role or lookup "
-                         "rate); reasons say why."),
-    429: OpenApiResponse(s.ProblemSerializer, description="Too many calls by this system or "
-                         "practitioner."),
-    503: OpenApiResponse(s.ProblemSerializer, description="The lookup could not be audited; "
-                         "nothing is shown."),
-}  # fmt: skip
+    **_problem(401, "Either party's credentials are missing or not valid."),
+    **_problem(403, "Refused (vetting, role or lookup rate); reasons say why."),
+    **_problem(429, "Too many calls by this system or this practitioner; see Retry-After."),
+    **_problem(503, "The lookup could not be audited, so nothing is shown; see Retry-After."),
+}
 
 
 class ChildSearchView(APIView):
@@ -51,7 +54,7 @@ class ChildSearchView(APIView):
             "criteria and the ids returned before anything is answered."
         ),
         parameters=[s.SearchQuerySerializer],
-        responses={200: s.SearchResultSerializer, 400: _PROBLEM, **_COMMON},
+        responses={200: s.SearchResultSerializer, **_BAD_REQUEST, **_COMMON},
     )
     def get(self, request: Request) -> Response:
         query = s.SearchQuerySerializer(data=request.query_params)
@@ -80,12 +83,7 @@ class ChildRecordView(APIView):
             OpenApiParameter("public_id", OpenApiTypes.STR, OpenApiParameter.PATH),
             s.PurposeQuerySerializer,
         ],
-        responses={
-            200: s.ChildRecordSerializer,
-            400: _PROBLEM,
-            404: OpenApiResponse(s.ProblemSerializer, description="No record you can see."),
-            **_COMMON,
-        },
+        responses={200: s.ChildRecordSerializer, **_BAD_REQUEST, **_NOT_FOUND, **_COMMON},
     )
     def get(self, request: Request, public_id: str) -> Response:
         query = s.PurposeQuerySerializer(data=request.query_params)
@@ -147,11 +145,7 @@ class MyNotificationView(APIView):
         description="With its in-app detail, which may name a child: audited as on the page. "
         "Another user's notification answers the same 404 as a missing one.",
         parameters=[OpenApiParameter("notification_id", OpenApiTypes.INT, OpenApiParameter.PATH)],
-        responses={
-            200: s.NotificationDetailSerializer,
-            404: OpenApiResponse(s.ProblemSerializer, description="No such notification of yours."),
-            **_COMMON,
-        },
+        responses={200: s.NotificationDetailSerializer, **_NOT_FOUND, **_COMMON},
     )
     def get(self, request: Request, notification_id: int) -> Response:
         if not 0 < notification_id < _BIGINT_END:

@@ -33,5 +33,6 @@ urlpatterns = [
     path("healthz", directory_views.healthz, name="healthz"),
 ]
 
-handler404 = "directory.views.not_found"
-handler500 = "directory.views.server_error"
+# Under /api/ a problem document, elsewhere the pages' (``api.problems``).
+handler404 = "api.problems.not_found_handler"
+handler500 = "api.problems.server_error_handler"

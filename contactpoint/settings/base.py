@@ -411,7 +411,10 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SERVE_AUTHENTICATION": [],
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "AccessRequestKindEnum": "access.models.AccessRequest.Kind",
+        "NotificationKindEnum": "access.models.Notification.Kind",
+    },
 }
 # How long a practitioner's token for one connecting system lasts after they obtain it with a
 # fresh second factor (api/tokens.py).

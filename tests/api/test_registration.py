@@ -3,6 +3,7 @@ where a practitioner lets one act for them (fresh second factor, own organisatio
 
 import re
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 from auditlog.models import LogEntry
@@ -21,7 +22,12 @@ ADD = reverse("admin:api_apiclient_add")
 CHANGELIST = reverse("admin:api_apiclient_changelist")
 SECRET = re.compile(r'id="client-secret">(cps_[^<]+)<')
 TOKEN = re.compile(r'id="api-token">(cpu_[^<]+)<')
+ACCESS = "/account/api-access/"
 SEARCH = {"family_name": "Thompson", "purpose": "current_involvement"}
+
+
+def _search(registered, token):
+    return Client().get("/api/v1/children/", SEARCH, **headers_for(registered, token))
 
 
 def _register(client: Client, organisation) -> tuple[ApiClient, str]:
@@ -67,10 +73,10 @@ def test_rotating_the_secret_stops_the_old_one(world, as_user, stepped_up):
         CHANGELIST, {"action": "rotate_secret", "_selected_action": [client.pk], "index": "0"}
     )
     new = SECRET.search(response.content.decode()).group(1)
-    registered = type("R", (), {"client_id": client.client_id, "secret": old})
-    assert Client().get("/api/v1/children/", SEARCH, **headers_for(registered, token)).status_code == 401
+    registered = SimpleNamespace(client_id=client.client_id, secret=old)
+    assert _search(registered, token).status_code == 401
     registered.secret = new
-    assert Client().get("/api/v1/children/", SEARCH, **headers_for(registered, token)).status_code == 200
+    assert _search(registered, token).status_code == 200
 
 
 def test_revoking_in_admin_stops_the_system(world, as_user):
@@ -89,7 +95,9 @@ def test_only_a_system_admin_registers_systems(world, as_user, role):
     assert response.status_code == 403
 
 
-def test_a_practitioner_gets_a_token_for_their_organisations_system(world, stepped_up, school_system):
+def test_a_practitioner_gets_a_token_for_their_organisations_system(
+    world, stepped_up, school_system
+):
     page = stepped_up(world.alice).post("/account/api-access/", {"client": school_system.client_id})
     token = TOKEN.search(page.content.decode()).group(1)
     response = Client().get("/api/v1/children/", SEARCH, **headers_for(school_system, token))
@@ -97,13 +105,17 @@ def test_a_practitioner_gets_a_token_for_their_organisations_system(world, stepp
 
 
 def test_the_token_page_asks_for_a_fresh_second_factor(world, as_user, school_system):
-    response = as_user(world.alice).post("/account/api-access/", {"client": school_system.client_id})
+    response = as_user(world.alice).post(
+        "/account/api-access/", {"client": school_system.client_id}
+    )
     assert response.status_code == 302
     assert reverse("access:step_up") in response["Location"]
     assert not ApiUserToken.objects.exists()
 
 
-def test_another_organisations_practitioner_cannot_choose_the_system(world, stepped_up, school_system):
+def test_another_organisations_practitioner_cannot_choose_the_system(
+    world, stepped_up, school_system
+):
     page = stepped_up(world.charlie).get("/account/api-access/").content.decode()
     assert school_system.client_id not in page
     response = stepped_up(world.charlie).post(
