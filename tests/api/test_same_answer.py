@@ -49,9 +49,9 @@ def _look_alikes(world) -> None:
         ("Amara", "Okafur", date(2014, 2, 11), "LS1 4AP", None, False),
         ("Maya", "Smyth", date(2015, 3, 27), "LS6 2AB", world.school_b, False),
     ]
-    for given, family, born, postcode, organisation, shielded in rows:
+    for given_name, family, born, postcode, organisation, shielded in rows:
         child = ChildFactory(
-            given_name=given,
+            given_name=given_name,
             family_name=family,
             date_of_birth=born,
             postcode=postcode,
