@@ -63,7 +63,12 @@ class ChildSearchView(APIView):
         # postcodes tidied) and the answer for the same query is the same.
         form = ChildSearchForm({k: v for k, v in request.query_params.items() if k in query.fields})
         if not form.is_valid():
-            raise serializers.ValidationError(form.errors.get_json_data(escape_html=False))
+            raise serializers.ValidationError(
+                {
+                    field: [e["message"] for e in errors]
+                    for field, errors in form.errors.get_json_data().items()
+                }
+            )
         result = child_search(
             user=request.user, criteria=form.criteria(), actor=request.auth.actor(request)
         )

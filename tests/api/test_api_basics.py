@@ -85,3 +85,19 @@ def test_an_unknown_api_address_is_a_problem(client):
     response = client.get("/api/v1/nowhere/")
     assert response.status_code == 404
     assert response["Content-Type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/children/?family_name=Thompson&purpose=referral",
+        "/api/v1/me/notifications/",
+        "/api/v1/me/access-requests/",
+    ],
+)
+def test_a_signed_in_browser_session_gets_nothing(world, as_user, path):
+    """Rule: the API takes no session, even one with a verified second factor, so a page
+    elsewhere cannot drive a signed-in practitioner's browser into it."""
+    response = as_user(world.alice).get(path)
+    assert response.status_code == 401
+    assert not AccessEvent.objects.filter(action=AccessEvent.Action.SEARCH).exists()
