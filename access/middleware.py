@@ -22,7 +22,10 @@ from . import factors
 # Paths a session may reach before its second factor is verified. Everything else — every
 # page with child data and every admin page — needs a verified second factor. ``/info/`` is
 # help, the accessibility statement and the privacy notice (``contactpoint.info_views``).
-_OPEN_PREFIXES = ("/accounts/", "/static/", "/healthz", "/info/")
+# ``/api/`` is left to the API's own authentication, which is stricter, not looser: every call
+# needs a connecting system's credentials and a practitioner's token issued after a second
+# factor (``api.authentication``), and no session, verified or not, is accepted there.
+_OPEN_PREFIXES = ("/accounts/", "/static/", "/healthz", "/info/", "/api/")
 _SESSION_STARTED = "cp_session_started_at"
 # PostgreSQL (any database error, connection lost included), Redis (cache, sessions), the
 # broker (a task queued from a view).

@@ -21,6 +21,11 @@ parties):
   While the salt is kept, the stored criteria and reason must still hash to the digest
   (``personal_data_problem``), so changing them is detected as before.
 
+Either version, an event made through the API (issue 19) also carries ``"api_client"``: the
+connecting system's client id. The key is present only when the column is set, so every
+event without one encodes exactly as before (no leaf and no signed head changes), while
+adding, changing or removing a connecting system on any event changes its leaf.
+
 No Django here: ``verify_head`` and outside parties use it as it is.
 """
 
@@ -58,8 +63,11 @@ EVENT_FIELDS = (
 # Fields that version 2 leaves out of the leaf, committing to them through the digest.
 PERSONAL_FIELDS = ("criteria", "reason")
 
-# What the sealer and verifier read of each row: the leaf's fields, then how to encode them.
-ROW_FIELDS = (*EVENT_FIELDS, "leaf_version", "personal_salt", "personal_digest")
+# What the sealer and verifier read of each row: the leaf's fields, then how to encode them,
+# then the connecting system (None for an event not made through the API).
+ROW_FIELDS = (*EVENT_FIELDS, "leaf_version", "personal_salt", "personal_digest", "api_client")
+# A row without the last column (as scripts and ``as_version_2`` built it before issue 19).
+_ROW_FIELDS_BEFORE_API = len(ROW_FIELDS) - 1
 _CRITERIA = EVENT_FIELDS.index("criteria")
 _REASON = EVENT_FIELDS.index("reason")
 
@@ -89,6 +97,7 @@ def event_bytes(row: Sequence) -> bytes:
     its own leaf version. A row of the 15 ``EVENT_FIELDS`` alone is read as version 1, as
     rows were before version 2, so that scripts written for version 1 keep working."""
     version, _salt, digest = _version_of(row)
+    api_client = row[len(ROW_FIELDS) - 1] if len(row) == len(ROW_FIELDS) else None
     record = dict(zip(EVENT_FIELDS, row, strict=False))
     record["occurred_at"] = timestamp_text(record["occurred_at"])
     record["result_ids"] = list(record["result_ids"] or [])
@@ -100,6 +109,8 @@ def event_bytes(row: Sequence) -> bytes:
         record["personal_digest"] = None if digest is None else bytes(digest).hex()
     else:
         raise ValueError(f"event {record['id']}: unknown leaf version {version!r}")
+    if api_client is not None:
+        record["api_client"] = api_client
     record["v"] = version
     return _ENCODER.encode(record).encode()
 
@@ -149,9 +160,9 @@ def _version_of(row: Sequence) -> tuple:
     """(leaf version, salt, digest) of a row; a bare row of ``EVENT_FIELDS`` is version 1."""
     if len(row) == len(EVENT_FIELDS):
         return 1, None, None
-    if len(row) != len(ROW_FIELDS):
+    if len(row) not in (len(ROW_FIELDS), _ROW_FIELDS_BEFORE_API):
         raise ValueError(f"a row has {len(ROW_FIELDS)} values, not {len(row)}")
-    return tuple(row[len(EVENT_FIELDS) :])
+    return tuple(row[len(EVENT_FIELDS) : _ROW_FIELDS_BEFORE_API])
 
 
 def _criteria(value: Any) -> Any:

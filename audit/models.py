@@ -107,6 +107,8 @@ class AccessEvent(models.Model):
         ACCOUNT_IDLE_DISABLED = "idle_disabled", "Account disabled, unused"
         RECERTIFIED = "recertified", "Access recertified"
         ACCESS_WITHDRAWN = "access_withdrawn", "Access withdrawn at recertification"
+        # The API (api/): a practitioner lets a connecting system act for them.
+        API_TOKEN_ISSUED = "api_token_issued", "API access token issued"
 
     class Outcome(models.TextChoices):
         SHOWN = "shown", "Data shown"
@@ -136,6 +138,11 @@ class AccessEvent(models.Model):
     leaf_version = models.SmallIntegerField(db_default=1, editable=False)
     personal_salt = models.BinaryField(null=True)
     personal_digest = models.BinaryField(null=True)
+    # The connecting system an event was made through (the API's ``ApiClient.client_id``,
+    # copied as text like ``actor_username``); NULL for every other event, whose leaf then
+    # encodes exactly as before (``audit/canonical.py``). NULL, not empty: the leaf tells the
+    # two apart.
+    api_client = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
 
     class Meta:
         indexes = [

@@ -43,6 +43,8 @@ class Actor:
     organisation_id: int | None
     ip_address: str | None
     user_agent: str
+    # The connecting system acting for the user (the API's client id); None on the pages.
+    api_client: str | None = None
 
     @classmethod
     def from_request(cls, request: Any, user: Any = None) -> Actor:
@@ -118,6 +120,7 @@ def _event_insert(
         reason=personal.reason,
         ip_address=actor.ip_address,
         user_agent=actor.user_agent,
+        api_client=actor.api_client,
         leaf_version=LEAF_VERSION,
         personal_salt=personal.salt,
         personal_digest=personal.digest,

@@ -4,6 +4,7 @@ factor (``access.middleware.RequireTwoFactorMiddleware``)."""
 from django.contrib import admin
 from django.urls import include, path
 
+from api.token_views import api_access
 from directory import views as directory_views
 
 from . import health_views
@@ -14,6 +15,7 @@ admin.site.site_title = "ContactPoint admin"
 urlpatterns = [
     path("", directory_views.home, name="home"),
     path("accounts/", include("access.urls")),
+    path("account/api-access/", api_access, name="api_access"),
     path("account/", include("access.urls_account")),
     path("", include("directory.urls")),
     path("", include("access.urls_break_glass")),
@@ -27,10 +29,14 @@ urlpatterns = [
     path("audit/", include("audit.urls")),
     path("info/", include("contactpoint.urls_info")),
     path("admin/", admin.site.urls),
+    # The API authenticates each call itself (a connecting system and a practitioner's token),
+    # never by session: ``RequireTwoFactorMiddleware`` leaves /api/ to it.
+    path("api/v1/", include("api.urls")),
     path("healthz", health_views.healthz, name="healthz"),
     path("healthz/live", health_views.live, name="healthz_live"),
     path("healthz/ready", health_views.ready, name="healthz_ready"),
 ]
 
-handler404 = "directory.views.not_found"
-handler500 = "directory.views.server_error"
+# Under /api/ a problem document, elsewhere the pages' (``api.problems``).
+handler404 = "api.problems.not_found_handler"
+handler500 = "api.problems.server_error_handler"

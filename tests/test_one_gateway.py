@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("access", "audit", "directory", "contactpoint", "bench")
+APPS = ("access", "audit", "directory", "contactpoint", "bench", "api")
 CHILD_MODELS = {"Child", "Carer", "Involvement"}
 CHILD_TABLES = re.compile(r"directory_(child|carer|involvement)\b")
 

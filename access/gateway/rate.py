@@ -55,9 +55,19 @@ def _client():
 def lookup_allowance_take(*, user_id: int) -> bool:
     """Count one lookup for ``user_id``; False (and nothing counted) once ``LOOKUP_RATE_LIMIT``
     lookups were made in the last ``LOOKUP_RATE_WINDOW_SECONDS``."""
-    key = cache.make_and_validate_key(f"lookups:{user_id}")
-    window_us = settings.LOOKUP_RATE_WINDOW_SECONDS * 1_000_000
-    args = [settings.LOOKUP_RATE_LIMIT, window_us, secrets.token_hex(8)]
+    return allowance_take(
+        name=f"lookups:{user_id}",
+        limit=settings.LOOKUP_RATE_LIMIT,
+        window_seconds=settings.LOOKUP_RATE_WINDOW_SECONDS,
+    )
+
+
+def allowance_take(*, name: str, limit: int, window_seconds: int) -> bool:
+    """Count one use of the allowance ``name``; False (and nothing counted) once ``limit``
+    uses were made in the last ``window_seconds``. The same sliding window serves the API's
+    limits per connecting system and per practitioner (``api.throttles``)."""
+    key = cache.make_and_validate_key(name)
+    args = [limit, window_seconds * 1_000_000, secrets.token_hex(8)]
     return bool(_TAKE_SCRIPT(keys=[key], args=args, client=_client()))
 
 

@@ -93,9 +93,11 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "rest_framework",
+    "drf_spectacular",
     "directory",
     "access",
     "audit",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -481,9 +483,53 @@ GUARDIAN_RAISE_403 = True
 ANONYMOUS_USER_NAME = None
 AUDITLOG_INCLUDE_ALL_MODELS = False
 
+# --- The API (api/, docs/api.md) ---------------------------------------------------------------
+# Every call is made by a registered connecting system *and* a practitioner of its
+# organisation (api.authentication); nothing else authenticates there, sessions included.
 REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.ClientAndPractitionerAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttles.ClientAndUserThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.problems.problem_exception_handler",
+    "UNAUTHENTICATED_USER": None,
 }
+SPECTACULAR_SETTINGS = {
+    "TITLE": "ContactPoint API",
+    "DESCRIPTION": (
+        "Look up children for a signed-in practitioner from the system they already use. "
+        "Every call needs the connecting system's credentials and the practitioner's "
+        "short-lived token; see docs/api.md."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SERVE_AUTHENTICATION": [],
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "ENUM_NAME_OVERRIDES": {
+        "AccessRequestKindEnum": "access.models.AccessRequest.Kind",
+        "NotificationKindEnum": "access.models.Notification.Kind",
+    },
+}
+# How long a practitioner's token for one connecting system lasts after they obtain it with a
+# fresh second factor (api/tokens.py).
+API_USER_TOKEN_MINUTES = env.int("API_USER_TOKEN_MINUTES", default=30)
+# Calls per connecting system and per practitioner through the API, in any window of
+# API_RATE_WINDOW_SECONDS (sliding, like LOOKUP_RATE_LIMIT, which applies as well).
+API_CLIENT_RATE_LIMIT = env.int("API_CLIENT_RATE_LIMIT", default=3000)
+API_USER_RATE_LIMIT = env.int("API_USER_RATE_LIMIT", default=300)
+API_RATE_WINDOW_SECONDS = env.int("API_RATE_WINDOW_SECONDS", default=900)
+for _name in (
+    "API_USER_TOKEN_MINUTES",
+    "API_CLIENT_RATE_LIMIT",
+    "API_USER_RATE_LIMIT",
+    "API_RATE_WINDOW_SECONDS",
+):
+    if globals()[_name] < 1:
+        raise ImproperlyConfigured(f"{_name} must be at least 1.")
 
 # Child data never reaches logs: search criteria travel in the query string (the outside
 # contract fixes them as GET parameters), so every log record has its query strings removed.

@@ -5,7 +5,9 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 # info/: help, accessibility statement, privacy notice: open by design (contactpoint.info_views).
-OPEN_PREFIXES = ("accounts/", "static/", "healthz", "info/")
+# api/: never a session; each call needs a connecting system and a practitioner's token issued
+# after a second factor (tests/api/test_api_basics.py checks it answers 401 to any session).
+OPEN_PREFIXES = ("accounts/", "static/", "healthz", "info/", "api/")
 SAMPLE_ARGS = {
     "public_id": "a" * 26,
     "object_id": "1",

@@ -1,0 +1,36 @@
+"""The API reference for people: the served OpenAPI schema, rendered as a page.
+
+Built from the same schema as ``/api/v1/schema/``, so the words people read cannot drift from
+what the API does. No child data, so anyone may read it, like ``/info/``.
+"""
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+from drf_spectacular.generators import SchemaGenerator
+
+from .authentication import CLIENT_ID_HEADER, CLIENT_SECRET_HEADER
+
+
+@require_GET
+def reference(request: HttpRequest) -> HttpResponse:
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    operations = [
+        {
+            "method": method.upper(),
+            "path": path,
+            "summary": operation.get("summary", ""),
+            "description": operation.get("description", ""),
+            "parameters": operation.get("parameters", []),
+            "responses": sorted(operation.get("responses", {}).items()),
+        }
+        for path, methods in schema["paths"].items()
+        for method, operation in methods.items()
+    ]
+    context = {
+        "info": schema["info"],
+        "operations": operations,
+        "client_id_header": CLIENT_ID_HEADER,
+        "client_secret_header": CLIENT_SECRET_HEADER,
+    }
+    return render(request, "api/reference.html", context)
