@@ -107,7 +107,9 @@ def alice_headers(api_world):
 
 
 @schema.parametrize()
-@settings(suppress_health_check=list(HealthCheck), deadline=None)
+# Derandomized: the same cases every run, so CI does not depend on a lucky draw; change
+# the code or the schema and the cases change with it.
+@settings(suppress_health_check=list(HealthCheck), deadline=None, derandomize=True)
 def test_the_api_keeps_its_schema(case, alice_headers):
     case.call_and_validate(
         headers=alice_headers, additional_checks=[nothing_outside_scope, only_dates_are_refused]
