@@ -76,7 +76,9 @@ def children_of(pid: int) -> list[int]:
 # --- preparing the world's users -------------------------------------------------------------
 
 
-def accounts_prepare(per_org: int, samples: int, rng: random.Random) -> list[dict]:
+def accounts_prepare(
+    per_org: int, samples: int, rng: random.Random, label: str = "bench.floor"
+) -> list[dict]:
     """Signed-in-able practitioners (password + TOTP) of three organisations, each with
     children in its own scope to search for (with a date of birth) and open."""
     from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -88,7 +90,7 @@ def accounts_prepare(per_org: int, samples: int, rng: random.Random) -> list[dic
             continue
         drawn = samples_in_scope(persona, samples, rng, nicknamed=False)
         for n in range(per_org):
-            user = bench_user(f"bench.floor.{persona.organisation_id}.{n}", persona.organisation_id)
+            user = bench_user(f"{label}.{persona.organisation_id}.{n}", persona.organisation_id)
             key = secrets.token_bytes(20)
             TOTPDevice.objects.filter(user=user).delete()
             TOTPDevice.objects.create(user=user, name="bench", confirmed=True, key=key.hex())
