@@ -99,7 +99,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    "access.middleware.SecondFactorDeviceMiddleware",
     "access.second_factor_binding.SecondFactorBindingMiddleware",
     "access.middleware.SessionTimeoutMiddleware",
     "access.middleware.RequireTwoFactorMiddleware",
@@ -182,7 +182,8 @@ CELERY_BEAT_SCHEDULE = {
 
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        # Django's RedisCache with one client per process (contactpoint/redis_store.py).
+        "BACKEND": "contactpoint.redis_store.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "cp",
     }
@@ -240,7 +241,8 @@ RECOVERY_CODE_COUNT = 10
 # Held in Redis: the idle timeout renews the session on every request, which in the database
 # was a read and an UPDATE per page. Redis expires them itself; if it loses them, people sign
 # in again (it fails closed). access.UserSession still lists each user's keys for deactivation.
-SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+# Django's cache sessions, saved in one round trip (contactpoint/redis_store.py).
+SESSION_ENGINE = "contactpoint.redis_store"
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=15 * 60)
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
