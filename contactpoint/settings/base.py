@@ -421,9 +421,14 @@ for _name in (
 ):
     if globals()[_name] < 1:
         raise ImproperlyConfigured(f"{_name} must be at least 1.")
-TEMPLATES[0]["OPTIONS"]["context_processors"].append(
-    "access.context_processors.unread_notifications"
-)
+TEMPLATES[0]["OPTIONS"]["context_processors"] += [
+    "access.context_processors.unread_notifications",
+    "access.context_processors.navigation",
+]
+# How long the navigation's answers (unread count, "leads a team", open alerts) are kept in
+# the session: a badge or menu entry may lag by this much; no page's access depends on them
+# (access/navigation.py).
+NAV_FACTS_SECONDS = env.int("NAV_FACTS_SECONDS", default=60)
 CELERY_BEAT_SCHEDULE["notify-cloaked-enquiries"] = {
     "task": "access.tasks.cloaked_enquiries_process_task",
     "schedule": timedelta(seconds=CLOAKED_ENQUIRY_SWEEP_SECONDS),
