@@ -38,6 +38,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
@@ -163,9 +164,13 @@ def sign_in(port: int, account: dict) -> Client:
     client.form_post(
         "/accounts/login/", {"username": account["username"], "password": account["password"]}
     )
-    code = pyotp.TOTP(_base32(account["totp_key"])).now()
-    client.form_post("/accounts/second-factor/", {"otp_token": code})
-    status, _, _ = client.request("GET", "/search/")
+    totp = pyotp.TOTP(_base32(account["totp_key"]))
+    for _ in range(2):  # a code typed as its 30 s window closes may be refused: once more
+        client.form_post("/accounts/second-factor/", {"otp_token": totp.now()})
+        status, _, _ = client.request("GET", "/search/")
+        if status == 200:
+            break
+        time.sleep(30 - time.time() % 30 + 1)
     if status != 200:
         sys.exit(f"{account['username']} did not get to the search page ({status})")
     return client
@@ -266,11 +271,48 @@ def gunicorn_stop(process: subprocess.Popen) -> None:
     process.wait(timeout=30)
 
 
-class Meter:
-    """CPU seconds of the web server, the database's backends and Redis, from /proc."""
+class Meter(threading.Thread):
+    """CPU seconds of the web server, the database's backends and Redis, from /proc.
+
+    A backend can end during a batch (Django closes a connection after ``CONN_MAX_AGE``
+    and opens another); its CPU would then be lost, so a thread reads every backend's CPU
+    four times a second and a backend gone by the end of a batch counts with the last
+    figure read.
+    """
 
     def __init__(self, web_pid: int, database: str, redis_pid: int) -> None:
+        super().__init__(daemon=True)
         self.web_pid, self.database, self.redis_pid = web_pid, database, redis_pid
+        self.last: dict[int, float] = {}
+        self._lock = threading.Lock()
+        self._done = threading.Event()
+
+    def run(self) -> None:
+        import psycopg2
+        from django.db import connection
+
+        params = connection.get_connection_params()
+        with psycopg2.connect(**params) as conn, conn.cursor() as cursor:
+            conn.autocommit = True
+            while not self._done.wait(0.25):
+                cursor.execute(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = %s "
+                    "AND backend_type = 'client backend' AND pid <> pg_backend_pid()",
+                    [self.database],
+                )
+                self._read([row[0] for row in cursor.fetchall()])
+
+    def stop(self) -> None:
+        self._done.set()
+        self.join()
+
+    def _read(self, pids) -> dict[int, float]:
+        with self._lock:
+            for pid in pids:
+                seconds = cpu_seconds(pid)
+                if seconds:
+                    self.last[pid] = max(seconds, self.last.get(pid, 0.0))
+            return dict(self.last)
 
     def snapshot(self) -> dict[str, dict[int, float]]:
         from django.db import connection
@@ -281,11 +323,11 @@ class Meter:
                 "AND backend_type = 'client backend' AND pid <> pg_backend_pid()",
                 [self.database],
             )
-            backends = [row[0] for row in cursor.fetchall()]
+            backends = self._read([row[0] for row in cursor.fetchall()])
         web = [self.web_pid, *children_of(self.web_pid)]
         return {
             "web": {pid: cpu_seconds(pid) for pid in web},
-            "postgres": {pid: cpu_seconds(pid) for pid in backends},
+            "postgres": backends,
             "redis": {self.redis_pid: cpu_seconds(self.redis_pid)},
         }
 
@@ -380,6 +422,7 @@ def main() -> None:
     try:
         clients = [sign_in(args.port, a) for a in accounts]
         meter = Meter(server.pid, args.database, redis_pid())
+        meter.start()
         per_lookup: dict[tuple[str, str], list[dict[str, float]]] = {}
         say(
             f"database {args.database}; gunicorn {args.workers} workers, production settings; "
@@ -418,6 +461,7 @@ def main() -> None:
                     measured[("floor", kind)].values()
                 )
                 say(f"{round_number:>5} {kind:<7} {cells[0]:>22} {cells[1]:>22} {ratio:6.2f}")
+        meter.stop()
         counts = count_pass(args.port + 1, env, clients, accounts, log, rng)
     finally:
         if server.poll() is None:
