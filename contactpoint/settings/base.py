@@ -129,6 +129,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
             ],
+            # GOV.UK form fields rendered in Python (contactpoint/govuk_fields.py).
+            "libraries": {"govuk_fields": "contactpoint.govuk_fields"},
         },
     },
 ]
