@@ -19,6 +19,24 @@ from django.utils.safestring import mark_safe
 register = template.Library()
 
 
+class _NoField:
+    """What a template gives for a field it does not have (a page rendered without its
+    form): every attribute empty, as the include templates rendered it."""
+
+    errors = ()
+    id_for_label = label = html_name = auto_id = ""
+    parts = ("", "", "")
+    field = type("NoChoices", (), {"choices": ()})()
+
+    @staticmethod
+    def value():
+        return None
+
+
+def _field(field):
+    return field if hasattr(field, "errors") else _NoField()
+
+
 def _e(value) -> str:
     return str(conditional_escape("" if value is None else value))
 
@@ -42,6 +60,7 @@ def text_field(
     identifier=False,  # noqa: A002
 ):
     """A GOV.UK text input with its label, hint and errors."""
+    field = _field(field)
     errors = field.errors
     field_id = _e(field.id_for_label)
     value = field.value()
@@ -90,6 +109,7 @@ def date_input(field, *, hint="", example="", autocomplete=""):
     """A GOV.UK date input (issue 17, point 9): day, month and year as three numeric fields
     in a fieldset; the field is a ``contactpoint.date_input.GovukDateField`` and what was
     typed comes back as typed."""
+    field = _field(field)
     errors = field.errors
     auto_id = _e(field.auto_id)
     name = _e(field.html_name)
@@ -131,6 +151,7 @@ def date_input(field, *, hint="", example="", autocomplete=""):
 @register.simple_tag
 def radios(field, *, hint="", legend_as_heading=False):
     """GOV.UK radios in a fieldset, one per choice of the field."""
+    field = _field(field)
     errors = field.errors
     name = _e(field.html_name)
     first_id = _e(field.id_for_label)

@@ -46,3 +46,8 @@ def test_the_include_templates_render_the_same_as_the_tags():
     tagged = _render("{% load govuk_fields %}{% radios form.purpose %}", form)
     assert included.strip() == tagged.strip()
     assert 'value="current_involvement" checked' in tagged
+
+
+def test_a_page_rendered_without_its_form_gets_empty_fields_not_an_error():
+    html = engines["django"].from_string('{% include "includes/text_field.html" %}').render({})
+    assert 'name="" type="text" value=""' in html
