@@ -20,6 +20,7 @@ from .inbox import (
     notifications_for_user,
 )
 from .models import Notification
+from .navigation import nav_facts_forget
 
 
 @require_GET
@@ -46,4 +47,5 @@ def notification_open(request: HttpRequest, notification_id: int) -> HttpRespons
         notification_mark_read(user=request.user, notification_id=notification_id)
     except Notification.DoesNotExist:
         return not_found(request, None)
+    nav_facts_forget(request)  # the badge counts this one as read on the next page
     return redirect("inbox:detail", notification_id=notification_id)

@@ -11,6 +11,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django_otp.middleware import OTPMiddleware
 from kombu.exceptions import OperationalError as BrokerError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -18,6 +19,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from contactpoint.errors import NotFound, Refused
 
 from . import factors
+from .session_user import TOTP_PERSISTENT_PREFIX, totp_device_load
 
 # Paths a session may reach before its second factor is verified. Everything else — every
 # page with child data and every admin page — needs a verified second factor. ``/info/`` is
@@ -38,6 +40,19 @@ DEPENDENCY_ERRORS = (
 RETRY_AFTER_SECONDS = 30
 
 logger = logging.getLogger(__name__)
+
+
+class SecondFactorDeviceMiddleware(OTPMiddleware):
+    """django-otp's middleware, loading the session's TOTP device with one fixed statement
+    (``access.session_user``) instead of through the ORM; other devices (security keys,
+    recovery codes) as django-otp does. django-otp still checks that the device is the
+    user's and confirmed; nothing is cached between requests."""
+
+    def _device_from_persistent_id(self, persistent_id: str):
+        persistent_id = self._normalize_persistent_id(persistent_id)
+        if persistent_id.startswith(TOTP_PERSISTENT_PREFIX):
+            return totp_device_load(persistent_id)
+        return super()._device_from_persistent_id(persistent_id)
 
 
 class RequireTwoFactorMiddleware:

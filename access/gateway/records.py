@@ -4,23 +4,36 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from functools import cache
 
-from django.db import transaction
-from django.db.models import Q
+from django.db import connections, transaction
+from django.db.models import BooleanField, Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from access.models import AccessRequest, User
 from audit.models import AccessEvent
 from audit.writer import Actor, access_event_record
-from directory.models import Carer, Child, FeedBatch, Involvement
+from contactpoint.fixed_sql import columns, instance, width
+from directory.models import (
+    Carer,
+    Child,
+    FeedBatch,
+    Involvement,
+    LocalAuthority,
+    Organisation,
+    Practitioner,
+)
 from directory.retention import destroy_on
 
 from .errors import ChildNotFound
 from .gate import ensure_may_read
 from .replica import child_read
-from .scope import child_scope_q, standing_scope_q, visible_involvements_q
+from .scope import child_scope_sql, visible_involvements_sql
 from .shielding import ShieldStatus, manages_shielding, shield_status_for, view_action
-from .upkeep import may_record_involvement, roles_for
+from .upkeep import in_standing_scope, may_record_involvement, roles_for
+
+_C = '"directory_child"'
 
 
 @dataclass(frozen=True)
@@ -132,24 +145,23 @@ def child_get_for_user(
         # what was shown (found or not; a shielded record revealed or not), which only the
         # read knows, and an event for a read that then failed would record a view that never
         # happened. Either order keeps the rule: nothing leaves before the event commits.
-        with child_read():
-            child = (
-                Child.objects.filter(
-                    child_scope_q(user=user, now=now, today=today),
-                    record_status_q(user),
-                    public_id=public_id,
-                )
-                .select_related("local_authority")
-                .first()
+        with child_read() as using:
+            child = _child_in_scope(
+                user=user, public_id=public_id, now=now, today=today, using=using
             )
             shield = shield_status_for(user=user, child=child) if child else None
-            record = (
-                _record(child, user=user, organisation=organisation, today=today, shield=shield)
-                if child
-                else None
-            )
-            if record is not None:
-                record = replace(record, grant=_grant_ending(user, child, now=now, today=today))
+            record = None
+            if child is not None:
+                # Whether the child is in the standing scope decides both the upkeep forms
+                # and whether the access is through a grant alone: asked once.
+                standing = in_standing_scope(user=user, child_id=child.pk, today=today, using=using)
+                record = _record(
+                    child, user=user, organisation=organisation, today=today, shield=shield,
+                    standing=standing, using=using,
+                )  # fmt: skip
+                if not standing:
+                    grant = _grant_ending(user, child, now=now, using=using)
+                    record = replace(record, grant=grant)
         access_event_record(
             actor=actor,
             action=view_action(shield),
@@ -162,44 +174,128 @@ def child_get_for_user(
     return record
 
 
-def _grant_ending(user: User, child: Child, *, now: datetime, today: date) -> GrantEnding | None:
-    """When the viewer's access to ``child`` ends, if it is through a grant alone (the record
-    page says so in a banner, issue 17 point 3); None when the child is in their standing
-    scope too, whose access does not end. One indexed read, a second only under a grant."""
-    grant = (
-        AccessRequest.objects.filter(
-            requester=user, child=child, status=AccessRequest.Status.GRANTED, expires_at__gt=now
+def _grant_ending(user: User, child: Child, *, now: datetime, using: str) -> GrantEnding | None:
+    """When the viewer's access to ``child`` ends: asked only when the child is outside
+    their standing scope, so that access is through a grant alone (the record page says so
+    in a banner, issue 17 point 3). One indexed read, with a fixed statement."""
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            "SELECT expires_at, kind FROM access_accessrequest WHERE requester_id = %s "
+            "AND child_id = %s AND status = %s AND expires_at > %s "
+            "ORDER BY expires_at DESC LIMIT 1",
+            [user.pk, child.pk, AccessRequest.Status.GRANTED.value, now],
         )
-        .order_by("-expires_at")
-        .only("expires_at", "kind")
-        .first()
-    )
+        grant = cursor.fetchone()
     if grant is None:
         return None
-    if Child.objects.filter(standing_scope_q(user=user, today=today), pk=child.pk).exists():
-        return None
-    return GrantEnding(
-        expires_at=grant.expires_at, emergency=grant.kind == AccessRequest.Kind.EMERGENCY
-    )
+    return GrantEnding(expires_at=grant[0], emergency=grant[1] == AccessRequest.Kind.EMERGENCY)
 
 
-def record_status_q(user: User) -> Q:
+def record_status_sql(user: User) -> tuple[str, list]:
     """Rule (retention): active records for everyone in scope; archived ones for the data
     managers of the child's own authority only (they answer for the record until it is
-    destroyed); merged ones for nobody."""
-    active = Q(status=Child.Status.ACTIVE)
+    destroyed); merged ones for nobody. SQL on the unaliased ``directory_child`` row."""
     organisation = user.organisation
     if organisation is not None and manages_shielding(
         user=user, local_authority_id=organisation.local_authority_id
     ):
-        return active | Q(
-            status=Child.Status.ARCHIVED, local_authority_id=organisation.local_authority_id
+        sql = f"({_C}.status = %s OR ({_C}.status = %s AND {_C}.local_authority_id = %s))"
+        params = [Child.Status.ACTIVE.value, Child.Status.ARCHIVED.value]
+        return sql, [*params, organisation.local_authority_id]
+    return f"{_C}.status = %s", [Child.Status.ACTIVE.value]
+
+
+def record_status_q(user: User) -> Q:
+    """``record_status_sql`` for a query on ``Child`` itself."""
+    sql, params = record_status_sql(user)
+    return Q(RawSQL(sql, params, output_field=BooleanField()))  # noqa: S611 - parameters
+
+
+@cache
+def _child_statement() -> str:
+    return (
+        f"SELECT {columns(Child, _C)}, {columns(LocalAuthority, 'la')} "  # noqa: S608
+        f"FROM directory_child JOIN directory_localauthority la "
+        f"ON la.code = {_C}.local_authority_id "
+        f"WHERE {_C}.public_id = %s AND {{status}} AND {{scope}} LIMIT 1"
+    )
+
+
+def _child_in_scope(*, user, public_id: str, now: datetime, today: date, using: str):
+    """The child ``public_id`` with its local authority, if in ``user``'s scope (and of a
+    status they may open), else None: one fixed statement, with scope and status as their
+    rules' own SQL (``child_scope_sql``, ``record_status_sql``)."""
+    scope, scope_params = child_scope_sql(user=user, now=now, today=today)
+    status, status_params = record_status_sql(user)
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            _child_statement().format(status=status, scope=scope),
+            [public_id, *status_params, *scope_params],
         )
-    return active
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    child = instance(Child, row[: width(Child)], using)
+    authority = instance(LocalAuthority, row[width(Child) :], using)
+    Child._meta.get_field("local_authority").set_cached_value(child, authority)
+    return child
+
+
+@cache
+def _carers_statement() -> str:
+    return (
+        f"SELECT {columns(Carer, 'c')} FROM directory_carer c WHERE c.child_id = %s "  # noqa: S608
+        "ORDER BY c.parental_responsibility DESC, c.family_name, c.given_name"
+    )
+
+
+@cache
+def _services_statement() -> str:
+    selected = ", ".join(
+        (columns(Involvement, "i"), columns(Organisation, "o"), columns(Practitioner, "p"))
+    )
+    return (
+        f"SELECT {selected} FROM directory_involvement i "  # noqa: S608
+        "JOIN directory_organisation o ON o.id = i.organisation_id "
+        "LEFT JOIN directory_practitioner p ON p.id = i.practitioner_id "
+        "WHERE i.child_id = %s AND {visible} ORDER BY i.role, o.name"
+    )
+
+
+def _carers_and_services(child: Child, *, organisation, today: date, using: str):
+    """The child's carers, and the involvements ``organisation`` may see with their
+    organisation and practitioner attached: two fixed statements."""
+    visible, visible_params = visible_involvements_sql(
+        organisation=organisation, today=today, table="i"
+    )
+    with connections[using].cursor() as cursor:
+        cursor.execute(_carers_statement(), [child.pk])
+        carers = [instance(Carer, row, using) for row in cursor.fetchall()]
+        cursor.execute(_services_statement().format(visible=visible), [child.pk, *visible_params])
+        rows = cursor.fetchall()
+    n_inv, n_org = width(Involvement), width(Organisation)
+    involvements = []
+    for row in rows:
+        involvement = instance(Involvement, row[:n_inv], using)
+        org = instance(Organisation, row[n_inv : n_inv + n_org], using)
+        practitioner = None
+        if row[n_inv + n_org] is not None:
+            practitioner = instance(Practitioner, row[n_inv + n_org :], using)
+        Involvement._meta.get_field("organisation").set_cached_value(involvement, org)
+        Involvement._meta.get_field("practitioner").set_cached_value(involvement, practitioner)
+        involvements.append(involvement)
+    return carers, involvements
 
 
 def _record(
-    child: Child, *, user: User, organisation, today: date, shield: ShieldStatus | None = None
+    child: Child,
+    *,
+    user: User,
+    organisation,
+    today: date,
+    shield: ShieldStatus | None = None,
+    standing: bool | None = None,
+    using: str = "default",
 ) -> ChildRecord:
     shield = shield or ShieldStatus()
     identity = dict(
@@ -222,22 +318,13 @@ def _record(
         # Rule (shielding): only name, gender, date of birth and ID; no address, carers or
         # services, since any of them could locate the child.
         return ChildRecord(**identity)
-    carers = list(
-        Carer.objects.filter(child=child).order_by(
-            "-parental_responsibility", "family_name", "given_name"
-        )
-    )
-    involvements = list(
-        Involvement.objects.filter(
-            visible_involvements_q(organisation=organisation, today=today), child=child
-        )
-        .select_related("organisation", "practitioner")
-        .order_by("role", "organisation__name")
+    carers, involvements = _carers_and_services(
+        child, organisation=organisation, today=today, using=using
     )
     feeds = _feeds_named(child, carers, involvements)
     return ChildRecord(
         **identity,
-        roles_to_record=roles_to_record(user=user, child=child, today=today),
+        roles_to_record=roles_to_record(user=user, child=child, today=today, standing=standing),
         other_names=child.other_names,
         former_names=list(child.former_names),
         address=[
@@ -255,11 +342,13 @@ def _record(
     )
 
 
-def roles_to_record(*, user: User, child: Child, today: date) -> list[tuple[str, str]]:
+def roles_to_record(
+    *, user: User, child: Child, today: date, standing: bool | None = None
+) -> list[tuple[str, str]]:
     """The roles the viewer may record with an active child (none: no forms)."""
     if child.status != Child.Status.ACTIVE:
         return []
-    if not may_record_involvement(user=user, child_id=child.pk, today=today):
+    if not may_record_involvement(user=user, child_id=child.pk, today=today, standing=standing):
         return []
     return roles_for(user)
 

@@ -168,12 +168,21 @@ def active_involvement_q(*, today: date) -> Q:
     return Q(RawSQL(condition, params, output_field=BooleanField()))  # noqa: S611 - parameters
 
 
-def visible_involvements_q(*, organisation: Organisation, today: date) -> Q:
-    """Involvements an enquirer from ``organisation`` may see on a record.
+def visible_involvements_sql(
+    *, organisation: Organisation, today: date, table: str = '"directory_involvement"'
+) -> tuple[str, list]:
+    """Involvements an enquirer from ``organisation`` may see on a record, as SQL on the
+    involvement row ``table`` (the record page reads them with a fixed statement).
 
     Rule (cloaking): a cloaked involvement is shown only to its own organisation; everyone
     else sees the record exactly as if it did not exist.
     """
-    return active_involvement_q(today=today) & (
-        Q(cloaked=False) | Q(organisation_id=organisation.pk)
-    )
+    active, params = involvement_active_sql(table, value_sql(today))
+    sql = f"({active} AND (NOT {table}.cloaked OR {table}.organisation_id = %s))"
+    return sql, [*params, organisation.pk]
+
+
+def visible_involvements_q(*, organisation: Organisation, today: date) -> Q:
+    """``visible_involvements_sql`` for a query on ``Involvement`` itself."""
+    sql, params = visible_involvements_sql(organisation=organisation, today=today)
+    return Q(RawSQL(sql, params, output_field=BooleanField()))  # noqa: S611 - parameters

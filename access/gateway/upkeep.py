@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db import transaction
+from django.db import connections, transaction
 from django.utils import timezone
 
 from access.models import User
@@ -29,7 +29,7 @@ from directory.models import ORGANISATION_ROLES, Child, Involvement, Practitione
 
 from .errors import ChildNotFound
 from .gate import ensure_may_read
-from .scope import active_involvement_q, standing_scope_q
+from .scope import active_involvement_q, child_scope_sql, standing_scope_q
 
 PURPOSE = "current_involvement"
 
@@ -45,11 +45,30 @@ def roles_for(user: User) -> list[tuple[str, str]]:
     return [(role, Involvement.Role(role).label) for role in kinds]
 
 
-def may_record_involvement(*, user: User, child_id: int, today: date) -> bool:
-    """Whether the record page offers ``user`` the involvement forms for this child."""
+def may_record_involvement(
+    *, user: User, child_id: int, today: date, standing: bool | None = None
+) -> bool:
+    """Whether the record page offers ``user`` the involvement forms for this child.
+    ``standing``: ``in_standing_scope`` for this child, when the caller has asked already."""
     if not user.reads_child_data or user.organisation is None:
         return False
-    return Child.objects.filter(standing_scope_q(user=user, today=today), pk=child_id).exists()
+    if standing is None:
+        standing = in_standing_scope(user=user, child_id=child_id, today=today)
+    return standing
+
+
+def in_standing_scope(*, user: User, child_id: int, today: date, using: str = "default") -> bool:
+    """Whether the child is in ``user``'s standing scope (``standing_scope_q``), in one
+    fixed statement (the record page asks on every view; issue 16)."""
+    if user.organisation is None:
+        return False
+    condition, params = child_scope_sql(user=user, now=None, today=today, grants=False)
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            f'SELECT 1 FROM directory_child WHERE "directory_child"."id" = %s AND {condition}',  # noqa: S608
+            [child_id, *params],
+        )
+        return cursor.fetchone() is not None
 
 
 def involvement_start(

@@ -108,7 +108,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    "access.middleware.SecondFactorDeviceMiddleware",
     "access.second_factor_binding.SecondFactorBindingMiddleware",
     "access.middleware.SessionTimeoutMiddleware",
     "access.middleware.RequireTwoFactorMiddleware",
@@ -138,6 +138,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
             ],
+            # GOV.UK form fields rendered in Python (contactpoint/govuk_fields.py).
+            "libraries": {"govuk_fields": "contactpoint.govuk_fields"},
         },
     },
 ]
@@ -254,7 +256,8 @@ if REDIS_CONNECT_TIMEOUT_SECONDS <= 0 or REDIS_SOCKET_TIMEOUT_SECONDS <= 0:
     raise ImproperlyConfigured("REDIS_*_TIMEOUT_SECONDS must be above 0.")
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        # Django's RedisCache with one client per process (contactpoint/redis_store.py).
+        "BACKEND": "contactpoint.redis_store.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "cp",
         "OPTIONS": {
@@ -338,9 +341,10 @@ RECOVERY_CODE_COUNT = 10
 # Held in Redis: the idle timeout renews the session on every request, which in the database
 # was a read and an UPDATE per page. Redis expires them itself; if it loses them, people sign
 # in again (it fails closed). access.UserSession still lists each user's keys for deactivation.
-# access.session_store: Django's cache sessions, except that an unreachable Redis is an error
-# (the 503 page), not an empty session that would send a signed-in person back to sign in.
-SESSION_ENGINE = "access.session_store"
+# contactpoint.redis_store: Django's cache sessions, saved in one round trip, and an
+# unreachable Redis is an error (the 503 page), not an empty session that would send a
+# signed-in person back to sign in.
+SESSION_ENGINE = "contactpoint.redis_store"
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=15 * 60)
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
@@ -563,9 +567,14 @@ for _name in (
 ):
     if globals()[_name] < 1:
         raise ImproperlyConfigured(f"{_name} must be at least 1.")
-TEMPLATES[0]["OPTIONS"]["context_processors"].append(
-    "access.context_processors.unread_notifications"
-)
+TEMPLATES[0]["OPTIONS"]["context_processors"] += [
+    "access.context_processors.unread_notifications",
+    "access.context_processors.navigation",
+]
+# How long the navigation's answers (unread count, "leads a team", open alerts) are kept in
+# the session: a badge or menu entry may lag by this much; no page's access depends on them
+# (access/navigation.py).
+NAV_FACTS_SECONDS = env.int("NAV_FACTS_SECONDS", default=60)
 CELERY_BEAT_SCHEDULE["notify-cloaked-enquiries"] = {
     "task": "access.tasks.cloaked_enquiries_process_task",
     "schedule": timedelta(seconds=CLOAKED_ENQUIRY_SWEEP_SECONDS),

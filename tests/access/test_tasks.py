@@ -30,7 +30,12 @@ def _past_absolute_lifetime() -> timedelta:
 
 
 def test_sessions_live_in_redis_not_in_the_database():
-    assert settings.SESSION_ENGINE == "django.contrib.sessions.backends.cache"
+    from django.contrib.sessions.backends.cache import SessionStore as CacheSessionStore
+
+    from contactpoint.redis_store import SessionStore
+
+    assert settings.SESSION_ENGINE == "contactpoint.redis_store"
+    assert issubclass(SessionStore, CacheSessionStore)
     assert settings.CACHES["default"]["BACKEND"].endswith("RedisCache")
 
 
