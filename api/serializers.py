@@ -17,7 +17,12 @@ from access.purposes import Purpose
 # one space, hyphen or apostrophe, or a full stop after an initial. The page also tidies
 # doubled spaces and typographic apostrophes; the API takes names already tidy, so that what
 # its schema allows is exactly what it accepts.
-_NAME = r"[^\W\d_]+(?:(?:\.[ -]?|[ '\-])[^\W\d_]+)*\.?"
+# The letters are listed, not written ``[^\W\d_]``: JSON Schema reads patterns as
+# ECMA-262, where ``\w`` is ASCII only, so the schema would promise less than Python accepts
+# (schemathesis found Î accepted against it). Latin with its accented and extended letters,
+# Greek and Cyrillic; a name in another script is refused here (the page takes any letter).
+_LETTER = "[A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff\u0370-\u03ff\u0400-\u04ff]"
+_NAME = rf"{_LETTER}+(?:(?:\.[ -]?|[ '\-]){_LETTER}+)*\.?"
 # A full postcode (one space or none before the inward code) or an outward code alone.
 _POSTCODE = r"[A-Za-z]{1,2}[0-9][A-Za-z0-9]?( ?[0-9][A-Za-z]{2})?"
 # YYYY-MM-DD exactly (Django's parser also takes 2014-1-5). Whether the day exists and lies

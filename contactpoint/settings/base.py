@@ -59,7 +59,7 @@ def replica_database(url: str, *, primary: dict) -> dict:
         **config,
         "CONN_MAX_AGE": primary["CONN_MAX_AGE"],
         "CONN_HEALTH_CHECKS": True,
-        "OPTIONS": primary["OPTIONS"],
+        "OPTIONS": primary.get("OPTIONS", {}),
     }
 
 
