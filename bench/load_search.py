@@ -26,9 +26,9 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from pathlib import Path
 
+from gunicorn_process import gunicorn_start
 from search_scale import (
     DEFAULT_DATABASE,
     bench_user,
@@ -79,35 +79,6 @@ def _base32(key: bytes) -> str:
     import base64
 
     return base64.b32encode(key).decode()
-
-
-def gunicorn_start(port: int, workers: int, env: dict, log: Path) -> subprocess.Popen:
-    process = subprocess.Popen(
-        [
-            str(VENV_BIN / "gunicorn"),
-            "contactpoint.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(workers),
-            "--access-logfile",
-            "/dev/null",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=log.open("w"),
-    )
-    for _ in range(100):
-        if process.poll() is not None:
-            sys.exit(f"gunicorn exited (is port {port} in use?); see {log}")
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=1)
-            return process
-        except OSError:
-            time.sleep(0.2)
-    process.terminate()
-    sys.exit(f"gunicorn did not start; see {log}")
 
 
 class CpuSampler(threading.Thread):
@@ -206,7 +177,9 @@ def main() -> None:
     first_event = AccessEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
     env = {**os.environ, "LOOKUP_RATE_LIMIT": str(10**9), "LOAD_PLAN": str(plan)}
     env["LOAD_WINDOW"] = str(work / "window.json")
-    server = gunicorn_start(args.port, args.workers, env, work / "gunicorn.log")
+    server = gunicorn_start(
+        "contactpoint.wsgi", args.port, args.workers, env, work / "gunicorn.log"
+    )
     cpu = CpuSampler(server.pid, args.database)
     cpu.start()
     stats = work / "locust"

@@ -46,7 +46,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
-VENV_BIN = Path(sys.executable).parent
+from gunicorn_process import gunicorn_start  # noqa: E402 - found through the path above
+
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 PURPOSE = "current_involvement"
 _CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
@@ -236,37 +237,6 @@ def server_env(database: str) -> dict:
     return env
 
 
-def gunicorn_start(port: int, workers: int, env: dict, log: Path) -> subprocess.Popen:
-    process = subprocess.Popen(
-        [
-            str(VENV_BIN / "gunicorn"),
-            "floor.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(workers),
-            "--access-logfile",
-            "/dev/null",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=log.open("w"),
-    )
-    for _ in range(150):
-        if process.poll() is not None:
-            sys.exit(f"gunicorn exited (is port {port} in use?); see {log}")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-            conn.request("GET", "/accounts/login/", headers={"Host": "127.0.0.1"})
-            conn.getresponse().read()
-            return process
-        except OSError:
-            time.sleep(0.2)
-    process.terminate()
-    sys.exit(f"gunicorn did not start; see {log}")
-
-
 def gunicorn_stop(process: subprocess.Popen) -> None:
     process.send_signal(signal.SIGTERM)
     process.wait(timeout=30)
@@ -373,7 +343,13 @@ def redis_pid() -> int:
 
 def count_pass(port: int, env: dict, clients_ports, accounts, log: Path, rng) -> dict:
     """Statements and Redis round trips per page, from a server started with counters."""
-    server = gunicorn_start(port, 1, {**env, "BENCH_COUNT": "1"}, log.with_suffix(".count.log"))
+    server = gunicorn_start(
+        "floor.wsgi:application",
+        port,
+        1,
+        {**env, "BENCH_COUNT": "1"},
+        log.with_suffix(".count.log"),
+    )
     counts = {}
     try:
         for side in ("project", "floor"):
@@ -419,7 +395,7 @@ def main() -> None:
         print(text, flush=True)
         lines.append(text)
 
-    server = gunicorn_start(args.port, args.workers, env, log)
+    server = gunicorn_start("floor.wsgi:application", args.port, args.workers, env, log)
     try:
         clients = [sign_in(args.port, a) for a in accounts]
         meter = Meter(server.pid, args.database, redis_pid())
