@@ -315,8 +315,8 @@ def _shift_year(value: date, years: int) -> date | None:
 def has_wide_blocks(query: MatchQuery) -> bool:
     """Wide blocks start from a given name (with a date of birth: any family name or any
     date; without one: any given name) or from a date of birth (every family-name key on
-    every date one slip away; a family name two keystrokes away whatever its first letter,
-    born on the day typed), so with neither there are none."""
+    every date one slip away; a family name up to three or four keystrokes away whatever
+    its first letter, born on the day typed), so with neither there are none."""
     return bool(name_key(query.given_name)) or query.date_of_birth is not None
 
 
