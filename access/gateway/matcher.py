@@ -98,12 +98,14 @@ _REVERSED = f"""(q.gk <> '' AND {_C}.family_key <> q.fk
 # Two slips where one or both are two letters swapped (Hrdat for Hart, Mtitla for Mittal),
 # which Levenshtein counts as three or four: the typed key with one swap is one keystroke
 # from the child's, or the child's with one swap is one from the typed key, or both with
-# one swap are the same.
-_TWO_SLIPS = f"""(cp_transpositions({_C}.family_key) && q.ftrans
+# one swap are the same. Two such slips are at most four Levenshtein edits: that cheap test
+# goes first, so the transpositions are built only for names that can pass.
+_TWO_SLIPS = f"""(levenshtein_less_equal({_C}.family_key, q.fk, 4) <= 4
+    AND (cp_transpositions({_C}.family_key) && q.ftrans
     OR EXISTS (SELECT FROM unnest(q.ftrans) AS t(k)
                WHERE levenshtein_less_equal({_C}.family_key, t.k, 1) <= 1)
     OR EXISTS (SELECT FROM unnest(cp_transpositions({_C}.family_key)) AS t(k)
-               WHERE levenshtein_less_equal(q.fk, t.k, 1) <= 1))"""  # noqa: S608 - constants
+               WHERE levenshtein_less_equal(q.fk, t.k, 1) <= 1)))"""  # noqa: S608 - constants
 # The levels of match_model, tested in order: the first that holds is the level.
 FAMILY_LEVEL = f"""CASE
     WHEN {_REVERSED} THEN 8
