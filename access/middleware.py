@@ -205,10 +205,11 @@ class ErrorPageMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if not isinstance(exception, (NotFound, Refused)) and not dependency_unavailable(exception):
+        unavailable = dependency_unavailable(exception)
+        if not unavailable and not isinstance(exception, (NotFound, Refused)):
             return None
         from directory.views import gateway_error_response
 
-        if dependency_unavailable(exception):
+        if unavailable:
             logger.exception("%s on %s: answered 503", type(exception).__name__, request.path)
         return gateway_error_response(request, exception)
