@@ -318,13 +318,22 @@ def criteria_for(kind: str, sample: Sample, rng: random.Random, cursor):
 
 class Capture:
     """Execute wrapper that keeps the search statements the service sends (name keys and
-    children), so the floor runs exactly the same SQL."""
+    children), so the floor runs exactly the same SQL. The floor runs on the service's own
+    connection, so a statement the service prepared (contactpoint/prepared_sql.py) is
+    there for it: the floor sends the same EXECUTE, and never the PREPARE again."""
 
     def __init__(self):
         self.statements: list[tuple[str, object]] = []
 
     def __call__(self, execute, sql, params, many, context):
-        if "directory_familynamekey" in sql or "directory_child" in sql or "set_config" in sql:
+        if sql.startswith("PREPARE "):
+            return execute(sql, params, many, context)
+        if (
+            "directory_familynamekey" in sql
+            or "directory_child" in sql
+            or "set_config" in sql
+            or sql.startswith("EXECUTE cp_")
+        ):
             self.statements.append((sql, params))
         return execute(sql, params, many, context)
 

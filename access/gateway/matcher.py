@@ -28,6 +28,7 @@ from datetime import date
 
 from django.db import connections
 
+from contactpoint import prepared_sql
 from directory.normalise import given_name_variants, name_key
 
 from .match_model import (
@@ -543,9 +544,7 @@ def _ranked(
     params = [list(weights[0]), list(weights[1]), list(weights[2])]
     floor = shown_from(best) if floor is None else floor
     params += q_params + block_params + condition_params + [floor, limit]
-    with connections[using].cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
+    rows = prepared_sql.fetchall(sql, params, using=using)
     width = len(SUMMARY_COLUMNS)
     return [
         Candidate(

@@ -153,6 +153,10 @@ DATABASES = {
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# The matcher's ranking statement is planned once per session with PostgreSQL's PREPARE
+# (contactpoint/prepared_sql.py): its planning cost more than its running. Off behind a
+# pooler that shares sessions transaction by transaction (PgBouncer in transaction mode).
+DATABASE_PREPARED_STATEMENTS = env.bool("DATABASE_PREPARED_STATEMENTS", default=True)
 
 # --- Bounded waits (issue 20; docs/operations.md) --------------------------------------------
 # A stuck PostgreSQL or Redis must give a person the service's own "try again shortly" page in
