@@ -202,11 +202,17 @@ class Child(models.Model):
                 fields=["former_family_keys"],
                 condition=~Q(former_family_keys=[]),
             ),
-            # Children with a former surname by date of birth: the former-name half of a
-            # search with a date of birth, without reading every child with that surname.
-            models.Index(
-                name="child_dob_former",
-                fields=["date_of_birth"],
+            # Children with a former surname by (date of birth, former surname) pairs
+            # (cp_dated_keys, migration 0019): the former-name block of a search with a
+            # date of birth reads the pairs it wants, not every child once called Smith.
+            GinIndex(
+                Func(
+                    F("date_of_birth"),
+                    F("former_family_keys"),
+                    function="cp_dated_keys",
+                    output_field=ArrayField(models.TextField()),
+                ),
+                name="child_former_dated",
                 condition=~Q(former_family_keys=[]),
             ),
             models.Index(name="child_postcode", fields=["postcode"]),

@@ -329,7 +329,7 @@ def candidate_blocks(
     """Which children are candidates, as a condition on the child row, and its parameters.
 
     With a date of birth, the union of blocks: each an index path (``child_dob_names``,
-    ``child_family_given``, ``child_former_family``) whose name tests run on the index
+    ``child_family_given``, ``child_former_dated``) whose name tests run on the index
     entries alone (cheap tests, no trigrams or sounds per row). Without one, a filter
     (``_no_date_filter``).
     """
@@ -350,10 +350,15 @@ def candidate_blocks(
         "WHERE date_of_birth = ANY(%s::date[]) AND family_key = ANY(%s::text[])",
         "SELECT id FROM directory_child "
         "WHERE date_of_birth = ANY(%s::date[]) AND family_key = ANY(%s::text[])",
-        "SELECT id FROM directory_child WHERE date_of_birth = ANY(%s::date[]) "
-        "AND former_family_keys && %s::text[] AND NOT former_family_keys = '{}'",
+        # A former family name like the one typed, on the same dates as the current one:
+        # (date, former name) pairs looked up in child_former_dated.
+        "SELECT id FROM directory_child WHERE NOT former_family_keys = '{}' "
+        "AND cp_dated_keys(date_of_birth, former_family_keys) "
+        "&& (cp_dated_keys_any(%s::date[], %s::text[]) "
+        "|| cp_dated_keys_any(%s::date[], %s::text[]))",
     ]
-    params += [exact, keys, near, keys if wide else keys[:NEAR_DATE_KEYS], near, keys]
+    near_keys = keys if wide else keys[:NEAR_DATE_KEYS]
+    params += [exact, keys, near, near_keys, exact, keys, near, near_keys]
     if wide:
         # Born on the day typed (or swapped), the family name up to three keystrokes away
         # (four for a name of six letters or more) whatever its first letter (the
@@ -391,7 +396,7 @@ def candidate_blocks(
             "AND levenshtein_less_equal(given_key, %s, 2) <= 2"
         )
         params += [given_as_family.keys, family.key]
-    return f"{_C}.id IN ({' UNION '.join(blocks)})", params
+    return f"{_C}.id = ANY(ARRAY({' UNION '.join(blocks)}))", params
 
 
 def close_given_name(query: MatchQuery, *, column: str) -> tuple[str, list]:
