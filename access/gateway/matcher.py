@@ -342,14 +342,21 @@ def candidate_blocks(
     close, close_params = close_given_name(query, column="given_key")
     near = dates_near(query.date_of_birth)
     exact = [d for d in near if d in (query.date_of_birth, _swapped(query.date_of_birth))]
+    # Born on a day one slip away: in the narrow stage, with a close given name when one
+    # was typed (at 12 million children every Smith born on sixty nearby days is about
+    # 500 rows to fetch and check for scope; a date and a given name both wrong are two
+    # slips, which the wide stage reads: every key on those days, any given name).
+    near_given, near_given_params = ("", [])
+    if given_key and not wide:
+        near_given, near_given_params = f" AND {close}", close_params
     blocks += [
         # A family name like the one typed, born on the day typed (or swapped); the
         # closest names, born on a day one slip away (two slips at once are rarer; the
         # wide stage reads every key on those days).
         "SELECT id FROM directory_child "
         "WHERE date_of_birth = ANY(%s::date[]) AND family_key = ANY(%s::text[])",
-        "SELECT id FROM directory_child "
-        "WHERE date_of_birth = ANY(%s::date[]) AND family_key = ANY(%s::text[])",
+        "SELECT id FROM directory_child "  # noqa: S608 - constant fragments only
+        f"WHERE date_of_birth = ANY(%s::date[]) AND family_key = ANY(%s::text[]){near_given}",
         # A former family name like the one typed, on the same dates as the current one:
         # (date, former name) pairs looked up in child_former_dated.
         "SELECT id FROM directory_child WHERE NOT former_family_keys = '{}' "
@@ -358,7 +365,8 @@ def candidate_blocks(
         "|| cp_dated_keys_any(%s::date[], %s::text[]))",
     ]
     near_keys = keys if wide else keys[:NEAR_DATE_KEYS]
-    params += [exact, keys, near, near_keys, exact, keys, near, near_keys]
+    params += [exact, keys, near, near_keys, *near_given_params]
+    params += [exact, keys, near, near_keys]
     if wide:
         # Born on the day typed (or swapped), the family name up to three keystrokes away
         # (four for a name of six letters or more) whatever its first letter (the
