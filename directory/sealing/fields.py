@@ -63,6 +63,16 @@ class SealedModel(models.Model):
     class Meta:
         abstract = True
 
+    def save(self, *args, **kwargs) -> None:
+        if self.sealed_dirty():
+            if self.pk is None and self.SEAL_BY_PK:
+                self.pk = ids_reserve(type(self), 1)[0]
+                kwargs.setdefault("force_insert", True)
+            self.seal()
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = translate_fields(type(self), kwargs["update_fields"])
+        super().save(*args, **kwargs)
+
     def seal_row(self) -> str:
         return str(self.pk)
 
@@ -107,16 +117,6 @@ class SealedModel(models.Model):
     @classmethod
     def sealed_columns(cls) -> list[str]:
         return [f"{name}_sealed" for name in cls.SEALED] + ["sealed_with"]
-
-    def save(self, *args, **kwargs) -> None:
-        if self.sealed_dirty():
-            if self.pk is None and self.SEAL_BY_PK:
-                self.pk = ids_reserve(type(self), 1)[0]
-                kwargs.setdefault("force_insert", True)
-            self.seal()
-        if kwargs.get("update_fields") is not None:
-            kwargs["update_fields"] = translate_fields(type(self), kwargs["update_fields"])
-        super().save(*args, **kwargs)
 
 
 def translate_fields(model: type[SealedModel], fields: Iterable[str]) -> list[str]:
