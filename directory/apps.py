@@ -9,3 +9,4 @@ class DirectoryConfig(AppConfig):
 
     def ready(self) -> None:
         from . import auditing  # noqa: F401  (registers models with django-auditlog)
+        from . import checks  # noqa: F401  (the field key-encryption key is usable)
