@@ -13,7 +13,7 @@ from django.db.models.functions import Left, Length, Substr
 
 from .public_ids import new_public_id
 from .sealing import blind_index, keyring
-from .sealing.fields import SealedModel, SealedQuerySet, sealed
+from .sealing.fields import SealedModel, SealedQuerySet, sealed, sealed_json
 
 
 class NameKey(Func):
@@ -553,11 +553,16 @@ class FeedLink(models.Model):
         return f"{self.source}:{self.source_record_id}"
 
 
-class FeedReview(models.Model):
+class FeedReview(SealedModel):
     """An incoming record the matcher could not place alone, held for the data managers of
     the local authority concerned (the shielding authority, when it could be a shielded
     child). Nothing of the row is applied until someone decides.
+
+    Rule (protection at rest): the held row carries the child's address and the carer's
+    contacts as the feed sent them, so ``record`` is sealed whole, bound to the review's row.
     """
+
+    SEALED = ("record",)
 
     class Reason(models.TextChoices):
         UNCERTAIN = "uncertain", "Could be a child we hold"
@@ -572,7 +577,9 @@ class FeedReview(models.Model):
     batch = models.ForeignKey(FeedBatch, on_delete=models.PROTECT, related_name="reviews")
     row_number = models.PositiveIntegerField()
     source_record_id = models.CharField(max_length=64)
-    record = models.JSONField(help_text="The row as validated.")
+    # The row as validated.
+    record = sealed_json("record")
+    record_sealed = models.BinaryField(null=True, blank=True, editable=False)
     row_hash = models.CharField(max_length=64)
     local_authority = models.ForeignKey(LocalAuthority, on_delete=models.PROTECT)
     reason = models.CharField(max_length=16, choices=Reason.choices)
@@ -590,6 +597,8 @@ class FeedReview(models.Model):
     class Meta:
         ordering = ["id"]
         indexes = [models.Index(name="feedreview_queue", fields=["local_authority", "status"])]
+
+    objects = SealedQuerySet.as_manager()
 
     def __str__(self) -> str:
         return f"Feed review {self.pk}"

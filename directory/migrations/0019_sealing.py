@@ -1,7 +1,7 @@
 """Protection at rest (issue 15): children's and carers' addresses and contacts sealed.
 
 Adds the data keys, the sealed columns and the postcode blind index; seals every existing
-row from its plaintext columns (``directory/sealing/backfill.py``, which needs the
+child, carer and held feed row from its plaintext columns (``directory/sealing/backfill.py``, which needs the
 key-encryption key), then drops the plaintext columns.
 """
 
@@ -9,10 +9,11 @@ from django.db import migrations, models
 
 
 def seal_existing(apps, schema_editor):
-    from directory.sealing.backfill import carers_seal, children_seal
+    from directory.sealing.backfill import carers_seal, children_seal, feed_reviews_seal
 
     children_seal(schema_editor.connection)
     carers_seal(schema_editor.connection)
+    feed_reviews_seal(schema_editor.connection)
 
 
 def _sealed_field():
@@ -42,13 +43,14 @@ class Migration(migrations.Migration):
             migrations.AddField(model_name="carer", name=f"{name}_sealed", field=_sealed_field())
             for name in ("phone", "email", "address")
         ],
+        migrations.AddField(model_name="feedreview", name="record_sealed", field=_sealed_field()),
         *[
             migrations.AddField(
                 model_name=model,
                 name="sealed_with",
                 field=models.IntegerField(blank=True, editable=False, null=True, help_text="The data key this row is sealed under."),
             )
-            for model in ("child", "carer")
+            for model in ("child", "carer", "feedreview")
         ],
         migrations.AddField(model_name="child", name="postcode_index", field=models.BigIntegerField(blank=True, editable=False, null=True)),
         migrations.AddField(model_name="child", name="outward_index", field=models.BigIntegerField(blank=True, editable=False, null=True)),
@@ -59,6 +61,7 @@ class Migration(migrations.Migration):
             for name in ("address_line_1", "address_line_2", "town", "postcode")
         ],
         *[migrations.RemoveField(model_name="carer", name=name) for name in ("phone", "email", "address")],
+        migrations.RemoveField(model_name="feedreview", name="record"),
         migrations.AddIndex(model_name="child", index=models.Index(fields=["postcode_index"], name="child_postcode")),
         migrations.AddIndex(model_name="child", index=models.Index(fields=["outward_index"], name="child_outward")),
     ]

@@ -33,13 +33,20 @@ def carers_seal(connection) -> int:
     return _seal_table(connection, "directory_carer", "id", CARER, index=False)
 
 
-def _seal_table(connection, table: str, row_column: str, names, *, index: bool) -> int:
+def feed_reviews_seal(connection) -> int:
+    """Held feed rows (``FeedReview.record``, JSON) sealed as their text."""
+    return _seal_table(
+        connection, "directory_feedreview", "id", ("record",), index=False, read=("record::text",)
+    )
+
+
+def _seal_table(connection, table: str, row_column: str, names, *, index: bool, read=None) -> int:
     done, last = 0, 0
     key = index_key = None
     while True:
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT id, {row_column}, {', '.join(names)} FROM {table} "  # noqa: S608 - constants
+                f"SELECT id, {row_column}, {', '.join(read or names)} FROM {table} "  # noqa: S608
                 "WHERE id > %s ORDER BY id LIMIT %s",
                 [last, BATCH],
             )

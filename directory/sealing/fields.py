@@ -14,6 +14,7 @@ find the rows still under an older one.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 
 from django.db import connection, models
@@ -24,25 +25,39 @@ from .cipher import bound_to, key_id_of, open_sealed, seal
 _DIRTY = object()
 
 
+def _text(obj, name: str) -> str:
+    """The plaintext of sealed field ``name`` of ``obj``, opened once per sealed value."""
+    cache = obj.__dict__.setdefault("_sealed_clear", {})
+    raw = getattr(obj, f"{name}_sealed")
+    held = cache.get(name)
+    if held is not None and (held[0] is _DIRTY or held[0] is raw):
+        return held[1]
+    text = obj.sealed_open(name, raw)
+    cache[name] = (raw, text)
+    return text
+
+
+def _put(obj, name: str, text: str) -> None:
+    obj.__dict__.setdefault("_sealed_clear", {})[name] = (_DIRTY, text)
+
+
 def sealed(name: str) -> property:
     """A text property over the ``<name>_sealed`` column (a property, so that
     ``Model(name=...)`` works as it does for a field)."""
-    column = f"{name}_sealed"
+    return property(
+        lambda self: _text(self, name),
+        lambda self, value: _put(self, name, value or ""),
+        doc=f"{name}, sealed at rest in {name}_sealed",
+    )
 
-    def get(self) -> str:
-        cache = self.__dict__.setdefault("_sealed_clear", {})
-        raw = getattr(self, column)
-        held = cache.get(name)
-        if held is not None and (held[0] is _DIRTY or held[0] is raw):
-            return held[1]
-        text = self.sealed_open(name, raw)
-        cache[name] = (raw, text)
-        return text
 
-    def put(self, value: str) -> None:
-        self.__dict__.setdefault("_sealed_clear", {})[name] = (_DIRTY, value or "")
-
-    return property(get, put, doc=f"{name}, sealed at rest in {column}")
+def sealed_json(name: str) -> property:
+    """A JSON value (a dict) sealed as its text, like ``sealed``; an empty one reads ``{}``."""
+    return property(
+        lambda self: json.loads(_text(self, name) or "{}"),
+        lambda self, value: _put(self, name, json.dumps(value, sort_keys=True)),
+        doc=f"{name} (JSON), sealed at rest in {name}_sealed",
+    )
 
 
 class SealedModel(models.Model):
@@ -96,7 +111,7 @@ class SealedModel(models.Model):
     def seal(self, key: keyring.DataKey | None = None) -> None:
         """Seal every sealed value of the row again, under ``key`` (default: the current)."""
         key = key or keyring.current_key()
-        texts = {name: getattr(self, name) for name in self.SEALED}
+        texts = {name: _text(self, name) for name in self.SEALED}
         binding_row = self.seal_row()
         cache = self.__dict__.setdefault("_sealed_clear", {})
         for name, text in texts.items():
