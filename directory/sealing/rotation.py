@@ -8,9 +8,10 @@ stopping the directory. Three steps, each safe to repeat:
    old key-encryption key can be removed from the key file or KMS).
 2. **New data key**: a new field key becomes current and the older ones are retired (they
    still open what they sealed; processes pick the new one within FIELD_KEY_CACHE_SECONDS).
-3. **Re-seal**: children and carers still under an older key are sealed again under the
-   current one, a batch per transaction with the rows locked, so a concurrent edit is never
-   lost; a row written meanwhile under the old key is caught by the next run.
+3. **Re-seal**: children, carers and held feed rows still under an older key are sealed
+   again under the current one, a batch per transaction with the rows locked, so a
+   concurrent edit is never lost; a row written meanwhile under the old key is caught by the
+   next run.
 
 ``drop_unused`` then deletes retired field keys no row names any more, which destroys what
 a leaked copy of them could open in an old backup of these rows (crypto-shredding).
@@ -27,12 +28,13 @@ from dataclasses import dataclass, field
 from django.db import connection, transaction
 from django.utils import timezone
 
-from directory.models import Carer, Child, DataKey
+from directory.models import Carer, Child, DataKey, FeedReview
 
 from . import keyring
 from .provider import key_provider
 
-TABLES = (Child, Carer)
+# Every model with sealed fields: re-sealed, and asked which keys are still used.
+TABLES = (Child, Carer, FeedReview)
 
 
 @dataclass

@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.test import override_settings
 
-from directory.models import Carer, Child, DataKey
+from directory.models import Carer, Child, DataKey, FeedBatch, FeedReview
 from directory.sealing import keyring, provider
 from tests.factories import CarerFactory, ChildFactory
 
@@ -66,11 +66,24 @@ def test_it_catches_a_row_written_under_the_old_key_on_the_next_run(fresh_keys):
 
 @pytest.mark.django_db
 def test_it_drops_retired_keys_only_once_no_row_needs_them(fresh_keys):
-    ChildFactory()
+    child = ChildFactory()
+    review = _held_review(child)
     old = DataKey.objects.get(purpose="field").pk
     _rotate("--drop-unused")
     assert not DataKey.objects.filter(pk=old).exists()
     assert DataKey.objects.filter(purpose="index").count() == 1
+    keyring.keys_forget()
+    assert FeedReview.objects.get(pk=review.pk).record == {"rows": [{"postcode": "LS6 2AB"}]}
+
+
+def _held_review(child) -> FeedReview:
+    batch = FeedBatch.objects.create(source="school_census", sha256="x", filename="f.csv",
+                                     status="applied")  # fmt: skip
+    return FeedReview.objects.create(
+        batch=batch, row_number=2, source_record_id="r1", row_hash="h",
+        record={"rows": [{"postcode": "LS6 2AB"}]}, local_authority=child.local_authority,
+        reason="uncertain", candidates=[],
+    )  # fmt: skip
 
 
 @pytest.mark.django_db
