@@ -8,7 +8,9 @@ facts (``audit.LookupExplanation``) keyed by the log's own event ids.
 
 Relations are judged on the day of the lookup (an involvement that ended since still explains
 a view made while it was open), except that the child's family name and postcode are today's:
-the data keeps no history of them.
+the data keeps no history of them. The postcode is compared through its blind index
+(``directory/sealing``): the users' home postcodes are indexed here, in Python, under the same
+key, since the database holds no child's postcode to compare them with.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from django.conf import settings
 from django.db import connection
 
 from audit.models import RECORD_LOOKUP_ACTIONS, LookupExplanation
+from directory.models import postcode_indexes
 
 from .scope import (
     SQL,
@@ -31,7 +34,7 @@ from .scope import (
 Basis = LookupExplanation.Basis
 
 
-def _explain_sql(*, after_id: int, through_id: int, common: int) -> SQL:
+def _explain_sql(*, after_id: int, through_id: int, common: int, homes: SQL) -> SQL:
     """The statement that explains a chunk of lookups, built from the scope fragments
     (``scope.py``) with the day and the instant of each lookup in place of today and now."""
     day, at = column_sql("f.day"), column_sql("l.occurred_at")
@@ -45,7 +48,9 @@ def _explain_sql(*, after_id: int, through_id: int, common: int) -> SQL:
         child="f.child_id", organisation=column_sql("f.organisation_id"), day=day
     )
     sql = f"""
-WITH lookups AS (
+WITH homes AS (
+    SELECT * FROM unnest(%s::bigint[], %s::bigint[]) AS h(user_id, postcode_index)
+), lookups AS (
     SELECT e.id, e.occurred_at, e.actor_id, e.organisation_id, e.action, e.outcome,
            e.child_public_id,
            (e.occurred_at AT TIME ZONE %s)::date AS day
@@ -53,14 +58,15 @@ WITH lookups AS (
     WHERE e.id > %s AND e.id <= %s
       AND e.child_public_id <> '' AND e.action = ANY(%s)
 ), facts AS (
-    SELECT l.*, c.id AS child_id, c.shielded, c.family_key, c.postcode AS child_postcode,
-           u.last_name, u.home_postcode,
+    SELECT l.*, c.id AS child_id, c.shielded, c.family_key, c.postcode_index AS child_postcode,
+           u.last_name, h.postcode_index AS home_postcode,
            {granted} AS granted,
            ({la_kind} AND {resident}) AS resident
     FROM lookups l
     LEFT JOIN directory_child c ON c.public_id = l.child_public_id
     LEFT JOIN directory_organisation o ON o.id = l.organisation_id
     LEFT JOIN access_user u ON u.id = l.actor_id
+    LEFT JOIN homes h ON h.user_id = l.actor_id
 )
 INSERT INTO audit_lookupexplanation (
     event_id, occurred_at, actor_id, action, outcome, child_public_id, basis, child_shielded,
@@ -81,7 +87,7 @@ SELECT f.id, f.occurred_at, f.actor_id, f.action, f.outcome, f.child_public_id,
     END,
     coalesce(f.shielded, false),
     coalesce(f.last_name <> '' AND f.family_key = cp_name_key(f.last_name), false),
-    coalesce(f.home_postcode <> '' AND f.child_postcode = f.home_postcode, false),
+    coalesce(f.child_postcode = f.home_postcode, false),
     coalesce(f.last_name <> '' AND f.family_key = cp_name_key(f.last_name) AND (
         SELECT count(*) FROM (
             SELECT 1 FROM directory_child same WHERE same.family_key = f.family_key
@@ -90,15 +96,16 @@ SELECT f.id, f.occurred_at, f.actor_id, f.action, f.outcome, f.child_public_id,
     ) >= %s, false),
     CASE WHEN f.granted THEN (
         SELECT colleague.id FROM access_user colleague
+        JOIN homes colleague_home ON colleague_home.user_id = colleague.id
         WHERE colleague.organisation_id = f.organisation_id AND colleague.id <> f.actor_id
-          AND colleague.home_postcode = f.child_postcode
+          AND colleague_home.postcode_index = f.child_postcode
           AND cp_name_key(colleague.last_name) = f.family_key
         ORDER BY colleague.id LIMIT 1
     ) END
 FROM facts f
 ON CONFLICT (event_id) DO NOTHING
 """  # noqa: S608 - the scope fragments and constants; every value is a parameter
-    params = [settings.TIME_ZONE, after_id, through_id, list(RECORD_LOOKUP_ACTIONS)]
+    params = [*homes[1], settings.TIME_ZONE, after_id, through_id, list(RECORD_LOOKUP_ACTIONS)]
     params += granted_params + la_kind_params + resident_params
     params += [Basis.NONE, *own_params, Basis.OWN_CASELOAD, *involved_params, Basis.INVOLVEMENT]
     params += [Basis.GRANT, Basis.RESIDENCE, Basis.NONE, common, common]
@@ -113,8 +120,28 @@ def lookup_facts_record(*, after_id: int, through_id: int) -> int:
     """
     with connection.cursor() as cursor:
         common = _common_family_name_count(cursor)
-        cursor.execute(*_explain_sql(after_id=after_id, through_id=through_id, common=common))
+        homes = _home_indexes(cursor, after_id=after_id, through_id=through_id)
+        cursor.execute(
+            *_explain_sql(after_id=after_id, through_id=through_id, common=common, homes=homes)
+        )
         return cursor.rowcount
+
+
+def _home_indexes(cursor, *, after_id: int, through_id: int) -> SQL:
+    """The blind index of the home postcode of each user the chunk can name: the lookers
+    and their colleagues (the organisations in the chunk), as two parallel arrays."""
+    cursor.execute(
+        """SELECT id, home_postcode FROM access_user WHERE home_postcode <> '' AND (
+               organisation_id IN (SELECT organisation_id FROM audit_accessevent
+                                   WHERE id > %s AND id <= %s)
+               OR id IN (SELECT actor_id FROM audit_accessevent WHERE id > %s AND id <= %s))""",
+        [after_id, through_id, after_id, through_id],
+    )
+    ids, indexes = [], []
+    for user_id, postcode in cursor.fetchall():
+        ids.append(user_id)
+        indexes.append(postcode_indexes(postcode)[0])
+    return "", [ids, indexes]
 
 
 def _common_family_name_count(cursor) -> int:

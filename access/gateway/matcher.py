@@ -74,8 +74,8 @@ SUMMARY_COLUMNS = (
     "date_of_birth",
     "gender",
     "shielded",
-    "town",
-    "postcode",
+    "town_sealed",
+    "postcode_sealed",
 )
 _C = '"directory_child"'
 

@@ -585,6 +585,17 @@ CELERY_BEAT_SCHEDULE["notify-cloaked-enquiries"] = {
     "options": {"expires": CLOAKED_ENQUIRY_SWEEP_SECONDS},
 }
 
+# --- Protection at rest (issue 15; docs/encryption.md) ------------------------------------
+# Children's and carers' addresses and contacts are sealed under data keys that are stored
+# wrapped by a key-encryption key held outside the database: the key text itself (FIELD_KEK,
+# lines '<id> <base64 of 32 bytes>', the last one current) or a 0600 file (FIELD_KEK_FILE;
+# `make run` creates .data/field-kek). FIELD_KEY_PROVIDER names a class for a KMS or HSM.
+FIELD_KEK = env.str("FIELD_KEK", default="")
+FIELD_KEK_FILE = env.str("FIELD_KEK_FILE", default="")
+FIELD_KEY_PROVIDER = env.str("FIELD_KEY_PROVIDER", default="")
+# How long a process keeps sealing under the data key it last found current.
+FIELD_KEY_CACHE_SECONDS = env.int("FIELD_KEY_CACHE_SECONDS", default=60)
+
 # --- Tamper-evident audit (issue 4; docs/audit.md) -------------------------------------------
 # A second connection to the same database and role, for events that must commit even when
 # the request's transaction rolls back (refusals, logins): audit.writer.access_event_record_now.

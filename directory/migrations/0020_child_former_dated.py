@@ -27,7 +27,7 @@ RETURN ARRAY(SELECT unnest(cp_dated_keys(d, keys)) FROM unnest(dates) AS d);
 
 
 class Migration(migrations.Migration):
-    dependencies = [("directory", "0018_corrections")]
+    dependencies = [("directory", "0019_sealing")]
 
     operations = [
         migrations.RunSQL(
