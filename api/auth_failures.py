@@ -66,12 +66,16 @@ def auth_failure_record(
         reason=reason[:_REASON_MAX],
     )
     window = settings.API_AUTH_FAILURE_WINDOW_SECONDS
-    _count(("address", actor.ip_address or "-"), settings.API_AUTH_FAILURE_LIMIT_PER_ADDRESS, window)
+    _count(
+        ("address", actor.ip_address or "-"), settings.API_AUTH_FAILURE_LIMIT_PER_ADDRESS, window
+    )
     if client_id:
         _count(("client", client_id), settings.API_AUTH_FAILURE_LIMIT_PER_CLIENT, window)
 
 
 def _count(key: tuple[str, str], limit: int, window: int) -> None:
     kind, value = key
-    if not allowance_take(name=f"api-auth-failures:{kind}:{value}", limit=limit, window_seconds=window):
+    if not allowance_take(
+        name=f"api-auth-failures:{kind}:{value}", limit=limit, window_seconds=window
+    ):
         cache.set(_lock_key(kind, value), 1, timeout=window)

@@ -47,7 +47,9 @@ class ClientCredentialsTokenView(TokenView):
             response = super().post(request, *args, **kwargs)
             if response.status_code == 200:
                 access_event_record(
-                    actor=replace(Actor.from_request(request, AnonymousUser()), api_client=registered),
+                    actor=replace(
+                        Actor.from_request(request, AnonymousUser()), api_client=registered
+                    ),
                     action=AccessEvent.Action.API_SYSTEM_SIGNED_IN,
                     outcome=AccessEvent.Outcome.OK,
                 )

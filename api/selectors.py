@@ -124,7 +124,9 @@ def api_caller_get(*, access_token: str, token: str) -> Caller:
         .first()
     )
     if grant is None:
-        raise CallerRefused("user", _USER_REFUSED, reason="practitioner token unknown", client=client)
+        raise CallerRefused(
+            "user", _USER_REFUSED, reason="practitioner token unknown", client=client
+        )
     user = grant.user
     problem = _grant_problem(grant, client=client)
     if problem:
