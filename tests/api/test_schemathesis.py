@@ -34,7 +34,6 @@ from directory.forms import ChildSearchForm
 
 from .conftest import headers_for, registered_client, token_for
 
-
 _PAGE_RULED = {"family_name", "given_name", "postcode"}
 
 
