@@ -17,6 +17,7 @@ from django.template.response import TemplateResponse
 from oauth2_provider import models as oauth_models
 
 from access.admin_permissions import is_auditor, is_system_admin
+from directory.models import Organisation
 
 from .models import ApiClient
 from .services import (
@@ -55,6 +56,19 @@ class ApiClientAdmin(admin.ModelAdmin):
     search_fields = ["name", "client_id", "organisation__name"]
     autocomplete_fields = ["organisation"]
     actions = ["rotate_secret", "end_previous_secret", "revoke"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None):
+        """A system stays with the organisation it was registered for: moving it would hand
+        its accreditation to another organisation."""
+        if obj is not None:
+            return [*self.readonly_fields, "organisation"]
+        return self.readonly_fields
+
+    def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
+        """Rule (accreditation): a system is registered only for an accredited organisation."""
+        if db_field.name == "organisation":
+            kwargs["queryset"] = Organisation.objects.filter(accredited=True)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return self.has_view_permission(request)

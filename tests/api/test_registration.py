@@ -14,7 +14,7 @@ from django.utils import timezone
 from access.models import Role
 from api.models import ApiClient, ApiUserToken
 from audit.models import AccessEvent
-from tests.factories import UserFactory
+from tests.factories import OrganisationFactory, UserFactory
 
 from .conftest import headers_for, token_response
 
@@ -52,6 +52,30 @@ def test_a_system_admin_registers_a_system_and_sees_its_secret_once(world, as_us
     page = admin.get(reverse("admin:api_apiclient_change", args=[client.pk])).content.decode()
     assert secret not in page
     assert client.client_id in page
+
+
+def test_a_system_is_registered_only_for_an_accredited_organisation(world, as_user):
+    unaccredited = OrganisationFactory(name="Northside Youth Project", accredited=False)
+    response = as_user(world.ada).post(
+        ADD,
+        {
+            "organisation": unaccredited.pk,
+            "name": "Northside app",
+            "accreditation_reference": "DSPT-1",
+            "accredited_until": (timezone.localdate() + timedelta(days=30)).isoformat(),
+            "_save": "Save",
+        },
+    )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["organisation"]
+    assert not ApiClient.objects.exists()
+
+
+def test_a_registered_system_cannot_be_moved_to_another_organisation(world, as_user):
+    admin = as_user(world.ada)
+    client, _secret = _register(admin, world.school_a)
+    page = admin.get(reverse("admin:api_apiclient_change", args=[client.pk]))
+    assert "organisation" not in page.context["adminform"].form.fields
 
 
 def test_registering_a_system_is_in_the_sealed_admin_history(world, as_user):
