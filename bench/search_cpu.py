@@ -22,6 +22,11 @@ sounds (``phonetic``). The last three are the searches whose first, narrow stage
 strong match, so they pay for the wide blocks too; a child with no such variant is searched
 as recorded.
 Redis's CPU (rate limit) is not counted; it is the same code on both sides.
+
+``--baseline-database``: the baseline searches a database of its own — the same world at
+the baseline's schema (a copy made before a migration that changes how rows are stored,
+such as the sealed addresses of issue 15), so that a change in storage is measured with
+both sides on the same children.
 """
 
 from __future__ import annotations
@@ -170,6 +175,7 @@ def baseline_tree(revision: str) -> Path:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", default="contactpoint_bench500k")
+    parser.add_argument("--baseline-database", help="the baseline's database (default: --database)")
     parser.add_argument("--baseline", help="git revision to compare with (required)")
     parser.add_argument("--shape", choices=("full", "dob", "names"), default="full")
     parser.add_argument(
@@ -189,9 +195,10 @@ def main() -> None:
     batch = Path(tempfile.mkstemp(prefix="search-cpu-", suffix=".json")[1])
     batch.write_text(json.dumps(queries))
     sides = {"baseline": baseline_tree(args.baseline), "current": ROOT}
+    databases = {"baseline": args.baseline_database or args.database, "current": args.database}
     workers = {
         name: subprocess.Popen(
-            [sys.executable, __file__, "--worker", str(tree), "--database", args.database],
+            [sys.executable, __file__, "--worker", str(tree), "--database", databases[name]],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
