@@ -7,11 +7,11 @@ its history, so the private key never enters the database. It comes from
 has no default: without a key, ``migrate`` and the sealer stop with ImproperlyConfigured.
 """
 
-from pathlib import Path
-
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+
+from contactpoint.secret_text import secret_text
 
 from .heads import key_id_for, private_key_from_text, public_key_from_text
 
@@ -23,15 +23,12 @@ MISSING = (
 
 
 def signing_key_text() -> str:
-    if settings.AUDIT_SIGNING_KEY:
-        return settings.AUDIT_SIGNING_KEY
-    if not settings.AUDIT_SIGNING_KEY_FILE:
-        raise ImproperlyConfigured(MISSING)
-    path = Path(settings.AUDIT_SIGNING_KEY_FILE)
-    try:
-        return path.read_text()
-    except OSError as error:
-        raise ImproperlyConfigured(f"Cannot read AUDIT_SIGNING_KEY_FILE {path}: {error}") from None
+    return secret_text(
+        value=settings.AUDIT_SIGNING_KEY,
+        path=settings.AUDIT_SIGNING_KEY_FILE,
+        file_setting="AUDIT_SIGNING_KEY_FILE",
+        missing=MISSING,
+    )
 
 
 def signing_key() -> Ed25519PrivateKey:

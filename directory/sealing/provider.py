@@ -18,13 +18,14 @@ import base64
 import binascii
 import os
 from functools import cache
-from pathlib import Path
 from typing import Protocol
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
+
+from contactpoint.secret_text import secret_text
 
 KEY_BYTES = 32
 NONCE_BYTES = 12
@@ -97,15 +98,14 @@ def new_key_line(kek_id: str) -> str:
 
 
 def _local_text() -> str:
-    if settings.FIELD_KEK:
-        return settings.FIELD_KEK.replace("\\n", "\n").replace(",", "\n")
-    if not settings.FIELD_KEK_FILE:
-        raise ImproperlyConfigured(MISSING)
-    path = Path(settings.FIELD_KEK_FILE)
-    try:
-        return path.read_text()
-    except OSError as error:
-        raise ImproperlyConfigured(f"Cannot read FIELD_KEK_FILE {path}: {error}") from None
+    """The key lines, from FIELD_KEK (lines joined by ``\\n`` or commas, as an environment
+    variable holds them) or from FIELD_KEK_FILE."""
+    return secret_text(
+        value=settings.FIELD_KEK.replace("\\n", "\n").replace(",", "\n"),
+        path=settings.FIELD_KEK_FILE,
+        file_setting="FIELD_KEK_FILE",
+        missing=MISSING,
+    )
 
 
 @cache
