@@ -19,7 +19,9 @@ a pooler that shares one server session between clients transaction by transacti
 PREPARE: turn this off there with ``DATABASE_PREPARED_STATEMENTS=false``.
 
 Statements go through Django's cursor, so the database's errors map as everywhere else
-(a stopped PostgreSQL is the service's 503, issue 20) and execute wrappers see them.
+(a stopped PostgreSQL is the service's 503, issue 20) and execute wrappers see them. A
+migration that changes the type of a column these statements read makes them fail until the
+process reconnects (docs/operations.md, "Deploying a migration").
 """
 
 from __future__ import annotations
