@@ -69,6 +69,10 @@ def _section(body: str, heading: str) -> str:
         ({"family_name": "O'Brien"}, {"family_name": "OBrien"}),
         ({"family_name": "Van der Berg"}, {"family_name": "Vanderberg"}),
         ({}, {"date_of_birth": "2015-03-28"}),  # one wrong digit
+        # ... and the given name mistyped too: the narrow stage reads nearby days with a close
+        # given name only, which this one is
+        ({}, {"given_name": "Jakc", "date_of_birth": "2015-03-28"}),
+        ({}, {"given_name": "Jackie", "date_of_birth": "2015-03-28"}),
         ({"date_of_birth": date(2015, 12, 3)}, {"date_of_birth": "2015-12-30"}),  # transposed
         ({}, {"date_of_birth": "2014-03-27"}),  # the year one out
         # 30/11 typed as 31/01: adjacent digits swapped as the date is written, day first
