@@ -155,9 +155,7 @@ def test_it_shows_the_evidence_but_no_contact_details(reviewers, as_user):
     assert "/children/" not in body
 
 
-def test_it_shows_beside_each_record_opened_what_explains_it_and_how_strongly(
-    reviewers, as_user
-):
+def test_it_shows_beside_each_record_opened_what_explains_it_and_how_strongly(reviewers, as_user):
     """Issue 21: the explanation stage's relations reach the reviewer. alice's school works
     with maya (medium); dora, in children's services, opened a Kent child nobody connects
     her to (unexplained)."""
