@@ -300,6 +300,11 @@ class LookupExplanation(models.Model):
         models.CharField(max_length=20), default=list, db_default=Value([]), blank=True
     )
     strength = models.PositiveSmallIntegerField(default=0, db_default=0)
+    household_id = models.BigIntegerField(
+        null=True,
+        help_text="The child's household, named by the lowest directory id among the children "
+        "of the same family name at the same address: what unexplained_household groups by.",
+    )
 
     class Relation(models.TextChoices):
         OWN_CASELOAD = "own_caseload", "the user is the child's named practitioner"
@@ -357,6 +362,11 @@ class ActivityDay(models.Model):
     off_hours_lookups = models.IntegerField(default=0)
     searches = models.IntegerField(default=0)
     distinct_children = models.IntegerField(default=0)
+    unexplained_children = models.IntegerField(
+        default=0,
+        db_default=0,
+        help_text="Distinct children opened whom nothing but residence, or nothing, explains.",
+    )
     break_glass = models.IntegerField(default=0)
     directory_searches = models.IntegerField(default=0)
 

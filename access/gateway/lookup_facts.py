@@ -137,7 +137,9 @@ WITH lookups AS (
            c.id IS NOT NULL AND {granted} AS granted,
            coalesce(c.shielded AND u.role = %s AND {la_kind} AND {resident}, false)
                AS shield_role,
-           coalesce({la_kind} AND {resident}, false) AS resident
+           coalesce({la_kind} AND {resident}, false) AS resident,
+           (SELECT min(home.id) FROM directory_child home
+            WHERE {same_household_sql("home", "c")}) AS household_id
     FROM lookups l
     LEFT JOIN directory_child c ON c.public_id = l.child_public_id
     LEFT JOIN directory_organisation o ON o.id = l.organisation_id
@@ -146,7 +148,7 @@ WITH lookups AS (
 INSERT INTO audit_lookupexplanation (
     event_id, occurred_at, actor_id, action, outcome, child_public_id, basis, child_shielded,
     shares_family_name, shares_address, common_family_name, benefits_user_id, relations,
-    strength
+    strength, household_id
 )
 SELECT f.id, f.occurred_at, f.actor_id, f.action, f.outcome, f.child_public_id,
     CASE
@@ -174,7 +176,8 @@ SELECT f.id, f.occurred_at, f.actor_id, f.action, f.outcome, f.child_public_id,
         ORDER BY colleague.id LIMIT 1
     ) END,
     {_relations_sql()},
-    {_strength_sql()}
+    {_strength_sql()},
+    f.household_id
 FROM facts f
 ON CONFLICT (event_id) DO NOTHING
 """  # noqa: S608 - the scope fragments and constants; every value is a parameter

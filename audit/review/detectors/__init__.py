@@ -11,6 +11,9 @@ from . import (
     rubber_stamp,
     scraping,
     shielded,
+    unexplained_child,
+    unexplained_household,
+    unexplained_user,
     volume_spike,
 )
 from .base import Detector, Finding
@@ -26,6 +29,9 @@ DETECTORS: tuple[Detector, ...] = (
     off_hours.DETECTOR,
     rubber_stamp.DETECTOR,
     collusion.DETECTOR,
+    unexplained_user.DETECTOR,
+    unexplained_child.DETECTOR,
+    unexplained_household.DETECTOR,
 )
 DETECTORS_BY_NAME = {detector.name: detector for detector in DETECTORS}
 
