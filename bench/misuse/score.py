@@ -132,19 +132,31 @@ def score_print(
 
 def explained_print(first: date, last: date) -> None:
     """How the ordinary lookups (by users nobody planted) of the evaluated days were
-    explained: the share per basis, and the share explained by a relation stronger than
-    residence (residence puts a whole authority in scope; it is permission, not a reason)."""
+    explained: the share at each strength and with each relation, and the share explained
+    by more than residence (residence puts a whole authority in scope: permission, not a
+    reason)."""
+    where = (
+        "WHERE (x.occurred_at AT TIME ZONE 'Europe/London')::date BETWEEN %s AND %s "
+        "AND NOT EXISTS (SELECT 1 FROM bench_truth t WHERE t.user_id = x.actor_id)"
+    )
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT x.basis, count(*) FROM audit_lookupexplanation x "
-            "WHERE (x.occurred_at AT TIME ZONE 'Europe/London')::date BETWEEN %s AND %s "
-            "AND NOT EXISTS (SELECT 1 FROM bench_truth t WHERE t.user_id = x.actor_id) "
-            "GROUP BY x.basis ORDER BY 2 DESC",
+            f"SELECT x.strength, count(*) FROM audit_lookupexplanation x {where} "  # noqa: S608
+            "GROUP BY 1 ORDER BY 1 DESC",
             [first, last],
         )
-        counts = dict(cursor.fetchall())
-    total = sum(counts.values()) or 1
-    weak = counts.get("residence", 0) + counts.get("none", 0)
-    shares = ", ".join(f"{basis} {n / total:.1%}" for basis, n in counts.items())
-    print(f"\nOrdinary lookups: {total:,}; by basis: {shares}; explained by more than residence "
-          f"{1 - weak / total:.1%}")  # fmt: skip
+        strengths = dict(cursor.fetchall())
+        cursor.execute(
+            "SELECT relation, count(*) FROM audit_lookupexplanation x, "  # noqa: S608
+            f"unnest(x.relations) relation {where} GROUP BY 1 ORDER BY 2 DESC",
+            [first, last],
+        )
+        relations = cursor.fetchall()
+    total = sum(strengths.values()) or 1
+    names = {3: "strong", 2: "medium", 1: "weak (residence only)", 0: "none"}
+    print(f"\nOrdinary lookups: {total:,}; strongest relation: "
+          + ", ".join(f"{names.get(k, k)} {n / total:.1%}" for k, n in strengths.items())
+          + "; with each relation: "
+          + ", ".join(f"{r} {n / total:.1%}" for r, n in relations)
+          + f"; explained by more than residence "
+          f"{sum(n for k, n in strengths.items() if k >= 2) / total:.1%}")  # fmt: skip

@@ -8,7 +8,9 @@ lookups fell on children at random, a child would draw on average (all such user
 pairs in the span) ÷ (children in the directory) users — or its own usual, the distinct
 unexplained users of the 28 days before, scaled to the span, when that is larger (a child
 whom many rightly look up without a record of why). A Poisson P(at least this many) ≤
-``max_chance`` raises one alert about each such user whose lookup fell today.
+``max_chance`` raises one alert about each of the users (each user once per child: the
+alert's key is the child), so the first day's lookers are not left out when the crowd is
+complete only on the second.
 
 The directory's size is the planner's estimate of its rows (as for common family names):
 unexplained lookups by children's-services users fall in their own authority, so this is
@@ -40,7 +42,7 @@ WITH pairs AS (
     WHERE x.occurred_at >= %(history)s AND x.occurred_at < %(start)s AND x.strength <= 1
     GROUP BY x.child_public_id
 )
-SELECT c.child_public_id, c.users, coalesce(u.users, 0), p.actor_id, p.ids, p.today,
+SELECT c.child_public_id, c.users, coalesce(u.users, 0), p.actor_id, p.ids,
        (SELECT count(*) FROM pairs)
 FROM crowded c JOIN pairs p USING (child_public_id)
 LEFT JOIN usual u USING (child_public_id)
@@ -63,10 +65,10 @@ def find(window: Window, params: dict) -> list[Finding]:
     )
     children = _children_count()
     findings = []
-    for child, users, usual, actor, ids, today, pairs in found:
+    for child, users, usual, actor, ids, pairs in found:
         expected = max(pairs / children, usual * span / 28)
         chance = poisson_at_least(users, expected)
-        if not today or chance > params["max_chance"]:
+        if chance > params["max_chance"]:
             continue
         findings.append(
             Finding(
