@@ -96,7 +96,7 @@ def _children_count() -> float:
 
 DETECTOR = Detector(
     name="unexplained_child",
-    label="A child many looked at without reason",
+    label="One child, many strangers",
     window=DAY,
     find=find,
     explanation=(

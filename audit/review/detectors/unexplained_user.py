@@ -117,7 +117,7 @@ def _finding(window, actor, label, k, n, share, chance, back) -> Finding:
 
 DETECTOR = Detector(
     name="unexplained_user",
-    label="Many lookups nothing explains",
+    label="Unexplained lookups",
     window=DAY,
     find=find,
     explanation=(
