@@ -209,3 +209,16 @@ def _common_family_name_count(cursor) -> int:
     row = cursor.fetchone()
     children = row[0] if row else 0
     return max(5, int(children * settings.MISUSE_COMMON_FAMILY_NAME_SHARE))
+
+
+def directory_size() -> tuple[float, int]:
+    """(children in the directory, local authorities): the denominators the unexplained-lookup
+    detectors score chance with. The children from the planner's row estimate, as for common
+    family names; no child row is read."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT (SELECT greatest(reltuples, 1) FROM pg_class "
+            "WHERE relname = 'directory_child'), (SELECT count(*) FROM directory_localauthority)"
+        )
+        children, authorities = cursor.fetchone()
+    return max(float(children or 1), 1.0), max(int(authorities or 1), 1)

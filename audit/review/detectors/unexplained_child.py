@@ -21,6 +21,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from access.gateway.lookup_facts import directory_size
+
 from ..windows import DAY, Window
 from .base import EVIDENCE_CAP, Detector, Finding, rows
 from .chance import poisson_at_least
@@ -88,10 +90,7 @@ def find(window: Window, params: dict) -> list[Finding]:
 
 
 def _children_count() -> float:
-    (estimate,) = rows(
-        "SELECT greatest(reltuples, 1) FROM pg_class WHERE relname = 'directory_child'", {}
-    )[0] or (1,)
-    return max(float(estimate), 1.0)
+    return directory_size()[0]
 
 
 DETECTOR = Detector(

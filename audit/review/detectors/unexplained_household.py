@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from access.gateway.lookup_facts import directory_size
+
 from ..windows import DAY, Window
 from .base import EVIDENCE_CAP, Detector, Finding, rows
 from .chance import poisson_at_least
@@ -84,12 +86,8 @@ def find(window: Window, params: dict) -> list[Finding]:
 
 
 def _children_per_authority() -> float:
-    (children, authorities) = rows(
-        "SELECT (SELECT greatest(reltuples, 1) FROM pg_class WHERE relname = 'directory_child'),"
-        " (SELECT count(*) FROM directory_localauthority)",
-        {},
-    )[0]
-    return max(float(children or 1) / max(int(authorities or 1), 1), 1.0)
+    children, authorities = directory_size()
+    return max(children / authorities, 1.0)
 
 
 DETECTOR = Detector(
