@@ -736,6 +736,8 @@ MISUSE_DETECTORS = {
         "household_children": 3,
         "suppress_days": 28,
     },
+    # Admin changes to reader accounts (issue 21's last point); not measured by the bench.
+    "reader_account_change": {"span_days": 7, "min_unexplained": 1, "suppress_days": 0},
 }
 # A family name shared by more than this share of children is too common to suggest a
 # relative on its own (Smith: about 1.3%).

@@ -1,4 +1,5 @@
-"""The unexplained-lookup aggregates (issue 21): per user, per child, per user and household.
+"""The unexplained-lookup aggregates (issue 21): per user, per child, per user and household;
+and admin changes to reader accounts reviewed with what the account did next.
 Each has a planted case and a near miss, on the same back-dated month and real pipeline as
 test_misuse_detectors.py. The tiny test directory cannot make anything improbable by chance
 alone, so the per-child and per-household cases loosen ``max_chance``; the tails themselves
@@ -10,13 +11,15 @@ import math
 from datetime import date, timedelta
 
 import pytest
+from auditlog.models import LogEntry
 from django.db import connection
 
 from audit.models import Alert
 from audit.review.detectors.chance import binomial_at_least, poisson_at_least
+from audit.writer import PastEvent
 from tests.audit import test_misuse_detectors as base
 from tests.audit.test_misuse_detectors import DAY, at, load, review, views
-from tests.factories import ChildFactory, InvolvementFactory, UserFactory
+from tests.factories import ChildFactory, InvolvementFactory, UserFactory, actor_for
 
 people = base.people  # the same personas and month as the other detectors
 EARLIER = [date(2026, 10, d) for d in (26, 27, 28, 29, 30)]
@@ -116,3 +119,42 @@ def test_it_accepts_different_families_on_different_days(people, settings):
     _analyse()
     review()
     assert _alerts("unexplained_household") == []
+
+
+def _admin_change(people, account, changes: dict) -> list:
+    """An administrator's change to ``account`` as the admin history writes it: the
+    django-auditlog entry, and its sealing ``admin_change`` event (back-dated to DAY)."""
+    entry = LogEntry.objects.log_create(
+        account, action=LogEntry.Action.UPDATE, changes=changes, actor=people.ada, force_log=True
+    )
+    return [
+        PastEvent(occurred_at=at(DAY, 9), actor=actor_for(people.ada), action="admin_change",
+                  outcome="ok", criteria={"log_entry": entry.pk, "digest": "-"})
+    ]  # fmt: skip
+
+
+def test_it_flags_an_admin_whose_change_to_a_reader_is_followed_by_unexplained_lookups(people):
+    change = _admin_change(people, people.dora, {"organisation": ["1", "2"]})
+    load(change, views(people.dora, people.strangers[:2], start=at(DAY, 10), gap=60))
+    review()
+    alert = Alert.objects.get(detector="reader_account_change")
+    assert alert.subject == people.ada
+    assert "organisation" in alert.summary and alert.evidence_count == 3
+
+
+def test_it_flags_an_admin_changing_their_own_role_at_once(people):
+    load(_admin_change(people, people.ada, {"role": ["system_admin", "practitioner"]}))
+    review()
+    assert [(a.subject, a.severity) for a in Alert.objects.filter(
+        detector="reader_account_change")] == [(people.ada, "high")]  # fmt: skip
+
+
+def test_it_accepts_a_change_of_job_title_and_explained_work_after_a_move(people):
+    InvolvementFactory(child=people.strangers[0], organisation=people.council)
+    load(
+        _admin_change(people, people.dora, {"job_title": ["a", "b"]}),
+        _admin_change(people, people.dora, {"organisation": ["1", "2"]}),
+        views(people.dora, people.strangers[:1], start=at(DAY, 10), gap=60),
+    )
+    review()
+    assert _alerts("reader_account_change") == []

@@ -8,6 +8,7 @@ from . import (
     judgements,
     off_hours,
     own_family,
+    reader_account_change,
     rubber_stamp,
     scraping,
     shielded,
@@ -32,6 +33,7 @@ DETECTORS: tuple[Detector, ...] = (
     unexplained_user.DETECTOR,
     unexplained_child.DETECTOR,
     unexplained_household.DETECTOR,
+    reader_account_change.DETECTOR,
 )
 DETECTORS_BY_NAME = {detector.name: detector for detector in DETECTORS}
 
