@@ -20,12 +20,14 @@ from .world import world_build
 
 _HISTORY = """
 INSERT INTO audit_activityday (actor_id, day, actor_role, organisation_id, lookups,
-    off_hours_lookups, searches, distinct_children, break_glass, unexplained_children)
+    off_hours_lookups, searches, distinct_children, break_glass, unexplained_children,
+    directory_searches)
 SELECT u.id, d.day, u.role, u.organisation_id, v.n, v.n * (hashint4(u.id::int) & 3) / 40,
        v.n, greatest(1, v.n * 3 / 4), (hashint4(u.id::int + d.k) & 255 = 0)::int,
        round(greatest(1, v.n * 3 / 4) * CASE u.job_title
            WHEN 'social_worker' THEN 0.4 WHEN 'child_protection' THEN 0.4
-           WHEN 'data_manager' THEN 1.0 WHEN 'emergency_duty' THEN 1.0 ELSE 0 END)::int
+           WHEN 'data_manager' THEN 1.0 WHEN 'emergency_duty' THEN 1.0 ELSE 0 END)::int,
+       0
 FROM access_user u
 CROSS JOIN (
     SELECT g::date AS day, g::date - date '2000-01-01' AS k
