@@ -4,17 +4,27 @@ Rule (separation of duties): registering a system gives nobody access to a child
 still needs a practitioner of that organisation with a fresh second factor — and nothing on
 these pages shows a child. Auditors read; only system admins change; nobody deletes (a
 revoked system stays, so the log's client ids keep a name). The secret is shown once, on the
-page right after it is made, and kept only as a digest.
+page right after it is made, and kept only as a hash.
+
+django-oauth-toolkit's own admin pages are taken away: an ``Application`` made there would
+be a client no rule here governs (no organisation, no accreditation). Its clients are made,
+rotated and revoked only through ``ApiClient``.
 """
 
 from django.contrib import admin, messages
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
+from oauth2_provider import models as oauth_models
 
 from access.admin_permissions import is_auditor, is_system_admin
+from directory.models import Organisation
 
 from .models import ApiClient
-from .services import api_client_credentials_new, api_client_revoke
+from .services import (
+    api_client_credentials_new,
+    api_client_previous_secret_end,
+    api_client_revoke,
+)
 
 _NEW_SECRET = "_api_client_new_secret"  # noqa: S105 - an attribute name
 
@@ -30,14 +40,35 @@ class ApiClientAdmin(admin.ModelAdmin):
         "created_at",
         "created_by",
         "secret_rotated_at",
+        "previous_secret_until",
         "revoked_at",
     ]
-    readonly_fields = ["client_id", "created_at", "created_by", "secret_rotated_at", "revoked_at"]
+    readonly_fields = [
+        "client_id",
+        "created_at",
+        "created_by",
+        "secret_rotated_at",
+        "previous_secret_until",
+        "revoked_at",
+    ]
     list_display = ["name", "organisation", "client_id", "accredited_until", "revoked_at"]
     list_select_related = ["organisation"]
     search_fields = ["name", "client_id", "organisation__name"]
     autocomplete_fields = ["organisation"]
-    actions = ["rotate_secret", "revoke"]
+    actions = ["rotate_secret", "end_previous_secret", "revoke"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None):
+        """A system stays with the organisation it was registered for: moving it would hand
+        its accreditation to another organisation."""
+        if obj is not None:
+            return [*self.readonly_fields, "organisation"]
+        return self.readonly_fields
+
+    def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
+        """Rule (accreditation): a system is registered only for an accredited organisation."""
+        if db_field.name == "organisation":
+            kwargs["queryset"] = Organisation.objects.filter(accredited=True)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return self.has_view_permission(request)
@@ -66,7 +97,7 @@ class ApiClientAdmin(admin.ModelAdmin):
             return super().response_add(request, obj, post_url_continue)
         return self._secret_page(request, obj, secret)
 
-    @admin.action(description="Make a new secret (the old one stops working)")
+    @admin.action(description="Make a new secret (the old one works until the overlap ends)")
     def rotate_secret(self, request: HttpRequest, queryset):
         if queryset.count() != 1:
             self.message_user(request, "Choose one system at a time.", messages.WARNING)
@@ -78,6 +109,12 @@ class ApiClientAdmin(admin.ModelAdmin):
         secret = api_client_credentials_new(client=client)
         client.save()
         return self._secret_page(request, client, secret)
+
+    @admin.action(description="End the previous secret now (it may have leaked)")
+    def end_previous_secret(self, request: HttpRequest, queryset):
+        for client in queryset.exclude(previous_secret_hash=""):
+            api_client_previous_secret_end(client=client)
+        self.message_user(request, "Previous secrets ended.", messages.SUCCESS)
 
     @admin.action(description="Revoke (every call and every practitioner's token stops)")
     def revoke(self, request: HttpRequest, queryset):
@@ -94,3 +131,15 @@ class ApiClientAdmin(admin.ModelAdmin):
             "title": "Copy the secret now",
         }
         return TemplateResponse(request, "admin/api/apiclient/secret.html", context)
+
+
+for _model in (
+    oauth_models.get_application_model(),
+    oauth_models.get_access_token_model(),
+    oauth_models.get_refresh_token_model(),
+    oauth_models.get_grant_model(),
+    oauth_models.get_id_token_model(),
+    oauth_models.get_device_grant_model(),
+):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)

@@ -1,45 +1,73 @@
-"""Both parties on every call: the connecting system's id and secret, and the practitioner's
-token, each in its own header (docs/api.md, *Authentication*).
+"""Both parties on every call: the connecting system's OAuth 2 access token
+(``Authorization: Bearer``, from client credentials at ``/api/v1/oauth/token/``) and the
+practitioner's token (``X-Practitioner-Token``) — docs/api.md, *Authentication*.
 
 Rule: a system without a practitioner gets nothing, and neither does a practitioner's token
 without the system it was issued to. Nothing else authenticates under ``/api/``: no session
 cookie, so a page open in a browser cannot be driven into the API, and no CSRF question
-arises.
+arises. Every refusal is audited and counted (``api.auth_failures``); an address or system
+past the failure limit is refused before its credentials are looked at.
 """
 
+from django.conf import settings
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 
-from .selectors import CallerRefused, api_caller_get
+from .auth_failures import auth_failure_record, auth_locked
+from .selectors import CallerRefused, api_caller_get, api_system_get
 
-CLIENT_ID_HEADER = "X-Client-Id"
-CLIENT_SECRET_HEADER = "X-Client-Secret"  # noqa: S105 - a header name
+PRACTITIONER_TOKEN_HEADER = "X-Practitioner-Token"  # noqa: S105 - a header name
 _BEARER = "bearer "
+_TOO_MANY = "Too many failed attempts to authenticate from here. Wait and try again."
 
 
 class ClientAndPractitionerAuthentication(BaseAuthentication):
     def authenticate(self, request):
-        client_id = request.headers.get(CLIENT_ID_HEADER, "")
-        secret = request.headers.get(CLIENT_SECRET_HEADER, "")
         authorization = request.headers.get("Authorization", "")
-        token = authorization[len(_BEARER) :] if authorization.lower().startswith(_BEARER) else ""
-        if not (client_id or secret or authorization):
+        access_token = (
+            authorization[len(_BEARER) :].strip()
+            if authorization.lower().startswith(_BEARER)
+            else ""
+        )
+        token = request.headers.get(PRACTITIONER_TOKEN_HEADER, "").strip()
+        if not (authorization or token):
             return None  # 401 "not authenticated", with the challenge below
-        if not (client_id and secret):
-            raise exceptions.AuthenticationFailed(
-                f"The connecting system's {CLIENT_ID_HEADER} and {CLIENT_SECRET_HEADER} are "
-                "both needed."
+        try:
+            caller, refused = self._caller(access_token, token), None
+        except CallerRefused as error:
+            caller, refused = None, error
+        client = caller.client if caller else refused.client
+        client_id = client.client_id if client else None
+        # Asked before the answer is given, right or wrong, so a locked-out guesser learns
+        # nothing; one round trip to Redis for both keys.
+        if auth_locked(address=request.META.get("REMOTE_ADDR"), client_id=client_id):
+            raise exceptions.Throttled(settings.API_AUTH_FAILURE_WINDOW_SECONDS, _TOO_MANY)
+        if refused is not None:
+            auth_failure_record(
+                request=request, reason=refused.reason, client_id=client_id, user=refused.user
+            )
+            raise exceptions.AuthenticationFailed(str(refused))
+        return caller.user, caller
+
+    @staticmethod
+    def _caller(access_token: str, token: str):
+        if not access_token:
+            raise CallerRefused(
+                "client",
+                "The connecting system's access token is needed (Authorization: Bearer), "
+                "from client credentials at /api/v1/oauth/token/.",
+                reason="system token missing",
             )
         if not token:
-            raise exceptions.AuthenticationFailed(
-                "A practitioner's token is needed (Authorization: Bearer): the API acts only "
-                "for a signed-in practitioner."
+            client = api_system_get(access_token=access_token)
+            raise CallerRefused(
+                "user",
+                f"A practitioner's token is needed ({PRACTITIONER_TOKEN_HEADER}): the API acts "
+                "only for a signed-in practitioner.",
+                reason="practitioner token missing",
+                client=client,
             )
-        try:
-            caller = api_caller_get(client_id=client_id, secret=secret, token=token.strip())
-        except CallerRefused as refused:
-            raise exceptions.AuthenticationFailed(str(refused)) from None
-        return caller.user, caller
+        return api_caller_get(access_token=access_token, token=token)
 
     def authenticate_header(self, request) -> str:
         return 'Bearer realm="contactpoint-api"'

@@ -1,7 +1,9 @@
 """Secrets shown once and kept as digests.
 
-Each credential is 32 random bytes (256 bits), so a single SHA-256 is enough to keep it: there
-is nothing to guess, and a slow password hash would cost every API call its CPU for no gain.
+Each credential is 32 random bytes (256 bits). A practitioner's token is presented on every
+call, so a single SHA-256 keeps it: there is nothing to guess, and a slow password hash would
+cost every call its CPU for no gain. A system's secret is presented only at the token
+endpoint, every few minutes, and django-oauth-toolkit keeps it with Django's password hasher.
 Comparison is in constant time. Prefixes say what a leaked string is (``cps_`` a system's
 secret, ``cpu_`` a practitioner's token), so secret scanners and people can recognise them.
 """

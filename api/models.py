@@ -5,8 +5,12 @@ Rule (two parties): a case-management system is registered for one organisation
 obtained a short-lived token for it with a fresh second factor (``ApiUserToken``). A system
 alone gets nothing; a practitioner's token works only with the system it was issued for.
 
-Secrets and tokens are random 256-bit values shown once and stored only as SHA-256 digests
-(``api.credentials``): a dump of these tables lets nobody call the API.
+The system signs in with OAuth 2 client credentials (django-oauth-toolkit): its secret lives,
+hashed, in the toolkit's ``Application`` that belongs to the ``ApiClient``; after a rotation
+the previous hash stays valid until ``previous_secret_until`` (``api.oauth``). Practitioners'
+tokens are random 256-bit values shown once and stored only as SHA-256 digests
+(``api.credentials``); the toolkit's access tokens only as checksums. A dump of these tables
+lets nobody call the API.
 """
 
 from django.conf import settings
@@ -23,7 +27,17 @@ class ApiClient(models.Model):
     )
     name = models.CharField(max_length=200, help_text="The system, e.g. 'Leeds social care'.")
     client_id = models.CharField(max_length=64, unique=True, editable=False)
-    secret_digest = models.CharField(max_length=64, editable=False)
+    # The OAuth 2 client (same client_id), holding the current secret's hash.
+    application = models.OneToOneField(
+        settings.OAUTH2_PROVIDER_APPLICATION_MODEL,
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="api_client",
+        editable=False,
+    )
+    # The secret before the last rotation, hashed, and until when it still works.
+    previous_secret_hash = models.CharField(max_length=255, blank=True, editable=False)
+    previous_secret_until = models.DateTimeField(null=True, blank=True, editable=False)
     accreditation_reference = models.CharField(
         max_length=100,
         help_text="The reference of the system's accreditation to connect (e.g. its assurance "

@@ -4,12 +4,13 @@ Built from the same schema as ``/api/v1/schema/``, so the words people read cann
 what the API does. No child data, so anyone may read it, like ``/info/``.
 """
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 from drf_spectacular.generators import SchemaGenerator
 
-from .authentication import CLIENT_ID_HEADER, CLIENT_SECRET_HEADER
+from .authentication import PRACTITIONER_TOKEN_HEADER
 
 
 @require_GET
@@ -30,7 +31,7 @@ def reference(request: HttpRequest) -> HttpResponse:
     context = {
         "info": schema["info"],
         "operations": operations,
-        "client_id_header": CLIENT_ID_HEADER,
-        "client_secret_header": CLIENT_SECRET_HEADER,
+        "practitioner_header": PRACTITIONER_TOKEN_HEADER,
+        "system_token_minutes": settings.API_SYSTEM_TOKEN_SECONDS // 60,
     }
     return render(request, "api/reference.html", context)

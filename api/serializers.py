@@ -13,18 +13,15 @@ from rest_framework import serializers
 from access.models import AccessRequest, Notification
 from access.purposes import Purpose
 
-# The page's name rule (``directory.forms``) in its canonical form: letters in words joined by
-# one space, hyphen or apostrophe, or a full stop after an initial. The page also tidies
-# doubled spaces and typographic apostrophes; the API takes names already tidy, so that what
-# its schema allows is exactly what it accepts.
-# The letters are listed, not written ``[^\W\d_]``: JSON Schema reads patterns as
-# ECMA-262, where ``\w`` is ASCII only, so the schema would promise less than Python accepts
-# (schemathesis found Î accepted against it). Latin with its accented and extended letters,
-# Greek and Cyrillic; a name in another script is refused here (the page takes any letter).
-_LETTER = "[A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff\u0370-\u03ff\u0400-\u04ff]"
-_NAME = rf"{_LETTER}+(?:(?:\.[ -]?|[ '\-]){_LETTER}+)*\.?"
-# A full postcode (one space or none before the inward code) or an outward code alone.
-_POSTCODE = r"[A-Za-z]{1,2}[0-9][A-Za-z0-9]?( ?[0-9][A-Za-z]{2})?"
+# Names and postcodes have one rule, the page's form's (``directory.forms.ChildSearchForm``),
+# which the view applies to every search: letters of any script (Greek, Cyrillic, Latin with
+# its accents...) in words joined by a space, hyphen or apostrophe; doubled spaces and
+# typographic apostrophes tidied; postcodes full or outward, any case and spacing. A schema
+# pattern could not say it (JSON Schema reads patterns as ECMA-262, whose ``\w`` is ASCII),
+# so the schema names the rule as a format and the fields here check only their length, as
+# the form does, after trimming the ends, as the form does.
+PERSON_NAME_FORMAT = "person-name"
+POSTCODE_FORMAT = "uk-postcode"
 # YYYY-MM-DD exactly (Django's parser also takes 2014-1-5). Whether the day exists and lies
 # between 1990 and today is the page's form's to say (400), as OpenAPI has no date ranges.
 _DATE = r"(19|20)[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
@@ -44,16 +41,32 @@ class IsoDateField(serializers.DateField):
         return super().to_internal_value(value)
 
 
+@extend_schema_field(
+    {"type": "string", "format": PERSON_NAME_FORMAT, "minLength": 1, "maxLength": 100}
+)
+class PersonNameField(serializers.CharField):
+    """Checked by the page's form (``directory.forms``); here only its length."""
+
+
+@extend_schema_field({"type": "string", "format": POSTCODE_FORMAT, "minLength": 1, "maxLength": 10})
+class PostcodeField(serializers.CharField):
+    """Checked and tidied by the page's form (``directory.forms``); here only its length."""
+
+
 class SearchQuerySerializer(serializers.Serializer):
-    family_name = serializers.RegexField(_whole(_NAME), min_length=2, max_length=100)
-    given_name = serializers.RegexField(
-        _whole(_NAME, optional=True), max_length=100, required=False, allow_blank=True
+    family_name = PersonNameField(
+        max_length=100,
+        help_text="At least 2 letters, of any script; the search page's rule.",
     )
+    given_name = PersonNameField(max_length=100, required=False, allow_blank=True)
     date_of_birth = IsoDateField(
         required=False, help_text="YYYY-MM-DD; from 1 January 1990 to today."
     )
-    postcode = serializers.RegexField(
-        _whole(_POSTCODE, optional=True), max_length=8, required=False, allow_blank=True
+    postcode = PostcodeField(
+        max_length=10,
+        required=False,
+        allow_blank=True,
+        help_text="A full postcode or its outward code; the search page's rule.",
     )
     purpose = serializers.ChoiceField(choices=Purpose.choices, help_text="Why you are searching.")
 

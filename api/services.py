@@ -8,6 +8,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from oauth2_provider.models import AccessToken, Application
 
 from access.models import ADMIN_ROLES, User
 from audit.models import AccessEvent
@@ -23,26 +24,56 @@ class TokenRefused(Exception):
 
 
 def api_client_credentials_new(*, client: ApiClient) -> str:
-    """Give ``client`` (new or existing) a new secret, returned once; only its digest is kept.
-    Rotating leaves the practitioners' tokens for the system valid: they are bound to the
-    system, not to its secret. The caller saves the client (admin: inside its own change,
-    so that the history records it)."""
-    if not client.client_id:
-        client.client_id = credentials.client_id_new()
-    else:
-        client.secret_rotated_at = timezone.now()
+    """Give ``client`` (new or existing) a new secret, returned once; only its hash is kept,
+    in the client's OAuth ``Application``.
+
+    Rule (rotation with overlap): the previous secret keeps working for
+    ``API_SECRET_OVERLAP_HOURS``, so the system's vendor can deploy the new one without an
+    outage. Practitioners' tokens stay valid: they are bound to the system, not to its
+    secret. The caller saves the client (admin: inside its own change, so that the history
+    records it).
+    """
     secret = credentials.secret_new(credentials.SECRET_PREFIX)
-    client.secret_digest = credentials.digest(secret)
+    if client.application_id is None:
+        client.client_id = client.client_id or credentials.client_id_new()
+        client.application = Application.objects.create(
+            client_id=client.client_id,
+            client_secret=secret,
+            client_type=Application.CLIENT_CONFIDENTIAL,
+            authorization_grant_type=Application.GRANT_CLIENT_CREDENTIALS,
+            name=client.name[:255],
+            hash_client_secret=True,
+        )
+        return secret
+    application = client.application
+    now = timezone.now()
+    client.previous_secret_hash = application.client_secret
+    client.previous_secret_until = now + timedelta(hours=settings.API_SECRET_OVERLAP_HOURS)
+    client.secret_rotated_at = now
+    application.client_secret = secret
+    application.save(update_fields=["client_secret", "updated"])
     return secret
+
+
+def api_client_previous_secret_end(*, client: ApiClient) -> None:
+    """Close the rotation overlap now: the previous secret may have leaked."""
+    client.previous_secret_hash = ""
+    client.previous_secret_until = None
+    client.save(update_fields=["previous_secret_hash", "previous_secret_until"])
 
 
 @transaction.atomic
 def api_client_revoke(*, client: ApiClient) -> None:
-    """Rule (revocable): from now on the system's every call is refused, and every token a
-    practitioner gave it is void, so restoring the system later needs new tokens too."""
+    """Rule (revocable): from now on the system's every call is refused, its access tokens
+    are deleted, and every token a practitioner gave it is void, so restoring the system
+    later needs new tokens too."""
     now = timezone.now()
     client.revoked_at = now
-    client.save(update_fields=["revoked_at"])
+    client.previous_secret_hash = ""
+    client.previous_secret_until = None
+    client.save(update_fields=["revoked_at", "previous_secret_hash", "previous_secret_until"])
+    if client.application_id is not None:
+        AccessToken.objects.filter(application_id=client.application_id).delete()
     ApiUserToken.objects.filter(client=client, revoked_at__isnull=True).update(revoked_at=now)
 
 

@@ -3,12 +3,17 @@
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
-from . import reference, views
+from . import oauth_views, reference, views
 from .problems import unknown_address
 
 app_name = "api"
 
 urlpatterns = [
+    path(
+        "oauth/token/",
+        oauth_views.ClientCredentialsTokenView.as_view(),
+        name="oauth_token",
+    ),
     path("children/", views.ChildSearchView.as_view(), name="children_search"),
     path("children/<str:public_id>/", views.ChildRecordView.as_view(), name="children_record"),
     path("me/access-requests/", views.MyAccessRequestsView.as_view(), name="me_access_requests"),

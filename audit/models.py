@@ -110,6 +110,8 @@ class AccessEvent(models.Model):
         ACCESS_WITHDRAWN = "access_withdrawn", "Access withdrawn at recertification"
         # The API (api/): a practitioner lets a connecting system act for them.
         API_TOKEN_ISSUED = "api_token_issued", "API access token issued"
+        API_SYSTEM_SIGNED_IN = "api_system_signin", "Connecting system signed in"
+        API_AUTH_FAILED = "api_auth_failed", "API authentication failed"
 
     class Outcome(models.TextChoices):
         SHOWN = "shown", "Data shown"

@@ -8,8 +8,9 @@ its audit insert and commit, rendering):
 
 - ``page``: ``GET /search/`` for a signed-in practitioner (session with a verified second
   factor), the HTML page rendered;
-- ``api``: ``GET /api/v1/children/`` for a registered connecting system and the same
-  practitioner's token (both parties checked, both rate limits taken), JSON rendered;
+- ``api``: ``GET /api/v1/children/`` for a registered connecting system (its OAuth 2 access
+  token, obtained once before the rounds) and the same practitioner's token (both parties
+  checked, the failure lock-out asked, both rate limits taken), JSON rendered;
 - ``floor``: ``access.gateway.child_search`` called directly, no HTTP: what any front must pay.
 
 Batches alternate (page, api, floor, rotated each round so none always follows another);
@@ -27,6 +28,7 @@ organisation and issues a token (both written to that database).
 from __future__ import annotations
 
 import argparse
+import base64
 import os
 import random
 import statistics
@@ -123,11 +125,19 @@ def _fronts(user):
     system.save()
     actor = Actor(user.pk, user.username, user.role, user.organisation_id, None, "bench")
     token = api_token_issue(user=user, client=system, actor=actor)
+    # The system signs in once (OAuth 2 client credentials), as it would every few minutes;
+    # each search then carries its access token and the practitioner's token.
+    signed_in = Client(SERVER_NAME="localhost").post(
+        "/api/v1/oauth/token/",
+        {"grant_type": "client_credentials"},
+        HTTP_AUTHORIZATION="Basic "
+        + base64.b64encode(f"{system.client_id}:{secret}".encode()).decode(),
+    )
+    assert signed_in.status_code == 200, signed_in.content[:300]
     api = Client(
         SERVER_NAME="localhost",
-        HTTP_X_CLIENT_ID=system.client_id,
-        HTTP_X_CLIENT_SECRET=secret,
-        HTTP_AUTHORIZATION=f"Bearer {token}",
+        HTTP_AUTHORIZATION=f"Bearer {signed_in.json()['access_token']}",
+        HTTP_X_PRACTITIONER_TOKEN=token,
     )
 
     def page_search(query):

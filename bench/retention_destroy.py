@@ -106,7 +106,7 @@ def expire(name: str, *, expired: int, events: int, today: date) -> int:
                 ORDER BY md5(id::text) LIMIT %s)
             UPDATE directory_child c SET status = 'archived', archived_on = %s
             FROM chosen WHERE c.id = chosen.id
-            RETURNING c.public_id, c.family_name, c.given_name, c.date_of_birth, c.postcode
+            RETURNING c.public_id, c.family_name, c.given_name, c.date_of_birth, c.postcode_sealed
             """,
             [expired, archived_on],
         )
@@ -115,7 +115,10 @@ def expire(name: str, *, expired: int, events: int, today: date) -> int:
     moment = today - timedelta(days=7 * 366 + 30)
 
     def history():
-        for public_id, family, given, dob, postcode in children:
+        from directory.models import Child
+
+        for public_id, family, given, dob, sealed in children:
+            postcode = Child.sealed_text("postcode", sealed, row=public_id)
             criteria = {"family_name": family, "given_name": given,
                         "date_of_birth": dob.isoformat(), "postcode": postcode}  # fmt: skip
             yield PastEvent(moment, actor, "search", "shown", "referral", criteria, (public_id,))

@@ -15,7 +15,12 @@ same load.
 
 Queries: random active children of the world, searched with family name, given name and
 date of birth (``--shape full``), family name and date of birth (``dob``), or family and
-given name (``names``), as recorded: what a search costs when the details are right.
+given name (``names``), as recorded (``--kind exact``: what a search costs when the details
+are right) or with the family name mistyped (``typo``: one slip, as ``search_scale.py``
+makes them), the given name as a nickname (``nickname``) or the family name spelt as it
+sounds (``phonetic``). The last three are the searches whose first, narrow stage may find no
+strong match, so they pay for the wide blocks too; a child with no such variant is searched
+as recorded.
 Redis's CPU (rate limit) is not counted; it is the same code on both sides.
 """
 
@@ -99,10 +104,11 @@ def _backend_pids(connections) -> set[int]:
     return pids
 
 
-def queries_draw(database: str, count: int, shape: str, seed: int) -> list[dict]:
-    """Random active children and a children's-services user of their authority each."""
+def queries_draw(database: str, count: int, shape: str, seed: int, kind: str) -> list[dict]:
+    """Random active children and a children's-services user of their authority each, the
+    names changed as ``kind`` says."""
     sys.path.insert(0, str(ROOT / "bench"))
-    from search_scale import bench_user, django_setup
+    from search_scale import bench_user, django_setup, nickname, sound_alike, typo
 
     django_setup(database)
     from django.db import connection
@@ -119,6 +125,16 @@ def queries_draw(database: str, count: int, shape: str, seed: int) -> list[dict]
             [[rng.randint(1, top) for _ in range(count * 2)], count],
         )
         rows = cursor.fetchall()
+        changed = []
+        for family, given, born, authority in rows:
+            if kind == "typo":
+                family = typo(family, rng)
+            elif kind == "phonetic":
+                family = sound_alike(family, cursor) or family
+            elif kind == "nickname":
+                given = nickname(given, rng) or given
+            changed.append((family, given, born, authority))
+        rows = changed
     councils = {
         authority: bench_user(f"bench.council.{authority}", organisation).username
         for authority, organisation in Organisation.objects.filter(
@@ -156,6 +172,9 @@ def main() -> None:
     parser.add_argument("--database", default="contactpoint_bench500k")
     parser.add_argument("--baseline", help="git revision to compare with (required)")
     parser.add_argument("--shape", choices=("full", "dob", "names"), default="full")
+    parser.add_argument(
+        "--kind", choices=("exact", "typo", "nickname", "phonetic"), default="exact"
+    )
     parser.add_argument("--searches", type=int, default=100, help="searches per batch")
     parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument("--seed", type=int, default=5)
@@ -166,7 +185,7 @@ def main() -> None:
         return
     if not args.baseline:
         parser.error("--baseline is required")
-    queries = queries_draw(args.database, args.searches, args.shape, args.seed)
+    queries = queries_draw(args.database, args.searches, args.shape, args.seed, args.kind)
     batch = Path(tempfile.mkstemp(prefix="search-cpu-", suffix=".json")[1])
     batch.write_text(json.dumps(queries))
     sides = {"baseline": baseline_tree(args.baseline), "current": ROOT}
@@ -180,7 +199,10 @@ def main() -> None:
         for name, tree in sides.items()
     }
     per_search: dict[str, list[float]] = {name: [] for name in sides}
-    print(f"{len(queries)} searches a batch, shape {args.shape}; ms of CPU per search")
+    print(
+        f"{len(queries)} searches a batch, shape {args.shape}, kind {args.kind}; "
+        "ms of CPU per search"
+    )
     print(f"{'round':>5} {'baseline py+pg':>16} {'current py+pg':>16} {'difference':>11}")
     for round_number in range(args.rounds + 1):  # round 0 warms both caches, untimed
         costs = {}

@@ -36,7 +36,7 @@ def _children_in_scope(user: User, limit: int, rng: random.Random) -> list[tuple
     with connection.cursor() as cursor:
         cursor.execute(
             """
-            SELECT c.family_name, c.given_name, c.date_of_birth, c.postcode
+            SELECT c.family_name, c.given_name, c.date_of_birth, c.postcode_sealed, c.public_id
             FROM directory_child c
             WHERE c.status = 'active' AND NOT c.shielded AND (
                 EXISTS (SELECT 1 FROM directory_involvement i
@@ -53,7 +53,12 @@ def _children_in_scope(user: User, limit: int, rng: random.Random) -> list[tuple
                 limit,
             ],
         )
-        return cursor.fetchall()
+        from directory.models import Child
+
+        return [
+            (family, given, born, Child.sealed_text("postcode", sealed, row=public_id))
+            for family, given, born, sealed, public_id in cursor.fetchall()
+        ]
 
 
 def _typo(name: str, rng: random.Random) -> str:

@@ -249,7 +249,7 @@ def samples_in_scope(user, count: int, rng: random.Random, *, nicknamed: bool) -
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            SELECT c.family_name, c.given_name, c.date_of_birth, c.postcode, c.public_id,
+            SELECT c.family_name, c.given_name, c.date_of_birth, c.postcode_sealed, c.public_id,
                    c.local_authority_id
             FROM directory_child c
             WHERE c.status = 'active' AND NOT c.shielded
@@ -272,7 +272,16 @@ def samples_in_scope(user, count: int, rng: random.Random, *, nicknamed: bool) -
                 count,
             ],
         )
-        return [Sample(*row) for row in cursor.fetchall()]
+        return [_sample(row) for row in cursor.fetchall()]
+
+
+def _sample(row) -> Sample:
+    """A sampled child with its postcode opened (the directory holds it sealed)."""
+    from directory.models import Child
+
+    family, given, born, sealed, public_id, authority = row
+    postcode = Child.sealed_text("postcode", sealed, row=public_id)
+    return Sample(family, given, born, postcode, public_id, authority)
 
 
 def samples_anywhere(count: int, rng: random.Random, *, nicknamed: bool) -> list[Sample]:
@@ -287,12 +296,12 @@ def samples_anywhere(count: int, rng: random.Random, *, nicknamed: bool) -> list
         top = cursor.fetchone()[0]
         ids = [rng.randint(1, top) for _ in range(count * (40 if nicknamed else 2))]
         cursor.execute(
-            "SELECT family_name, given_name, date_of_birth, postcode, public_id, "
+            "SELECT family_name, given_name, date_of_birth, postcode_sealed, public_id, "
             "local_authority_id FROM directory_child WHERE id = ANY(%s) AND status = 'active' "
             "AND NOT shielded AND (%s::text[] IS NULL OR given_key = ANY(%s::text[])) LIMIT %s",
             [ids, names, names, count],
         )
-        return [Sample(*row) for row in cursor.fetchall()]
+        return [_sample(row) for row in cursor.fetchall()]
 
 
 def criteria_for(kind: str, sample: Sample, rng: random.Random, cursor):
@@ -318,13 +327,22 @@ def criteria_for(kind: str, sample: Sample, rng: random.Random, cursor):
 
 class Capture:
     """Execute wrapper that keeps the search statements the service sends (name keys and
-    children), so the floor runs exactly the same SQL."""
+    children), so the floor runs exactly the same SQL. The floor runs on the service's own
+    connection, so a statement the service prepared (contactpoint/prepared_sql.py) is
+    there for it: the floor sends the same EXECUTE, and never the PREPARE again."""
 
     def __init__(self):
         self.statements: list[tuple[str, object]] = []
 
     def __call__(self, execute, sql, params, many, context):
-        if "directory_familynamekey" in sql or "directory_child" in sql or "set_config" in sql:
+        if sql.startswith("PREPARE "):
+            return execute(sql, params, many, context)
+        if (
+            "directory_familynamekey" in sql
+            or "directory_child" in sql
+            or "set_config" in sql
+            or sql.startswith("EXECUTE cp_")
+        ):
             self.statements.append((sql, params))
         return execute(sql, params, many, context)
 

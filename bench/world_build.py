@@ -32,6 +32,7 @@ Needs the owner role (DATABASE_OWNER_URL or .data/stack.env): it creates the dat
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import random
 import sys
@@ -387,52 +388,73 @@ CASE WHEN {from_pool}
      ELSE (SELECT name FROM bench.tail WHERE idx = 1 + floor({u} * {tail})::int) END
 """
 
+# The children with their address in the clear, in the unlogged scratch schema only: the
+# address is sealed in Python (``seal_pass``) before any of it reaches directory_child.
 CHILDREN_SQL = """
-INSERT INTO directory_child
-    (id, public_id, given_name, family_name, preferred_name, former_names, date_of_birth,
-     gender, address_line_1, address_line_2, town, postcode, local_authority_id, status,
-     shielded, created_at, updated_at)
+CREATE UNLOGGED TABLE bench.child_plain AS
 SELECT k.id,
-       translate(left(md5(%(seed)s || ':' || k.id), 26), '0189', 'wxyz'),
-       g.name,
-       {surname},
-       '',
+       translate(left(md5(%(seed)s || ':' || k.id), 26), '0189', 'wxyz') AS public_id,
+       g.name AS given_name,
+       {surname} AS family_name,
        CASE WHEN k.has_former THEN ARRAY[g.name || ' ' || {former}]::varchar[]
-            ELSE '{{}}'::varchar[] END,
+            ELSE '{{}}'::varchar[] END AS former_names,
        k.date_of_birth,
-       CASE WHEN bench.u(k.id, 26) < 0.002 THEN 'not_known' ELSE k.sex END,
+       CASE WHEN bench.u(k.id, 26) < 0.002 THEN 'not_known' ELSE k.sex END AS gender,
        k.house_number || ' ' || (SELECT name FROM bench.tail
                                  WHERE idx = 1 + floor(k.street_u * {tail})::int)
-           || ' Road',
-       '', la.name,
+           || ' Road' AS address_line_1,
+       ''::text AS address_line_2, la.name AS town,
        la.area || (1 + k.pc %% 20) || ' ' || ((k.pc / 20) %% 10)
            || substr('ABDEFGHJLNPQRSTUWXYZ', 1 + (k.pc / 200) %% 20, 1)
-           || substr('ABDEFGHJLNPQRSTUWXYZ', 1 + (k.pc / 4000) %% 20, 1),
-       la.code,
-       CASE WHEN k.archived THEN 'archived' ELSE 'active' END,
-       k.shielded, now(), now()
+           || substr('ABDEFGHJLNPQRSTUWXYZ', 1 + (k.pc / 4000) %% 20, 1) AS postcode,
+       la.code AS local_authority_id,
+       CASE WHEN k.archived THEN 'archived' ELSE 'active' END AS status,
+       k.shielded
 FROM bench.kid k
 JOIN bench.given g ON g.sex = k.sex AND g.idx = k.given_idx
 JOIN bench.la la ON la.idx = k.la_idx;
 SELECT setval(pg_get_serial_sequence('directory_child', 'id'), %(children)s);
 """
 
+CHILDREN_INSERT_SQL = """
+INSERT INTO directory_child
+    (id, public_id, given_name, family_name, preferred_name, former_names, date_of_birth,
+     gender, local_authority_id, status, shielded, created_at, updated_at,
+     address_line_1_sealed, address_line_2_sealed, town_sealed, postcode_sealed, sealed_with,
+     postcode_index, outward_index)
+SELECT p.id, p.public_id, p.given_name, p.family_name, '', p.former_names, p.date_of_birth,
+       p.gender, p.local_authority_id, p.status, p.shielded, now(), now(),
+       s.a1, s.a2, s.town, s.postcode, s.key, s.pidx, s.oidx
+FROM bench.child_plain p JOIN bench.child_sealed s ON s.id = p.id;
+"""
+
+# Carers likewise: in the clear only in scratch, with ids fixed here (two per child at most)
+# because each carer's contacts are sealed bound to the carer's own id.
 CARERS_SQL = """
-INSERT INTO directory_carer
-    (child_id, given_name, family_name, relationship, parental_responsibility, phone, email,
-     address)
-SELECT k.id, a.name, c.family_name, v.relationship, true,
-       '07700 900' || lpad(((k.h * v.n) %% 1000)::text, 3, '0'),
+CREATE UNLOGGED TABLE bench.carer_plain AS
+SELECT 2 * k.id + v.n - 2 AS id, k.id AS child_id, a.name AS given_name, c.family_name,
+       v.relationship,
+       '07700 900' || lpad(((k.h * v.n) %% 1000)::text, 3, '0') AS phone,
        CASE WHEN bench.u(k.h, 40 + v.n) < 0.65
-            THEN lower(a.name) || '.' || k.h || '@example.com' ELSE '' END,
-       ''
+            THEN lower(a.name) || '.' || k.h || '@example.com' ELSE '' END AS email,
+       ''::text AS address
 FROM bench.kid k
-JOIN directory_child c ON c.id = k.id
+JOIN bench.child_plain c ON c.id = k.id
 CROSS JOIN LATERAL (VALUES (1, 'female', 'Mother', bench.u(k.h, 30) < 0.92),
                            (2, 'male', 'Father', bench.u(k.h, 31) < 0.62))
     AS v(n, sex, relationship, present)
 JOIN bench.adult a ON a.sex = v.sex AND a.idx = 1 + floor(bench.u(k.h, 32 + v.n) * 5000)::int
 WHERE v.present;
+SELECT setval(pg_get_serial_sequence('directory_carer', 'id'), 2 * %(children)s);
+"""
+
+CARERS_INSERT_SQL = """
+INSERT INTO directory_carer
+    (id, child_id, given_name, family_name, relationship, parental_responsibility,
+     phone_sealed, email_sealed, address_sealed, sealed_with)
+SELECT p.id, p.child_id, p.given_name, p.family_name, p.relationship, true,
+       s.phone, s.email, s.address, s.key
+FROM bench.carer_plain p JOIN bench.carer_sealed s ON s.id = p.id;
 """
 
 # About three involvements a child. Ages in days; school years start on 1 September in
@@ -489,6 +511,51 @@ WHERE k IS NOT NULL AND k <> ''
 GROUP BY k
 ON CONFLICT (key) DO UPDATE SET children = EXCLUDED.children;
 """
+
+
+def seal_pass(builder: Builder) -> None:
+    """Seal the scratch tables' addresses and contacts (``directory.sealing``, the same code
+    every writer uses) into scratch tables of sealed values, which the inserts join: the
+    directory's tables never hold them in the clear, and no row is written twice."""
+    from directory.sealing.backfill import CARER, CHILD, bulk_sealer
+
+    for label, plain, row, names, index in (
+        ("seal children's addresses", "child_plain", "public_id", CHILD, True),
+        ("seal carers' contacts", "carer_plain", "id", CARER, False),
+    ):
+        started = time.perf_counter()
+        target = plain.replace("plain", "sealed")
+        columns = [*("a1 a2 town postcode".split() if index else names), "key"]
+        columns += ["pidx", "oidx"] if index else []
+        types = ["bytea"] * len(names) + ["int"] + ["bigint"] * (2 if index else 0)
+        sealer = bulk_sealer(f"directory_{plain.split('_')[0]}", names, index=index)
+        reader = builder.connect()
+        reader.autocommit = False
+        with builder.connection.cursor() as cursor:
+            cursor.execute(
+                f"CREATE UNLOGGED TABLE bench.{target} (id bigint, "
+                + ", ".join(f"{c} {t}" for c, t in zip(columns, types, strict=True))
+                + ")"
+            )
+            source = reader.cursor(name="plain")
+            source.itersize = 20_000
+            source.execute(f"SELECT id, {row}, {', '.join(names)} FROM bench.{plain}")
+            while batch := source.fetchmany(20_000):
+                buffer = io.StringIO()
+                for pk, binding, *texts in batch:
+                    values = (pk, *sealer(binding, texts))
+                    buffer.write(
+                        "\t".join(
+                            "\\N" if v is None else str(v).replace("\\", "\\\\") for v in values
+                        )
+                        + "\n"
+                    )
+                buffer.seek(0)
+                cursor.copy_expert(f"COPY bench.{target} FROM STDIN", buffer)
+        reader.close()
+        elapsed = time.perf_counter() - started
+        builder.timings.append((label, elapsed))
+        print(f"  {label:<48}{elapsed:8.1f} s", flush=True)
 
 
 def children_sql(surnames: int, tail: int) -> str:
@@ -613,10 +680,13 @@ def main() -> None:
     builder.run("households (unlogged scratch)", HOUSEHOLDS_SQL, params)
     builder.run("children (unlogged scratch)", KIDS_SQL, params)
     sql = children_sql(len(names["surname"]), len(names["tail"]))
+    builder.run("children in the clear (unlogged scratch)", sql, params)
+    builder.run("carers in the clear (unlogged scratch)", CARERS_SQL, params)
+    seal_pass(builder)
     builder.lanes(
         [
-            ("directory_child", sql, params),
-            ("directory_carer", CARERS_SQL, params),
+            ("directory_child", CHILDREN_INSERT_SQL),
+            ("directory_carer", CARERS_INSERT_SQL),
             ("directory_familynamekey (bulk fill)", FAMILY_KEYS_SQL),
         ],
         [("directory_involvement", INVOLVEMENTS_SQL, params)],

@@ -35,6 +35,7 @@ from .stack_common import (
 ENV_FILE = DATA / "stack.env"
 SECRET_KEY_FILE = DATA / "secret_key"
 AUDIT_SIGNING_KEY_FILE = DATA / "audit-signing-key"
+FIELD_KEK_FILE = DATA / "field-kek"
 
 
 @dataclass
@@ -61,6 +62,16 @@ def ensure_audit_signing_key() -> None:
         seed = base64.b64encode(secrets.token_bytes(32)).decode()
         write_atomic(AUDIT_SIGNING_KEY_FILE, seed + "\n", mode=0o600)
         say(f"created {relative(AUDIT_SIGNING_KEY_FILE)}")
+
+
+def ensure_field_kek() -> None:
+    """The development key-encryption key of sealed addresses and contacts (issue 15):
+    outside the database, private to this checkout, never committed. Production brings its
+    own (docs/encryption.md)."""
+    if not FIELD_KEK_FILE.exists():
+        line = f"dev-{secrets.token_hex(4)} {base64.b64encode(secrets.token_bytes(32)).decode()}"
+        write_atomic(FIELD_KEK_FILE, line + "\n", mode=0o600)
+        say(f"created {relative(FIELD_KEK_FILE)}")
 
 
 def write_env_file(urls: dict[str, str]) -> None:
@@ -94,6 +105,7 @@ def up() -> Started:
         ensure_data_dir()
         ensure_secret_key()
         ensure_audit_signing_key()
+        ensure_field_kek()
         state = load_state()
         if os.environ.get("DATABASE_URL"):
             say("DATABASE_URL is set: using it, not starting embedded PostgreSQL")
@@ -111,7 +123,13 @@ def up() -> Started:
         # shell that exported stack.env (then ran `make run`) must not erase the addresses
         # every other shell and tool reads from the file.
         urls = {**_env_file_entries(), **started.urls}
-        write_env_file({**urls, "AUDIT_SIGNING_KEY_FILE": str(AUDIT_SIGNING_KEY_FILE)})
+        write_env_file(
+            {
+                **urls,
+                "AUDIT_SIGNING_KEY_FILE": str(AUDIT_SIGNING_KEY_FILE),
+                "FIELD_KEK_FILE": str(FIELD_KEK_FILE),
+            }
+        )
     say(f"wrote {relative(ENV_FILE)}")
     return started
 

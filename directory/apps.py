@@ -8,4 +8,7 @@ class DirectoryConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import auditing  # noqa: F401  (registers models with django-auditlog)
+        from . import (
+            auditing,  # noqa: F401  (registers models with django-auditlog)
+            checks,  # noqa: F401  (the field key-encryption key is usable)
+        )

@@ -12,6 +12,8 @@ from django.db.models import F, Func, Q
 from django.db.models.functions import Left, Length, Substr
 
 from .public_ids import new_public_id
+from .sealing import blind_index, keyring
+from .sealing.fields import SealedModel, SealedQuerySet, sealed, sealed_json
 
 
 class NameKey(Func):
@@ -101,8 +103,18 @@ class Organisation(models.Model):
         return self.kind == self.Kind.LA_CHILDRENS_SERVICES
 
 
-class Child(models.Model):
-    """A child in England. ``public_id`` is the only identifier that leaves the server."""
+class Child(SealedModel):
+    """A child in England. ``public_id`` is the only identifier that leaves the server.
+
+    Rule (protection at rest): where the child lives is sealed (``directory/sealing``): the
+    address lines, town and postcode are properties over sealed columns, bound to the
+    child's ``public_id``; the postcode is found through its blind index alone.
+    """
+
+    SEALED = ("address_line_1", "address_line_2", "town", "postcode")
+    DERIVED = ("postcode_index", "outward_index")
+    BINDING = ("public_id",)
+    SEAL_BY_PK = False
 
     class Gender(models.TextChoices):
         FEMALE = "female", "Female"
@@ -135,10 +147,19 @@ class Child(models.Model):
     )
     date_of_birth = models.DateField()
     gender = models.CharField(max_length=16, choices=Gender.choices)
-    address_line_1 = models.CharField(max_length=200, blank=True)
-    address_line_2 = models.CharField(max_length=200, blank=True)
-    town = models.CharField(max_length=100, blank=True)
-    postcode = models.CharField(max_length=8, blank=True, help_text="Normalised: 'SW1A 1AA'.")
+    address_line_1 = sealed("address_line_1")
+    address_line_2 = sealed("address_line_2")
+    town = sealed("town")
+    # Normalised: 'SW1A 1AA'.
+    postcode = sealed("postcode")
+    address_line_1_sealed = models.BinaryField(null=True, blank=True, editable=False)
+    address_line_2_sealed = models.BinaryField(null=True, blank=True, editable=False)
+    town_sealed = models.BinaryField(null=True, blank=True, editable=False)
+    postcode_sealed = models.BinaryField(null=True, blank=True, editable=False)
+    # Blind indexes (directory/sealing/blind_index.py): the full postcode and its outward
+    # part, for search; HMACs under the index key, never the postcode.
+    postcode_index = models.BigIntegerField(null=True, blank=True, editable=False)
+    outward_index = models.BigIntegerField(null=True, blank=True, editable=False)
     # No index of its own: child_la_family starts with it (the foreign key's own and its LIKE
     # twin cost 162 MB at 12 million children and served no query).
     local_authority = models.ForeignKey(LocalAuthority, on_delete=models.PROTECT, db_index=False)
@@ -202,14 +223,21 @@ class Child(models.Model):
                 fields=["former_family_keys"],
                 condition=~Q(former_family_keys=[]),
             ),
-            # Children with a former surname by date of birth: the former-name half of a
-            # search with a date of birth, without reading every child with that surname.
-            models.Index(
-                name="child_dob_former",
-                fields=["date_of_birth"],
+            # Children with a former surname by (date of birth, former surname) pairs
+            # (cp_dated_keys, migration 0019): the former-name block of a search with a
+            # date of birth reads the pairs it wants, not every child once called Smith.
+            GinIndex(
+                Func(
+                    F("date_of_birth"),
+                    F("former_family_keys"),
+                    function="cp_dated_keys",
+                    output_field=ArrayField(models.TextField()),
+                ),
+                name="child_former_dated",
                 condition=~Q(former_family_keys=[]),
             ),
-            models.Index(name="child_postcode", fields=["postcode"]),
+            models.Index(name="child_postcode", fields=["postcode_index"]),
+            models.Index(name="child_outward", fields=["outward_index"]),
             # Shielded children by date of birth: a feed's record checked against them
             # before it may become a new child (directory/feeds/linking.py), at any size.
             models.Index(
@@ -217,8 +245,16 @@ class Child(models.Model):
             ),
         ]
 
+    objects = SealedQuerySet.as_manager()
+
     def __str__(self) -> str:
         return f"Child {self.public_id}"
+
+    def seal_row(self) -> str:
+        return self.public_id
+
+    def sealed_derive(self, texts: dict[str, str]) -> None:
+        self.postcode_index, self.outward_index = postcode_indexes(texts["postcode"])
 
 
 class FamilyNameKey(models.Model):
@@ -260,6 +296,33 @@ class FamilyNameKey(models.Model):
         return self.key
 
 
+class DataKey(models.Model):
+    """A data key, stored only wrapped by a key-encryption key held outside the database.
+
+    Rule (protection at rest): ``field`` keys seal addresses and contacts, the one ``index``
+    key computes the postcode blind index; ``directory/sealing/keyring.py`` unwraps them
+    through the key provider. A retired key still opens what it sealed until ``rotate_keys``
+    has sealed those rows again.
+    """
+
+    purpose = models.CharField(max_length=8, choices=[("field", "Field"), ("index", "Index")])
+    kek_id = models.CharField(max_length=64, help_text="The key-encryption key that wraps it.")
+    wrapped = models.BinaryField()
+    created_at = models.DateTimeField()
+    retired_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Data key {self.pk} ({self.purpose})"
+
+
+def postcode_indexes(postcode: str) -> tuple[int | None, int | None]:
+    """The blind index values (full, outward) of ``postcode`` under the index key."""
+    if not postcode:
+        return None, None
+    key = keyring.current_key(keyring.INDEX).material
+    return blind_index.postcode_index(key, postcode), blind_index.outward_index(key, postcode)
+
+
 class MatchWeights(models.Model):
     """The matcher's u probabilities as last estimated from the directory's own children.
 
@@ -281,21 +344,35 @@ class MatchWeights(models.Model):
         return f"Match weights of {self.estimated_at:%Y-%m-%d %H:%M}"
 
 
-class Carer(models.Model):
-    """A parent or carer, with how to reach them."""
+class Carer(SealedModel):
+    """A parent or carer, with how to reach them.
+
+    Rule (protection at rest): telephone, e-mail and address are sealed, bound to the
+    carer's own row, so a merge that moves the carer to another child moves them intact.
+    """
+
+    SEALED = ("phone", "email", "address")
+    DERIVED = ()
+    BINDING = ()
 
     child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="carers")
     given_name = models.CharField(max_length=100)
     family_name = models.CharField(max_length=100)
     relationship = models.CharField(max_length=60, help_text="Mother, father, foster carer…")
     parental_responsibility = models.BooleanField(default=False)
-    phone = models.CharField(max_length=30, blank=True)
-    email = models.EmailField(blank=True)
-    address = models.CharField(max_length=300, blank=True, help_text="Blank: lives with the child.")
+    phone = sealed("phone")
+    email = sealed("email")
+    # Blank: lives with the child.
+    address = sealed("address")
+    phone_sealed = models.BinaryField(null=True, blank=True, editable=False)
+    email_sealed = models.BinaryField(null=True, blank=True, editable=False)
+    address_sealed = models.BinaryField(null=True, blank=True, editable=False)
     feed_batch = models.ForeignKey(
         "FeedBatch", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
         help_text="The feed that last set these details; blank: entered by hand.",
     )  # fmt: skip
+
+    objects = SealedQuerySet.as_manager()
 
     def __str__(self) -> str:
         return f"Carer {self.pk}"
@@ -482,11 +559,16 @@ class FeedLink(models.Model):
         return f"{self.source}:{self.source_record_id}"
 
 
-class FeedReview(models.Model):
+class FeedReview(SealedModel):
     """An incoming record the matcher could not place alone, held for the data managers of
     the local authority concerned (the shielding authority, when it could be a shielded
     child). Nothing of the row is applied until someone decides.
+
+    Rule (protection at rest): the held row carries the child's address and the carer's
+    contacts as the feed sent them, so ``record`` is sealed whole, bound to the review's row.
     """
+
+    SEALED = ("record",)
 
     class Reason(models.TextChoices):
         UNCERTAIN = "uncertain", "Could be a child we hold"
@@ -501,7 +583,9 @@ class FeedReview(models.Model):
     batch = models.ForeignKey(FeedBatch, on_delete=models.PROTECT, related_name="reviews")
     row_number = models.PositiveIntegerField()
     source_record_id = models.CharField(max_length=64)
-    record = models.JSONField(help_text="The row as validated.")
+    # The row as validated.
+    record = sealed_json("record")
+    record_sealed = models.BinaryField(null=True, blank=True, editable=False)
     row_hash = models.CharField(max_length=64)
     local_authority = models.ForeignKey(LocalAuthority, on_delete=models.PROTECT)
     reason = models.CharField(max_length=16, choices=Reason.choices)
@@ -519,6 +603,8 @@ class FeedReview(models.Model):
     class Meta:
         ordering = ["id"]
         indexes = [models.Index(name="feedreview_queue", fields=["local_authority", "status"])]
+
+    objects = SealedQuerySet.as_manager()
 
     def __str__(self) -> str:
         return f"Feed review {self.pk}"

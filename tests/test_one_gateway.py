@@ -22,6 +22,7 @@ ALLOWED = {
     "directory/feeds": "applies feeds: writes children, linked by the matcher; shows nothing",
     "directory/management/commands/seed_demo.py": "writes the demo world",
     "directory/retention.py": "archives and destroys records by date; shows nothing",
+    "directory/sealing": "seals addresses and contacts at rest, and seals again; shows nothing",
     "bench": "benchmarks build synthetic worlds and time the gateway",
 }
 

@@ -11,7 +11,9 @@ facts (``audit.LookupExplanation``) keyed by the log's own event ids.
 
 Relations are judged on the day of the lookup (an involvement that ended since still explains
 a view made while it was open), except that the child's family name and postcode are today's:
-the data keeps no history of them.
+the data keeps no history of them. The postcode is compared through its blind index
+(``directory/sealing``): the users' home postcodes are indexed here, in Python, under the same
+key, since the database holds no child's postcode to compare them with.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from django.db import connection
 
 from access.models import Role
 from audit.models import RECORD_LOOKUP_ACTIONS, LookupExplanation
+from directory.models import postcode_indexes
 
 from .scope import (
     SQL,
@@ -37,16 +40,16 @@ Relation = LookupExplanation.Relation
 
 
 def same_household_sql(a: str, b: str) -> str:
-    """Child rows ``a`` and ``b`` live in one household: the same family name and address.
-
-    The one place review compares children's addresses (with ``shares_address_sql``): when
-    postcodes are stored encrypted, this becomes a comparison of their keyed digests."""
-    return f"{a}.family_key = {b}.family_key AND {a}.postcode = {b}.postcode"
+    """Child rows ``a`` and ``b`` live in one household: the same family name and postcode,
+    compared through the postcode's blind index (``directory/sealing``); the one place review
+    compares two children's addresses."""
+    return f"{a}.family_key = {b}.family_key AND {a}.postcode_index = {b}.postcode_index"
 
 
 def shares_address_sql(child_postcode: str, user_postcode: str) -> str:
-    """The child lives at the user's home postcode (see ``same_household_sql``)."""
-    return f"({user_postcode} <> '' AND {child_postcode} = {user_postcode})"
+    """The child lives at the user's home postcode: two blind indexes (``homes`` holds the
+    users', indexed in Python under the same key); NULL when either is unknown."""
+    return f"({child_postcode} = {user_postcode})"
 
 
 def _relations_sql() -> str:
@@ -78,7 +81,7 @@ def _strength_sql() -> str:
     return f"CASE {cases} ELSE 0 END"
 
 
-def _explain_sql(*, after_id: int, through_id: int, common: int) -> SQL:
+def _explain_sql(*, after_id: int, through_id: int, common: int, homes: SQL) -> SQL:
     """The statement that explains a chunk of lookups, built from the scope fragments
     (``scope.py``) with the day and the instant of each lookup in place of today and now.
 
@@ -99,7 +102,9 @@ def _explain_sql(*, after_id: int, through_id: int, common: int) -> SQL:
         child="sib.id", organisation=column_sql("l.organisation_id"), day=day
     )
     sql = f"""
-WITH lookups AS (
+WITH homes AS (
+    SELECT * FROM unnest(%s::bigint[], %s::bigint[]) AS h(user_id, postcode_index)
+), lookups AS (
     SELECT e.id, e.occurred_at, e.actor_id, e.organisation_id, e.action, e.outcome,
            e.child_public_id,
            (e.occurred_at AT TIME ZONE %s)::date AS day
@@ -107,8 +112,8 @@ WITH lookups AS (
     WHERE e.id > %s AND e.id <= %s
       AND e.child_public_id <> '' AND e.action = ANY(%s)
 ), facts AS MATERIALIZED (
-    SELECT l.*, c.id AS child_id, c.shielded, c.family_key, c.postcode AS child_postcode,
-           u.last_name, u.home_postcode,
+    SELECT l.*, c.id AS child_id, c.shielded, c.family_key, c.postcode_index AS child_postcode,
+           u.last_name, h.postcode_index AS home_postcode,
            c.id IS NOT NULL AND EXISTS (
                SELECT 1 FROM directory_involvement i
                JOIN directory_practitioner p ON p.id = i.practitioner_id
@@ -144,6 +149,7 @@ WITH lookups AS (
     LEFT JOIN directory_child c ON c.public_id = l.child_public_id
     LEFT JOIN directory_organisation o ON o.id = l.organisation_id
     LEFT JOIN access_user u ON u.id = l.actor_id
+    LEFT JOIN homes h ON h.user_id = l.actor_id
 )
 INSERT INTO audit_lookupexplanation (
     event_id, occurred_at, actor_id, action, outcome, child_public_id, basis, child_shielded,
@@ -170,8 +176,9 @@ SELECT f.id, f.occurred_at, f.actor_id, f.action, f.outcome, f.child_public_id,
     ) >= %s, false),
     CASE WHEN f.granted THEN (
         SELECT colleague.id FROM access_user colleague
+        JOIN homes colleague_home ON colleague_home.user_id = colleague.id
         WHERE colleague.organisation_id = f.organisation_id AND colleague.id <> f.actor_id
-          AND {shares_address_sql("f.child_postcode", "colleague.home_postcode")}
+          AND {shares_address_sql("f.child_postcode", "colleague_home.postcode_index")}
           AND cp_name_key(colleague.last_name) = f.family_key
         ORDER BY colleague.id LIMIT 1
     ) END,
@@ -181,7 +188,7 @@ SELECT f.id, f.occurred_at, f.actor_id, f.action, f.outcome, f.child_public_id,
 FROM facts f
 ON CONFLICT (event_id) DO NOTHING
 """  # noqa: S608 - the scope fragments and constants; every value is a parameter
-    params = [settings.TIME_ZONE, after_id, through_id, list(RECORD_LOOKUP_ACTIONS)]
+    params = [*homes[1], settings.TIME_ZONE, after_id, through_id, list(RECORD_LOOKUP_ACTIONS)]
     params += own_params + team_params + involved_params + sibling_params + granted_params
     params += [Role.DATA_MANAGER.value, *la_kind_params, *resident_params]
     params += la_kind_params + resident_params
@@ -198,8 +205,28 @@ def lookup_facts_record(*, after_id: int, through_id: int) -> int:
     """
     with connection.cursor() as cursor:
         common = _common_family_name_count(cursor)
-        cursor.execute(*_explain_sql(after_id=after_id, through_id=through_id, common=common))
+        homes = _home_indexes(cursor, after_id=after_id, through_id=through_id)
+        cursor.execute(
+            *_explain_sql(after_id=after_id, through_id=through_id, common=common, homes=homes)
+        )
         return cursor.rowcount
+
+
+def _home_indexes(cursor, *, after_id: int, through_id: int) -> SQL:
+    """The blind index of the home postcode of each user the chunk can name: the lookers
+    and their colleagues (the organisations in the chunk), as two parallel arrays."""
+    cursor.execute(
+        """SELECT id, home_postcode FROM access_user WHERE home_postcode <> '' AND (
+               organisation_id IN (SELECT organisation_id FROM audit_accessevent
+                                   WHERE id > %s AND id <= %s)
+               OR id IN (SELECT actor_id FROM audit_accessevent WHERE id > %s AND id <= %s))""",
+        [after_id, through_id, after_id, through_id],
+    )
+    ids, indexes = [], []
+    for user_id, postcode in cursor.fetchall():
+        ids.append(user_id)
+        indexes.append(postcode_indexes(postcode)[0])
+    return "", [ids, indexes]
 
 
 def _common_family_name_count(cursor) -> int:

@@ -14,6 +14,7 @@ from django.utils import timezone
 from access.models import AccessRequest, User
 from audit.models import AccessEvent
 from audit.writer import Actor, access_event_record
+from contactpoint import prepared_sql
 from contactpoint.fixed_sql import columns, instance, width
 from directory.models import (
     Carer,
@@ -227,14 +228,14 @@ def _child_in_scope(*, user, public_id: str, now: datetime, today: date, using: 
     rules' own SQL (``child_scope_sql``, ``record_status_sql``)."""
     scope, scope_params = child_scope_sql(user=user, now=now, today=today)
     status, status_params = record_status_sql(user)
-    with connections[using].cursor() as cursor:
-        cursor.execute(
-            _child_statement().format(status=status, scope=scope),
-            [public_id, *status_params, *scope_params],
-        )
-        row = cursor.fetchone()
-    if row is None:
+    rows = prepared_sql.fetchall(
+        _child_statement().format(status=status, scope=scope),
+        [public_id, *status_params, *scope_params],
+        using=using,
+    )
+    if not rows:
         return None
+    row = rows[0]
     child = instance(Child, row[: width(Child)], using)
     authority = instance(LocalAuthority, row[width(Child) :], using)
     Child._meta.get_field("local_authority").set_cached_value(child, authority)
@@ -268,11 +269,13 @@ def _carers_and_services(child: Child, *, organisation, today: date, using: str)
     visible, visible_params = visible_involvements_sql(
         organisation=organisation, today=today, table="i"
     )
-    with connections[using].cursor() as cursor:
-        cursor.execute(_carers_statement(), [child.pk])
-        carers = [instance(Carer, row, using) for row in cursor.fetchall()]
-        cursor.execute(_services_statement().format(visible=visible), [child.pk, *visible_params])
-        rows = cursor.fetchall()
+    carers = [
+        instance(Carer, row, using)
+        for row in prepared_sql.fetchall(_carers_statement(), [child.pk], using=using)
+    ]
+    rows = prepared_sql.fetchall(
+        _services_statement().format(visible=visible), [child.pk, *visible_params], using=using
+    )
     n_inv, n_org = width(Involvement), width(Organisation)
     involvements = []
     for row in rows:

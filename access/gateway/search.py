@@ -24,6 +24,7 @@ from audit.models import AccessEvent
 from audit.writer import Actor, access_event_record
 from directory.models import Child
 from directory.normalise import date_of_birth_readings, given_name_variants
+from directory.sealing import blind_index, keyring
 
 from .gate import ensure_may_read
 from .matcher import (
@@ -204,14 +205,21 @@ def _search_condition(
 def postcode_condition(criteria: SearchCriteria) -> tuple[list[str], list]:
     """A typed postcode (full, or the outward part) as conditions on the child row.
 
-    Rule (shielding): a shielded child is never found by where they live.
+    Rule (shielding): a shielded child is never found by where they live. Rule (protection
+    at rest): the postcode is compared through its blind index; the database holds no other.
     """
     if not criteria.postcode:
         return [], []
+    key = keyring.current_key(keyring.INDEX, create=False)
+    if key is None:
+        # No child has ever been given a postcode, so none is at this one.
+        return ["false"], []
     if criteria.postcode_is_outward:
-        where, value = f"{_CHILD}.postcode LIKE %s", f"{criteria.postcode} %"
+        where = f"{_CHILD}.outward_index = %s"
+        value = blind_index.outward_index(key.material, criteria.postcode)
     else:
-        where, value = f"{_CHILD}.postcode = %s", criteria.postcode
+        where = f"{_CHILD}.postcode_index = %s"
+        value = blind_index.postcode_index(key.material, criteria.postcode)
     return [f"NOT {_CHILD}.shielded", where], [value]
 
 
@@ -225,11 +233,16 @@ def candidate_summary(candidate: Candidate) -> ChildSummary:
         date_of_birth=row["date_of_birth"],
         gender=Child.Gender(row["gender"]).label,
         shielded=shielded,
-        town="" if shielded else row["town"],
-        postcode="" if shielded else row["postcode"],
+        town="" if shielded else _opened(row, "town"),
+        postcode="" if shielded else _opened(row, "postcode"),
         strong=candidate.strong,
         evidence=candidate.evidence,
     )
+
+
+def _opened(row: dict, name: str) -> str:
+    """A sealed column of a matcher's result row, opened (bound to the child's public id)."""
+    return Child.sealed_text(name, row[f"{name}_sealed"], row=row["public_id"])
 
 
 def _scope_candidates(*, user: User, family_keys: list[str], now: datetime, today: date) -> RawSQL:

@@ -21,20 +21,22 @@ from datetime import date
 
 CHILDREN_SQL = """
 SELECT c.id, c.public_id, c.given_name, c.family_name, c.other_names, c.date_of_birth,
-       c.gender, c.address_line_1, c.address_line_2, c.town, c.postcode,
-       c.local_authority_id, c.shielded,
+       c.gender, c.address_line_1_sealed, c.address_line_2_sealed, c.town_sealed,
+       c.postcode_sealed, c.local_authority_id, c.shielded,
        coalesce(k.given_name || ' ' || k.family_name, ''), coalesce(k.relationship, ''),
-       coalesce(k.phone, ''), coalesce(k.email, '')
+       k.id, k.phone_sealed, k.email_sealed
 FROM directory_child c
 LEFT JOIN LATERAL (
-    SELECT given_name, family_name, relationship, phone, email FROM directory_carer
-    WHERE child_id = c.id ORDER BY id LIMIT 1
+    SELECT id, given_name, family_name, relationship, phone_sealed, email_sealed
+    FROM directory_carer WHERE child_id = c.id ORDER BY id LIMIT 1
 ) k ON true
 WHERE c.status = 'active'
-  AND (c.shielded OR (hashtext(c.local_authority_id || '|' || c.address_line_1 || '|'
-                               || c.postcode || '|' || %(seed)s) & 1023) < %(share)s)
+  AND (c.shielded OR (hashtext(c.local_authority_id || '|' || coalesce(c.postcode_index, 0)
+                               || '|' || %(seed)s) & 1023) < %(share)s)
 ORDER BY c.id
 """
+# Households are sampled by postcode (its blind index: the address is sealed), so a
+# household's children are still drawn together.
 # Households are drawn in 1024ths; the sample holds about this many times the feed's rows
 # (``FeedMaker`` draws children by rejection and needs most of its pools unused), and never
 # fewer than ``SAMPLE_FLOOR`` children so that a small feed still finds its twins.
@@ -98,6 +100,26 @@ def world_counts(connection) -> tuple[int, int]:
         return cursor.fetchone()
 
 
+def _held(row) -> Held:
+    """A sampled child with its address and first carer's contacts opened."""
+    from directory.models import Carer, Child
+
+    (pk, public_id, given, family, other, dob, gender, *sealed_address, authority, shielded,
+     carer_name, relationship, carer_id, phone, email) = row  # fmt: skip
+    address = [
+        Child.sealed_text(name, raw, row=public_id)
+        for name, raw in zip(Child.SEALED, sealed_address, strict=True)
+    ]
+    contacts = [
+        Carer.sealed_text(name, raw, row=str(carer_id)) if carer_id else ""
+        for name, raw in (("phone", phone), ("email", email))
+    ]
+    return Held(
+        pk, public_id, given, family, other, dob, gender, *address, authority, shielded,
+        carer_name, relationship, *contacts,
+    )  # fmt: skip
+
+
 def world_read(connection, *, rows: int, seed: int) -> World:
     """The world a feed of ``rows`` rows is drawn from: all of it when small, else a sample
     of households (see the module's doc)."""
@@ -108,7 +130,7 @@ def world_read(connection, *, rows: int, seed: int) -> World:
     with connection.cursor(name="world_children", withhold=True) as stream:
         stream.itersize = 20_000
         stream.execute(CHILDREN_SQL, {"seed": str(seed), "share": share})
-        children.extend(Held(*row) for row in stream)
+        children.extend(_held(row) for row in stream)
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT local_authority_id, kind, code FROM directory_organisation ORDER BY code"

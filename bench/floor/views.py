@@ -37,7 +37,7 @@ from access.models import User, vetting_problems
 from access.second_factor_binding import binding_for
 from audit.canonical import LEAF_VERSION
 from audit.writer import _PersonalData
-from directory.models import Organisation
+from directory.models import Carer, Child, Organisation
 
 _REDIS = redis.Redis.from_url(settings.REDIS_URL)
 _SESSION_PREFIX = f"{settings.CACHES['default']['KEY_PREFIX']}:1:django.contrib.sessions.cache"
@@ -69,11 +69,11 @@ _AUDIT_SQL = """
         %s, %s, %s, %s) RETURNING id"""
 _CHILD_SQL = """
     SELECT c.id, c.public_id, c.given_name, c.family_name, c.date_of_birth, c.gender,
-           c.shielded, c.address_line_1, c.town, c.postcode, la.name
+           c.shielded, c.address_line_1_sealed, c.town_sealed, c.postcode_sealed, la.name
     FROM directory_child c JOIN directory_localauthority la ON la.code = c.local_authority_id
     WHERE c.public_id = %s AND c.status = 'active' AND {scope}"""
 _CARERS_SQL = """
-    SELECT given_name || ' ' || family_name, relationship, phone FROM directory_carer
+    SELECT given_name || ' ' || family_name, relationship, id, phone_sealed FROM directory_carer
     WHERE child_id = %s ORDER BY parental_responsibility DESC, family_name, given_name"""
 _SERVICES_SQL = """
     SELECT o.name, i.role, coalesce(p.name, '') FROM directory_involvement i
@@ -123,6 +123,18 @@ def _signed_in(request):
     if not hmac.compare_digest(data.get("_auth_user_hash", ""), session_hash):
         return None
     return key, data, user
+
+
+def _opened(row):
+    """The record row with its sealed address opened (every page must pay for this)."""
+    if row is None:
+        return None
+    public_id = row[1]
+    opened = [
+        Child.sealed_text(name, raw, row=public_id)
+        for name, raw in zip(("address_line_1", "town", "postcode"), row[7:10], strict=True)
+    ]
+    return (*row[:7], *opened, row[10])
 
 
 def _may_read(user, today: date) -> bool:
@@ -212,11 +224,14 @@ def record(request, public_id: str):
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(_CHILD_SQL.format(scope=scope.replace('"directory_child"', "c")),
                        [public_id, *params])  # fmt: skip
-        child = cursor.fetchone()
+        child = _opened(cursor.fetchone())
         carers = services = []
         if child is not None:
             cursor.execute(_CARERS_SQL, [child[0]])
-            carers = cursor.fetchall()
+            carers = [
+                (name, relationship, Carer.sealed_text("phone", phone, row=str(carer_id)))
+                for name, relationship, carer_id, phone in cursor.fetchall()
+            ]
             cursor.execute(_SERVICES_SQL, [child[0], today, today, user.organisation_id])
             services = cursor.fetchall()
             cursor.execute(_GRANT_SQL, [user.pk, child[0], now])

@@ -28,6 +28,8 @@ from access.models import User
 from directory.demo.names import name_pools_build
 from directory.demo.pgcopy import ids_reserve, rows_copy, tables_analyse
 from directory.models import Child, Involvement, LocalAuthority, Organisation, Practitioner
+from directory.sealing.backfill import CHILD as CHILD_SEALED
+from directory.sealing.backfill import bulk_sealer
 
 USERS_PER_AUTHORITY = 1000
 CHILDREN_PER_POSTCODE = 6
@@ -186,18 +188,22 @@ def _children(rng, pools, codes, total: int, today: date) -> World:
         world.la_children.append(range(start, len(world.child_public)))
     shielded = set(world.shielded)
     now = f"{today.isoformat()}T00:00:00+00:00"
+    sealer = bulk_sealer("directory_child", CHILD_SEALED, index=True)
     rows_copy(
         Child,
         ("id", "public_id", "given_name", "family_name", "preferred_name", "former_names",
-         "date_of_birth", "gender", "address_line_1", "address_line_2", "town", "postcode",
-         "local_authority", "status", "shielded", "created_at", "updated_at"),
+         "date_of_birth", "gender", "local_authority", "status", "shielded", "created_at",
+         "updated_at", *(f"{name}_sealed" for name in CHILD_SEALED), "sealed_with",
+         "postcode_index", "outward_index"),
         (
             (ids[i], world.child_public[i], world.child_given[i], world.child_family[i], "",
-             "{}", world.child_born[i].isoformat(), "not_known", f"{i % 160 + 1} Bench Street",
-             "", "Benchtown", world.child_postcode[i], codes[world.child_la[i]], "active",
-             i in shielded, now, now)
+             "{}", world.child_born[i].isoformat(), "not_known", codes[world.child_la[i]],
+             "active", i in shielded, now, now,
+             *sealer(world.child_public[i], (f"{i % 160 + 1} Bench Street", "", "Benchtown",
+                                             world.child_postcode[i])))
             for i in range(len(ids))
         ),
+        nullable=("postcode_index", "outward_index"),
     )  # fmt: skip
     return world
 

@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "csp",
     "rest_framework",
     "drf_spectacular",
+    "oauth2_provider",
     "directory",
     "access",
     "audit",
@@ -153,6 +154,10 @@ DATABASES = {
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# The matcher's ranking statement is planned once per session with PostgreSQL's PREPARE
+# (contactpoint/prepared_sql.py): its planning cost more than its running. Off behind a
+# pooler that shares sessions transaction by transaction (PgBouncer in transaction mode).
+DATABASE_PREPARED_STATEMENTS = env.bool("DATABASE_PREPARED_STATEMENTS", default=True)
 
 # --- Bounded waits (issue 20; docs/operations.md) --------------------------------------------
 # A stuck PostgreSQL or Redis must give a person the service's own "try again shortly" page in
@@ -526,14 +531,44 @@ API_USER_TOKEN_MINUTES = env.int("API_USER_TOKEN_MINUTES", default=30)
 API_CLIENT_RATE_LIMIT = env.int("API_CLIENT_RATE_LIMIT", default=3000)
 API_USER_RATE_LIMIT = env.int("API_USER_RATE_LIMIT", default=300)
 API_RATE_WINDOW_SECONDS = env.int("API_RATE_WINDOW_SECONDS", default=900)
+# The connecting system signs in with OAuth 2 client credentials (django-oauth-toolkit, at
+# /api/v1/oauth/token/; api/oauth.py): its access token lasts API_SYSTEM_TOKEN_SECONDS, and
+# after a rotation in admin its previous secret still works for API_SECRET_OVERLAP_HOURS.
+API_SYSTEM_TOKEN_SECONDS = env.int("API_SYSTEM_TOKEN_SECONDS", default=600)
+API_SECRET_OVERLAP_HOURS = env.int("API_SECRET_OVERLAP_HOURS", default=72)
+# Failed authentication (either party, token endpoint or call; api/auth_failures.py): past
+# this many failures from one address, or naming one registered system, in any window of
+# API_AUTH_FAILURE_WINDOW_SECONDS, every attempt from there is refused (429) until the
+# window has passed, right credentials included.
+API_AUTH_FAILURE_LIMIT_PER_ADDRESS = env.int("API_AUTH_FAILURE_LIMIT_PER_ADDRESS", default=20)
+API_AUTH_FAILURE_LIMIT_PER_CLIENT = env.int("API_AUTH_FAILURE_LIMIT_PER_CLIENT", default=50)
+API_AUTH_FAILURE_WINDOW_SECONDS = env.int("API_AUTH_FAILURE_WINDOW_SECONDS", default=900)
 for _name in (
     "API_USER_TOKEN_MINUTES",
     "API_CLIENT_RATE_LIMIT",
     "API_USER_RATE_LIMIT",
     "API_RATE_WINDOW_SECONDS",
+    "API_SYSTEM_TOKEN_SECONDS",
+    "API_SECRET_OVERLAP_HOURS",
+    "API_AUTH_FAILURE_LIMIT_PER_ADDRESS",
+    "API_AUTH_FAILURE_LIMIT_PER_CLIENT",
+    "API_AUTH_FAILURE_WINDOW_SECONDS",
 ):
     if globals()[_name] < 1:
         raise ImproperlyConfigured(f"{_name} must be at least 1.")
+
+# Named so that api.ApiClient's link to it migrates as a swappable dependency.
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+OAUTH2_PROVIDER = {
+    # Only the client-credentials grant is used: each Application belongs to one ApiClient
+    # and is made by api.services, never by DOT's own registration pages (not routed).
+    "OAUTH2_VALIDATOR_CLASS": "api.oauth.ApiClientValidator",
+    "ACCESS_TOKEN_EXPIRE_SECONDS": API_SYSTEM_TOKEN_SECONDS,
+    "SCOPES": {"api": "Act for a practitioner who has authorised this system"},
+    "DEFAULT_SCOPES": ["api"],
+    # RFC 9700: access tokens are kept as SHA-256 checksums only, never in clear.
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+}
 
 # Child data never reaches logs: search criteria travel in the query string (the outside
 # contract fixes them as GET parameters), so every log record has its query strings removed.
@@ -580,6 +615,17 @@ CELERY_BEAT_SCHEDULE["notify-cloaked-enquiries"] = {
     "schedule": timedelta(seconds=CLOAKED_ENQUIRY_SWEEP_SECONDS),
     "options": {"expires": CLOAKED_ENQUIRY_SWEEP_SECONDS},
 }
+
+# --- Protection at rest (issue 15; docs/encryption.md) ------------------------------------
+# Children's and carers' addresses and contacts are sealed under data keys that are stored
+# wrapped by a key-encryption key held outside the database: the key text itself (FIELD_KEK,
+# lines '<id> <base64 of 32 bytes>', the last one current) or a 0600 file (FIELD_KEK_FILE;
+# `make run` creates .data/field-kek). FIELD_KEY_PROVIDER names a class for a KMS or HSM.
+FIELD_KEK = env.str("FIELD_KEK", default="")
+FIELD_KEK_FILE = env.str("FIELD_KEK_FILE", default="")
+FIELD_KEY_PROVIDER = env.str("FIELD_KEY_PROVIDER", default="")
+# How long a process keeps sealing under the data key it last found current.
+FIELD_KEY_CACHE_SECONDS = env.int("FIELD_KEY_CACHE_SECONDS", default=60)
 
 # --- Tamper-evident audit (issue 4; docs/audit.md) -------------------------------------------
 # A second connection to the same database and role, for events that must commit even when

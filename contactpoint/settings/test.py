@@ -50,3 +50,10 @@ AUDIT_SYNTHETIC_HISTORY_ALLOWED = True
 
 # Each test builds its own small world: the matcher reads its size afresh every search.
 MATCH_MODEL_CACHE_SECONDS = 0
+
+# Protection at rest (issue 15): a fixed test-only key-encryption key, and the current data
+# key read afresh on every write (each test creates its keys inside its own transaction).
+FIELD_KEK = "test-kek-1 dGVzdC1vbmx5LWtleS1lbmNyeXB0aW9uLWtleS0wMDA="  # noqa: S105 - test only
+FIELD_KEK_FILE = ""
+FIELD_KEY_PROVIDER = ""
+FIELD_KEY_CACHE_SECONDS = 0

@@ -26,6 +26,9 @@ from directory.models import (
     Organisation,
     Practitioner,
 )
+from directory.sealing.backfill import CARER as CARER_SEALED
+from directory.sealing.backfill import CHILD as CHILD_SEALED
+from directory.sealing.backfill import bulk_sealer
 
 from .blueprint import World
 from .credentials import Secret
@@ -36,12 +39,13 @@ DEVICE_NAME = "Authenticator app"
 
 _CHILD_FIELDS = (
     "id", "public_id", "given_name", "family_name", "preferred_name", "former_names",
-    "date_of_birth", "gender", "address_line_1", "address_line_2", "town", "postcode",
-    "local_authority", "status", "shielded", "created_at", "updated_at",
+    "date_of_birth", "gender", "local_authority", "status", "shielded", "created_at",
+    "updated_at", *(f"{name}_sealed" for name in CHILD_SEALED), "sealed_with", "postcode_index",
+    "outward_index",
 )  # fmt: skip
 _CARER_FIELDS = (
-    "child", "given_name", "family_name", "relationship", "parental_responsibility", "phone",
-    "email", "address",
+    "id", "child", "given_name", "family_name", "relationship", "parental_responsibility",
+    *(f"{name}_sealed" for name in CARER_SEALED), "sealed_with",
 )  # fmt: skip
 _INVOLVEMENT_FIELDS = (
     "child", "organisation", "practitioner", "role", "started_on", "ended_on",
@@ -57,7 +61,7 @@ def world_write(*, world: World, issued: dict[str, Secret]) -> dict[str, int]:
         organisations = _organisations(world)
         practitioners = _practitioners(world, organisations)
         child_ids = _children(world)
-        rows_copy(Carer, _CARER_FIELDS, ((child_ids[row.child], *row[1:]) for row in world.carers))
+        _carers(world, child_ids)
         rows_copy(
             Involvement,
             _INVOLVEMENT_FIELDS,
@@ -114,15 +118,36 @@ def _practitioners(world: World, organisations) -> dict[str, Practitioner]:
 
 
 def _children(world: World) -> list[int]:
-    """Children, copied with ids drawn beforehand; returns the id of each, by position."""
+    """Children, copied with ids drawn beforehand and their address sealed (bound to the
+    public id); returns the id of each, by position."""
     ids = ids_reserve(Child, len(world.children))
     now = timezone.now().isoformat()
+    sealer = bulk_sealer("directory_child", CHILD_SEALED, index=True)
     rows = (
-        (child_id, *row[:4], array_literal(row.former_names), *row[5:], now, now)
+        (
+            child_id, *row[:4], array_literal(row.former_names), row.date_of_birth, row.gender,
+            row.local_authority, row.status, row.shielded, now, now,
+            *sealer(row.public_id, [getattr(row, name) for name in CHILD_SEALED]),
+        )
         for child_id, row in zip(ids, world.children, strict=True)
-    )
-    rows_copy(Child, _CHILD_FIELDS, rows)
+    )  # fmt: skip
+    rows_copy(Child, _CHILD_FIELDS, rows, nullable=("postcode_index", "outward_index"))
     return ids
+
+
+def _carers(world: World, child_ids: list[int]) -> None:
+    """Carers, with ids drawn beforehand: their contacts are sealed bound to their own row."""
+    ids = ids_reserve(Carer, len(world.carers))
+    sealer = bulk_sealer("directory_carer", CARER_SEALED, index=False)
+    rows_copy(
+        Carer,
+        _CARER_FIELDS,
+        (
+            (carer_id, child_ids[row.child], *row[1:5],
+             *sealer(carer_id, [getattr(row, name) for name in CARER_SEALED]))
+            for carer_id, row in zip(ids, world.carers, strict=True)
+        ),
+    )  # fmt: skip
 
 
 def _involvements(world: World, child_ids, organisations, practitioners):

@@ -43,6 +43,7 @@ from access.gateway.matcher import (
     query_best_weight,
     query_keys_lookup,
 )
+from directory.models import Child, postcode_indexes
 from directory.normalise import name_key
 
 # Thresholds in bits below the weight of a perfect agreement (family + given + date of
@@ -252,7 +253,7 @@ def _extra(candidate: Candidate, row, given_level: int, household) -> tuple[floa
     known = {"female", "male", "other"}
     if row.gender in known and seen["gender"] in known and row.gender != seen["gender"]:
         weight += SEX_DIFFERS
-    same_postcode = bool(row["postcode"]) and seen["postcode"] == row["postcode"]
+    same_postcode = bool(row["postcode"]) and _held(seen, "postcode") == row["postcode"]
     if same_postcode:
         weight += POSTCODE_AGREES
     if given_level == GIVEN_OTHER or (
@@ -270,6 +271,11 @@ def _extra(candidate: Candidate, row, given_level: int, household) -> tuple[floa
     return weight, same_postcode or same_home
 
 
+def _held(seen: dict, name: str) -> str:
+    """A sealed detail of a matcher's candidate row, opened (the row holds it sealed)."""
+    return Child.sealed_text(name, seen[f"{name}_sealed"], row=seen["public_id"])
+
+
 def _households(public_ids: list[str], *, using: str) -> dict[str, tuple[str, list[str]]]:
     """Each child's first address line and carers' names, lower case, in one query."""
     if not public_ids:
@@ -277,14 +283,17 @@ def _households(public_ids: list[str], *, using: str) -> dict[str, tuple[str, li
     with connections[using].cursor() as cursor:
         cursor.execute(
             """
-            SELECT c.public_id, lower(c.address_line_1),
+            SELECT c.public_id, c.address_line_1_sealed,
                    array_remove(array_agg(lower(k.given_name || ' ' || k.family_name)), NULL)
             FROM directory_child c LEFT JOIN directory_carer k ON k.child_id = c.id
-            WHERE c.public_id = ANY(%s) GROUP BY c.public_id, c.address_line_1
+            WHERE c.public_id = ANY(%s) GROUP BY c.public_id, c.address_line_1_sealed
             """,
             [public_ids],
         )
-        return {public_id: (address, carers) for public_id, address, carers in cursor.fetchall()}
+        return {
+            public_id: (Child.sealed_text("address_line_1", sealed, row=public_id).lower(), carers)
+            for public_id, sealed, carers in cursor.fetchall()
+        }
 
 
 def _shielded_alike(query: MatchQuery, row, *, using: str) -> tuple[Weighed, ...]:
@@ -307,7 +316,7 @@ def _shielded_alike(query: MatchQuery, row, *, using: str) -> tuple[Weighed, ...
                 SELECT id FROM directory_child
                 WHERE shielded AND date_of_birth = ANY(%s::date[])
                 UNION
-                SELECT id FROM directory_child WHERE postcode = %s AND %s <> '' AND shielded)
+                SELECT id FROM directory_child WHERE postcode_index = %s AND shielded)
               AND status = 'active'
               AND dmetaphone(given_key) = dmetaphone(cp_name_key(%s))
               AND (%s = 'not_known' OR gender IN ('not_known', %s))
@@ -315,8 +324,7 @@ def _shielded_alike(query: MatchQuery, row, *, using: str) -> tuple[Weighed, ...
             """,
             [
                 dates,
-                row["postcode"],
-                row["postcode"],
+                postcode_indexes(row["postcode"])[0],
                 query.given_name,
                 row.gender,
                 row.gender,

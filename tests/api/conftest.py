@@ -1,9 +1,11 @@
 """API personas: school A's connecting system and a token for alice to use with it.
 
-``api_call`` makes one call with both parties' credentials, as a connecting system would;
-the rest of the world is the shared one (``tests/conftest.py``).
+``api_call`` makes one call with both parties' credentials, as a connecting system would: the
+system's OAuth access token, obtained at the real token endpoint with client credentials,
+and the practitioner's token. The rest of the world is the shared one (``tests/conftest.py``).
 """
 
+import base64
 from datetime import timedelta
 from types import SimpleNamespace
 
@@ -27,7 +29,31 @@ def registered_client(organisation, name="School MIS", **fields) -> SimpleNamesp
     )
     secret = api_client_credentials_new(client=client)
     client.save()
-    return SimpleNamespace(model=client, client_id=client.client_id, secret=secret)
+    return SimpleNamespace(model=client, client_id=client.client_id, secret=secret, access=None)
+
+
+def basic_auth(client_id: str, secret: str) -> str:
+    return "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+
+
+def token_response(client_id: str, secret: str, **extra):
+    """A client-credentials request to the token endpoint, as a vendor's OAuth library sends
+    it (HTTP Basic, RFC 6749 §2.3.1)."""
+    return Client().post(
+        "/api/v1/oauth/token/",
+        {"grant_type": "client_credentials"},
+        HTTP_AUTHORIZATION=basic_auth(client_id, secret),
+        **extra,
+    )
+
+
+def system_access_token(registered) -> str:
+    """The system's access token, obtained once per registered system."""
+    if registered.access is None:
+        response = token_response(registered.client_id, registered.secret)
+        assert response.status_code == 200, response.content
+        registered.access = response.json()["access_token"]
+    return registered.access
 
 
 def token_for(user, registered) -> str:
@@ -37,9 +63,8 @@ def token_for(user, registered) -> str:
 
 def headers_for(registered, token: str) -> dict:
     return {
-        "HTTP_X_CLIENT_ID": registered.client_id,
-        "HTTP_X_CLIENT_SECRET": registered.secret,
-        "HTTP_AUTHORIZATION": f"Bearer {token}",
+        "HTTP_AUTHORIZATION": f"Bearer {system_access_token(registered)}",
+        "HTTP_X_PRACTITIONER_TOKEN": token,
     }
 
 

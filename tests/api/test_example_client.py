@@ -46,3 +46,5 @@ def test_the_example_client_reports_a_problem(live_server, world, monkeypatch):
     monkeypatch.setenv("CP_TOKEN", token_for(world.alice, registered))
     with pytest.raises(SystemExit, match="401 Unauthorized"):
         _example().main(["--base-url", live_server.url, "--family-name", "Thompson"])
+    failed = AccessEvent.objects.get(action=AccessEvent.Action.API_AUTH_FAILED)
+    assert failed.api_client == registered.client_id

@@ -28,11 +28,12 @@ def _paths(world) -> dict[str, tuple[str, dict]]:
     }
 
 
+CALLS = ("api:children_search", "api:children_record", "api:me_notification")
 # The API's audited addresses, by URL name (the fail-closed test over every URL reads this).
-AUDITED = ("api:children_search", "api:children_record", "api:me_notification")
+AUDITED = (*CALLS, "api:oauth_token")
 
 
-@pytest.mark.parametrize("name", AUDITED)
+@pytest.mark.parametrize("name", CALLS)
 def test_an_audited_call_fails_closed(world, school_system, name):
     path, params = _paths(world)[name]
     headers = headers_for(school_system, token_for(world.alice, school_system))
@@ -46,3 +47,20 @@ def test_an_audited_call_fails_closed(world, school_system, name):
     for detail in CHILD_DETAILS:
         assert detail not in response.content
     assert AccessEvent.objects.count() == before
+
+
+def test_the_token_endpoint_gives_no_token_it_could_not_audit(school_system):
+    """A system signing in is audited in the token's transaction: no event, no token."""
+    from oauth2_provider.models import AccessToken
+
+    from .conftest import basic_auth
+
+    break_audit()
+    response = Client(raise_request_exception=False).post(
+        "/api/v1/oauth/token/",
+        {"grant_type": "client_credentials"},
+        HTTP_AUTHORIZATION=basic_auth(school_system.client_id, school_system.secret),
+    )
+    assert response.status_code == 503
+    assert b"access_token" not in response.content
+    assert not AccessToken.objects.exists()

@@ -36,9 +36,24 @@ def test_every_operation_needs_both_parties():
     ]
     assert api_operations
     for operation in api_operations:
-        assert operation["security"] == [
-            {"connectingSystemId": [], "connectingSystemSecret": [], "practitionerToken": []}
-        ]
+        assert operation["security"] == [{"connectingSystem": ["api"], "practitionerToken": []}]
+
+
+def test_the_system_scheme_is_oauth_client_credentials_at_the_routed_token_endpoint():
+    """A vendor's OAuth library reads the token address from the schema: it must be the one
+    the API serves."""
+    from django.urls import reverse
+
+    scheme = yaml.safe_load(COMMITTED.read_text())["components"]["securitySchemes"]
+    flow = scheme["connectingSystem"]["flows"]["clientCredentials"]
+    assert scheme["connectingSystem"]["type"] == "oauth2"
+    assert flow["tokenUrl"] == reverse("api:oauth_token")
+    assert scheme["practitionerToken"] == {
+        "type": "apiKey",
+        "in": "header",
+        "name": "X-Practitioner-Token",
+        "description": scheme["practitionerToken"]["description"],
+    }
 
 
 def test_the_reference_page_lists_every_operation(db):

@@ -91,6 +91,15 @@ def test_it_narrows_by_postcode_in_any_spacing(world, as_user):
     assert b"Maya Thompson" not in response.content
 
 
+def test_it_narrows_by_the_outward_code_alone(world, as_user):
+    """The postcode is held sealed: the outward code is found through its own blind index."""
+    response = _search(as_user(world.alice), family_name="Thompson", postcode="LS1")
+    assert b"Maya Thompson" in response.content
+    assert b"LS1 4AP" in response.content
+    response = _search(as_user(world.alice), family_name="Thompson", postcode="LS14")
+    assert b"Maya Thompson" not in response.content
+
+
 def test_it_never_finds_a_shielded_child_by_postcode(world, as_user):
     world.maya.shielded = True
     world.maya.save()
