@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("audit", "0025_api_client"),
+        ("audit", "0026_api_authentication_events"),
     ]
 
     operations = [

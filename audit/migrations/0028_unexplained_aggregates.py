@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('audit', '0026_lookupexplanation_relations'),
+        ('audit', '0027_lookupexplanation_relations'),
     ]
 
     operations = [
