@@ -32,7 +32,7 @@ from access.purposes import purpose_label
 from contactpoint.errors import NotFound
 
 from .alerts import may_review
-from .models import AccessEvent, Alert, AlertDecision
+from .models import AccessEvent, Alert, AlertDecision, LookupExplanation
 from .review.detectors import DETECTORS, DETECTORS_BY_NAME
 from .writer import Actor, access_event_record
 
@@ -185,6 +185,23 @@ class EvidenceRow:
     results: int | None
     criteria: tuple[tuple[str, str], ...]
     reason: str
+    # Why the subject may have looked, as the explanation stage found it in the directory on
+    # the day (``LookupExplanation``): every relation that held, in words, and how strongly
+    # they justify the lookup. ``None`` for an event that opened no child, or one not yet
+    # explained.
+    explanation: Explanation | None = None
+
+
+@dataclass(frozen=True)
+class Explanation:
+    strength: int
+    strength_label: str
+    relations: tuple[str, ...]
+
+    @property
+    def unexplained(self) -> bool:
+        """Nothing but residence (permission to look, not a reason) or nothing at all."""
+        return self.strength <= LookupExplanation.Strength.WEAK
 
 
 @dataclass(frozen=True)
@@ -304,12 +321,31 @@ def _decisions(alert: Alert) -> list[DecisionRow]:
     ]
 
 
+def _explanations(event_ids) -> dict[int, Explanation]:
+    """What the explanation stage recorded for these events (audit-side rows: no child's
+    record is read here)."""
+    labels = dict(LookupExplanation.Relation.choices)
+    strengths = dict(LookupExplanation.Strength.choices)
+    return {
+        event_id: Explanation(
+            strength=strength,
+            strength_label=strengths.get(strength, str(strength)),
+            relations=tuple(labels.get(relation, relation) for relation in relations),
+        )
+        for event_id, relations, strength in LookupExplanation.objects.filter(
+            event_id__in=event_ids
+        ).values_list("event_id", "relations", "strength")
+    }
+
+
 def _evidence(alert: Alert, subject: User) -> list[EvidenceRow]:
-    """The alert's evidence events in time order. Served by the primary key of each monthly
-    partition; the detectors cap evidence at a hundred ids, so this is one small read."""
+    """The alert's evidence events in time order, each lookup with its explanation. Served
+    by the primary key of each monthly partition (and of the explanations); the detectors
+    cap evidence at a hundred ids, so these are two small reads."""
     events = AccessEvent.objects.filter(pk__in=alert.evidence_event_ids).order_by(
         "occurred_at", "id"
     )
+    explained = _explanations(alert.evidence_event_ids)
     return [
         EvidenceRow(
             event_id=event.pk,
@@ -327,6 +363,7 @@ def _evidence(alert: Alert, subject: User) -> list[EvidenceRow]:
                 if isinstance(event.criteria, dict) and event.criteria.get(key)
             ),
             reason=event.reason,
+            explanation=explained.get(event.pk),
         )
         for event in events
     ]

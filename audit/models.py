@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import BrinIndex, GinIndex
 from django.db import models
+from django.db.models import Value
 
 
 class AccessEvent(models.Model):
@@ -294,6 +295,48 @@ class LookupExplanation(models.Model):
         help_text="For a grant: another user of the same organisation whose family name and "
         "home postcode the child shares (break glass for a colleague's benefit).",
     )
+    # Every relation that holds, not only the strongest (``basis``), and how strongly they
+    # justify the lookup together (``Strength``, the strongest relation's): what reviewers
+    # read beside each evidence event, and what the unexplained-lookup aggregates count.
+    relations = ArrayField(
+        models.CharField(max_length=20), default=list, db_default=Value([]), blank=True
+    )
+    strength = models.PositiveSmallIntegerField(default=0, db_default=0)
+    household_id = models.BigIntegerField(
+        null=True,
+        help_text="The child's household, named by the lowest directory id among the children "
+        "of the same family name at the same address: what unexplained_household groups by.",
+    )
+
+    class Relation(models.TextChoices):
+        OWN_CASELOAD = "own_caseload", "the user is the child's named practitioner"
+        TEAM_CASE = "team_case", "a colleague in the user's team is the named practitioner"
+        INVOLVEMENT = "involvement", "the user's organisation works with the child"
+        HOUSEHOLD = "household", "the organisation works with a brother or sister at home"
+        CONTACT_REQUEST = "contact_request", "a contact request the user made or handles"
+        GRANT = "grant", "a break-glass or approved request of the user's"
+        SHIELD_ROLE = "shield_role", "a shielded child, and the user's role handles shielding"
+        RESIDENCE = "residence", "the child lives in the user's authority (scope only)"
+
+    class Strength(models.IntegerChoices):
+        NONE = 0, "Unexplained"
+        WEAK = 1, "Weak"
+        MEDIUM = 2, "Medium"
+        STRONG = 3, "Strong"
+
+    # How strongly each relation justifies a lookup: a case of the user's own or their team's
+    # is a reason; their organisation's work with the child or the household, a request, a
+    # grant or a shielding role is a reason the user may not share; residence is permission.
+    RELATION_STRENGTH = {
+        Relation.OWN_CASELOAD: Strength.STRONG,
+        Relation.TEAM_CASE: Strength.STRONG,
+        Relation.INVOLVEMENT: Strength.MEDIUM,
+        Relation.HOUSEHOLD: Strength.MEDIUM,
+        Relation.CONTACT_REQUEST: Strength.MEDIUM,
+        Relation.GRANT: Strength.MEDIUM,
+        Relation.SHIELD_ROLE: Strength.MEDIUM,
+        Relation.RESIDENCE: Strength.WEAK,
+    }
 
     class Meta:
         indexes = [
@@ -321,6 +364,11 @@ class ActivityDay(models.Model):
     off_hours_lookups = models.IntegerField(default=0)
     searches = models.IntegerField(default=0)
     distinct_children = models.IntegerField(default=0)
+    unexplained_children = models.IntegerField(
+        default=0,
+        db_default=0,
+        help_text="Distinct children opened whom nothing but residence, or nothing, explains.",
+    )
     break_glass = models.IntegerField(default=0)
     directory_searches = models.IntegerField(default=0)
 

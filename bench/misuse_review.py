@@ -6,6 +6,10 @@
     .venv/bin/python bench/misuse_review.py --reuse --set scraping.day_children=60
     .venv/bin/python bench/misuse_review.py --day-users 300000    # one day at national scale
 
+After the committed thresholds' tables it prints the share of ordinary lookups explained and
+the leave-one-kind-out table (``misuse/loko.py``): each kind's recall with thresholds chosen
+on the other kinds only (``--no-loko`` skips it and the detectors' re-runs it needs).
+
 Builds a synthetic directory, workforce and month of lookups (``bench/misuse/``) into a named
 scratch database (default ``contactpoint_bench_misuse``, recreated each run with the owner
 role from ``.data/stack.env`` and migrated), plants misuse of each kind at ``--rate`` of users,
@@ -54,7 +58,7 @@ def _month_run(args, seed: int) -> None:
     from misuse.log import Log, moment
     from misuse.planted import Context, misuse_plant
     from misuse.review import events_count, review_reset, review_timed
-    from misuse.score import alerts_read, score_print, truth_load, truth_save
+    from misuse.score import alerts_read, explained_print, score_print, truth_load, truth_save
     from misuse.world import world_build
 
     start = args.first - timedelta(days=args.warmup)
@@ -88,7 +92,38 @@ def _month_run(args, seed: int) -> None:
           f"load average before/after {load}")  # fmt: skip
     print("  " + ", ".join(f"{k} {v:.1f} s" for k, v in report.seconds.items()))
     alerts = alerts_read(args.first, last)
-    score_print(truth=truth, alerts=alerts, users=_users_count(), days=args.days)
+    users = _users_count()
+    score_print(truth=truth, alerts=alerts, users=users, days=args.days)
+    explained_print(args.first, last)
+    if args.loko:
+        _leave_one_kind_out(args, now, truth, alerts, users, last)
+
+
+def _leave_one_kind_out(args, now, truth, alerts, users, last) -> None:
+    """Re-run each detector at its other settings (``misuse/loko.py``), then score every
+    kind with thresholds chosen on the other kinds; the committed alerts are restored."""
+    from misuse.loko import COMMITTED, grid_points, loko_print, thresholds
+    from misuse.review import review_reset, review_timed
+    from misuse.score import alerts_read
+
+    from audit.review.detectors import DETECTORS_BY_NAME
+
+    chosen = args.only or list(DETECTORS_BY_NAME)
+    runs = {d: {COMMITTED: [s for det, s, _j in alerts if det == d]} for d in chosen}
+    began = time.monotonic()
+    for detector, label, overrides in grid_points(chosen):
+        with thresholds(detector, overrides):
+            review_reset([detector])
+            review_timed(now=now, detectors=[detector])
+        runs[detector][label] = [
+            s for det, s, _j in alerts_read(args.first, last) if det == detector
+        ]
+    for detector in {d for d, _l, _o in grid_points(chosen)}:
+        review_reset([detector])
+        review_timed(now=now, detectors=[detector])
+    print(f"\nleave-one-kind-out: {len(grid_points(chosen))} extra detector runs in "
+          f"{time.monotonic() - began:.0f} s")  # fmt: skip
+    loko_print(truth=truth, runs=runs, users=users, days=args.days)
 
 
 def _users_count() -> int:
@@ -117,6 +152,8 @@ def _arguments():
                         help="with --reuse: run only these detectors again (tuning)")  # fmt: skip
     parser.add_argument("--set", action="append", default=[], metavar="DETECTOR.PARAM=VALUE",
                         help="override a threshold for this run (tuning)")  # fmt: skip
+    parser.add_argument("--no-loko", dest="loko", action="store_false",
+                        help="skip leave-one-kind-out and its re-runs")  # fmt: skip
     parser.add_argument("--day-users", type=int, default=0,
                         help="scale mode: one day of events for this many users")  # fmt: skip
     parser.add_argument("--day-children", type=float, default=5, help="children per user (scale)")

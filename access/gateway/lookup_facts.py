@@ -1,8 +1,11 @@
 """What the directory says about each logged lookup, for misuse review.
 
-Rule (review): each lookup is explained from the data — the user is the child's named
-practitioner, their organisation works with the child, the child lives in their authority, or
-they held a grant — and what the data cannot explain is what the detectors look at. This reads
+Rule (review): each lookup is explained from the data — every relation that holds (the
+user is the child's named practitioner or a teammate is; their organisation works with the
+child or with a brother or sister at the same address; a contact request the user made or
+handles; a grant; a shielded child and a shielding role; the child lives in their authority)
+and their strength (``LookupExplanation.RELATION_STRENGTH``) — and what the data cannot
+explain, or explains by residence alone, is what the unexplained-lookup detectors count. This reads
 child rows, so it lives in the gateway; it shows nothing to anyone and writes only derived
 facts (``audit.LookupExplanation``) keyed by the log's own event ids.
 
@@ -18,6 +21,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import connection
 
+from access.models import Role
 from audit.models import RECORD_LOOKUP_ACTIONS, LookupExplanation
 from directory.models import postcode_indexes
 
@@ -32,20 +36,70 @@ from .scope import (
 )
 
 Basis = LookupExplanation.Basis
+Relation = LookupExplanation.Relation
+
+
+def same_household_sql(a: str, b: str) -> str:
+    """Child rows ``a`` and ``b`` live in one household: the same family name and postcode,
+    compared through the postcode's blind index (``directory/sealing``); the one place review
+    compares two children's addresses."""
+    return f"{a}.family_key = {b}.family_key AND {a}.postcode_index = {b}.postcode_index"
+
+
+def shares_address_sql(child_postcode: str, user_postcode: str) -> str:
+    """The child lives at the user's home postcode: two blind indexes (``homes`` holds the
+    users', indexed in Python under the same key); NULL when either is unknown."""
+    return f"({child_postcode} = {user_postcode})"
+
+
+def _relations_sql() -> str:
+    """Each relation that holds, as an array of ``Relation`` values, strongest first."""
+    order = (
+        ("own", Relation.OWN_CASELOAD), ("team_case", Relation.TEAM_CASE),
+        ("involved", Relation.INVOLVEMENT), ("household", Relation.HOUSEHOLD),
+        ("contact_request", Relation.CONTACT_REQUEST), ("granted", Relation.GRANT),
+        ("shield_role", Relation.SHIELD_ROLE), ("resident", Relation.RESIDENCE),
+    )  # fmt: skip
+    parts = ", ".join(f"CASE WHEN f.{column} THEN '{value.value}' END" for column, value in order)
+    return f"array_remove(ARRAY[{parts}]::varchar[], NULL)"
+
+
+def _strength_sql() -> str:
+    """The strongest relation's strength (``LookupExplanation.RELATION_STRENGTH``)."""
+    columns = {
+        Relation.OWN_CASELOAD: "own", Relation.TEAM_CASE: "team_case",
+        Relation.INVOLVEMENT: "involved", Relation.HOUSEHOLD: "household",
+        Relation.CONTACT_REQUEST: "contact_request", Relation.GRANT: "granted",
+        Relation.SHIELD_ROLE: "shield_role", Relation.RESIDENCE: "resident",
+    }  # fmt: skip
+    cases = " ".join(
+        f"WHEN f.{columns[relation]} THEN {int(strength)}"
+        for relation, strength in sorted(
+            LookupExplanation.RELATION_STRENGTH.items(), key=lambda item: -item[1]
+        )
+    )
+    return f"CASE {cases} ELSE 0 END"
 
 
 def _explain_sql(*, after_id: int, through_id: int, common: int, homes: SQL) -> SQL:
     """The statement that explains a chunk of lookups, built from the scope fragments
-    (``scope.py``) with the day and the instant of each lookup in place of today and now."""
-    day, at = column_sql("f.day"), column_sql("l.occurred_at")
+    (``scope.py``) with the day and the instant of each lookup in place of today and now.
+
+    ``facts`` is materialised: each relation is an EXISTS read once per lookup, then used
+    for the basis, the list of relations and the strength."""
+    day, at = column_sql("l.day"), column_sql("l.occurred_at")
     granted, granted_params = granted_sql(child="c.id", requester=column_sql("l.actor_id"), at=at)
     la_kind, la_kind_params = childrens_services_sql("o")
     resident, resident_params = resident_sql(
         "c", local_authority=column_sql("o.local_authority_id")
     )
     own, own_params = involvement_active_sql("i", day)
+    team, team_params = involvement_active_sql("ti", day)
     involved, involved_params = involved_sql(
-        child="f.child_id", organisation=column_sql("f.organisation_id"), day=day
+        child="c.id", organisation=column_sql("l.organisation_id"), day=day
+    )
+    sibling, sibling_params = involved_sql(
+        child="sib.id", organisation=column_sql("l.organisation_id"), day=day
     )
     sql = f"""
 WITH homes AS (
@@ -57,11 +111,40 @@ WITH homes AS (
     FROM audit_accessevent e
     WHERE e.id > %s AND e.id <= %s
       AND e.child_public_id <> '' AND e.action = ANY(%s)
-), facts AS (
+), facts AS MATERIALIZED (
     SELECT l.*, c.id AS child_id, c.shielded, c.family_key, c.postcode_index AS child_postcode,
            u.last_name, h.postcode_index AS home_postcode,
-           {granted} AS granted,
-           ({la_kind} AND {resident}) AS resident
+           c.id IS NOT NULL AND EXISTS (
+               SELECT 1 FROM directory_involvement i
+               JOIN directory_practitioner p ON p.id = i.practitioner_id
+               WHERE i.child_id = c.id AND p.user_id = l.actor_id AND {own}
+           ) AS own,
+           c.id IS NOT NULL AND EXISTS (
+               SELECT 1 FROM directory_involvement ti
+               JOIN directory_practitioner tp ON tp.id = ti.practitioner_id
+               JOIN access_user mate ON mate.id = tp.user_id
+               WHERE ti.child_id = c.id AND mate.id <> l.actor_id AND {team}
+                 AND (mate.supervisor_id = u.supervisor_id OR mate.supervisor_id = u.id
+                      OR mate.id = u.supervisor_id)
+           ) AS team_case,
+           c.id IS NOT NULL AND {involved} AS involved,
+           c.id IS NOT NULL AND EXISTS (
+               SELECT 1 FROM directory_child sib
+               WHERE {same_household_sql("sib", "c")} AND sib.id <> c.id AND {sibling}
+           ) AS household,
+           c.id IS NOT NULL AND EXISTS (
+               SELECT 1 FROM access_contactrequest r
+               WHERE r.child_id = c.id
+                 AND (r.requester_id = l.actor_id OR r.assignee_id = l.actor_id)
+                 AND r.created_at <= l.occurred_at + interval '1 day'
+                 AND r.created_at > l.occurred_at - interval '30 days'
+           ) AS contact_request,
+           c.id IS NOT NULL AND {granted} AS granted,
+           coalesce(c.shielded AND u.role = %s AND {la_kind} AND {resident}, false)
+               AS shield_role,
+           coalesce({la_kind} AND {resident}, false) AS resident,
+           (SELECT min(home.id) FROM directory_child home
+            WHERE {same_household_sql("home", "c")}) AS household_id
     FROM lookups l
     LEFT JOIN directory_child c ON c.public_id = l.child_public_id
     LEFT JOIN directory_organisation o ON o.id = l.organisation_id
@@ -70,24 +153,21 @@ WITH homes AS (
 )
 INSERT INTO audit_lookupexplanation (
     event_id, occurred_at, actor_id, action, outcome, child_public_id, basis, child_shielded,
-    shares_family_name, shares_address, common_family_name, benefits_user_id
+    shares_family_name, shares_address, common_family_name, benefits_user_id, relations,
+    strength, household_id
 )
 SELECT f.id, f.occurred_at, f.actor_id, f.action, f.outcome, f.child_public_id,
     CASE
         WHEN f.child_id IS NULL THEN %s
-        WHEN EXISTS (
-            SELECT 1 FROM directory_involvement i
-            JOIN directory_practitioner p ON p.id = i.practitioner_id
-            WHERE i.child_id = f.child_id AND p.user_id = f.actor_id AND {own}
-        ) THEN %s
-        WHEN {involved} THEN %s
+        WHEN f.own THEN %s
+        WHEN f.involved THEN %s
         WHEN f.granted THEN %s
         WHEN f.resident THEN %s
         ELSE %s
     END,
     coalesce(f.shielded, false),
     coalesce(f.last_name <> '' AND f.family_key = cp_name_key(f.last_name), false),
-    coalesce(f.child_postcode = f.home_postcode, false),
+    coalesce({shares_address_sql("f.child_postcode", "f.home_postcode")}, false),
     coalesce(f.last_name <> '' AND f.family_key = cp_name_key(f.last_name) AND (
         SELECT count(*) FROM (
             SELECT 1 FROM directory_child same WHERE same.family_key = f.family_key
@@ -98,16 +178,21 @@ SELECT f.id, f.occurred_at, f.actor_id, f.action, f.outcome, f.child_public_id,
         SELECT colleague.id FROM access_user colleague
         JOIN homes colleague_home ON colleague_home.user_id = colleague.id
         WHERE colleague.organisation_id = f.organisation_id AND colleague.id <> f.actor_id
-          AND colleague_home.postcode_index = f.child_postcode
+          AND {shares_address_sql("f.child_postcode", "colleague_home.postcode_index")}
           AND cp_name_key(colleague.last_name) = f.family_key
         ORDER BY colleague.id LIMIT 1
-    ) END
+    ) END,
+    {_relations_sql()},
+    {_strength_sql()},
+    f.household_id
 FROM facts f
 ON CONFLICT (event_id) DO NOTHING
 """  # noqa: S608 - the scope fragments and constants; every value is a parameter
     params = [*homes[1], settings.TIME_ZONE, after_id, through_id, list(RECORD_LOOKUP_ACTIONS)]
-    params += granted_params + la_kind_params + resident_params
-    params += [Basis.NONE, *own_params, Basis.OWN_CASELOAD, *involved_params, Basis.INVOLVEMENT]
+    params += own_params + team_params + involved_params + sibling_params + granted_params
+    params += [Role.DATA_MANAGER.value, *la_kind_params, *resident_params]
+    params += la_kind_params + resident_params
+    params += [Basis.NONE, Basis.OWN_CASELOAD, Basis.INVOLVEMENT]
     params += [Basis.GRANT, Basis.RESIDENCE, Basis.NONE, common, common]
     return sql, params
 
@@ -151,3 +236,17 @@ def _common_family_name_count(cursor) -> int:
     row = cursor.fetchone()
     children = row[0] if row else 0
     return max(5, int(children * settings.MISUSE_COMMON_FAMILY_NAME_SHARE))
+
+
+def directory_size() -> tuple[float, int]:
+    """(children in the directory, local authorities): the denominators the unexplained-lookup
+    detectors score chance with. Counted, not the planner's estimate: a stale estimate (a
+    table never analysed since it grew) would make every coincidence look improbable. An
+    index-only count, once per day window; no child row is read."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT (SELECT count(*) FROM directory_child),"
+            " (SELECT count(*) FROM directory_localauthority)"
+        )
+        children, authorities = cursor.fetchone()
+    return max(float(children or 1), 1.0), max(int(authorities or 1), 1)

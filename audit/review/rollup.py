@@ -1,18 +1,22 @@
-"""Stage 2: one row per user per local day (``ActivityDay``), the baselines' memory."""
+"""Stage 2: one row per user per local day (``ActivityDay``), the baselines' memory.
+
+It runs after stage 1 has explained the day's lookups (the review lag is far longer than the
+explain chunks' delay), so each day also counts the distinct children opened that nothing
+but residence explains — the unexplained-lookup aggregates' memory."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import connection
 
-from audit.models import RECORD_LOOKUP_ACTIONS, AccessEvent
+from audit.models import RECORD_LOOKUP_ACTIONS, AccessEvent, LookupExplanation
 
 from .windows import Window
 
 _ROLLUP = """
 INSERT INTO audit_activityday (
     actor_id, day, actor_role, organisation_id, lookups, off_hours_lookups, searches,
-    distinct_children, break_glass, directory_searches
+    distinct_children, break_glass, directory_searches, unexplained_children
 )
 SELECT e.actor_id, %(day)s, max(e.actor_role), max(e.organisation_id),
     count(*) FILTER (WHERE e.action = ANY(%(lookups)s)),
@@ -23,8 +27,12 @@ SELECT e.actor_id, %(day)s, max(e.actor_role), max(e.organisation_id),
     count(*) FILTER (WHERE e.action = %(search)s),
     count(DISTINCT e.child_public_id) FILTER (WHERE e.action = ANY(%(lookups)s)),
     count(*) FILTER (WHERE e.action = %(break_glass)s),
-    count(*) FILTER (WHERE e.action = %(directory_search)s)
+    count(*) FILTER (WHERE e.action = %(directory_search)s),
+    count(DISTINCT e.child_public_id) FILTER (
+        WHERE e.action = ANY(%(lookups)s) AND e.child_public_id <> ''
+          AND coalesce(x.strength, 0) <= %(weak)s)
 FROM audit_accessevent e
+LEFT JOIN audit_lookupexplanation x ON x.event_id = e.id
 WHERE e.occurred_at >= %(start)s AND e.occurred_at < %(end)s AND e.actor_id IS NOT NULL
 GROUP BY e.actor_id
 ON CONFLICT (actor_id, day) DO NOTHING
@@ -43,6 +51,7 @@ def activity_day_rollup(window: Window) -> int:
                 "search": AccessEvent.Action.SEARCH,
                 "break_glass": AccessEvent.Action.BREAK_GLASS,
                 "directory_search": AccessEvent.Action.DIRECTORY_SEARCH,
+                "weak": LookupExplanation.Strength.WEAK,
                 "tz": settings.TIME_ZONE,
                 "opens": opens,
                 "closes": closes,

@@ -26,7 +26,7 @@ LONDON = ZoneInfo("Europe/London")
 _REQUEST_FIELDS = (
     "id", "requester", "supervisor", "kind", "reason", "justification", "criteria",
     "offered_ids", "child", "status", "created_at", "granted_at", "expires_at", "judgement",
-    "judged_by", "judged_at", "judgement_note", "expiry_recorded",
+    "judged_by", "judged_at", "judgement_note", "expiry_recorded", "directory_searches",
 )  # fmt: skip
 
 
@@ -148,7 +148,7 @@ class Log:
             (granted + timedelta(minutes=settings.GRANT_MINUTES)).isoformat(),
             judgement if judged_at or judgement == "escalated" else "pending",
             judge.id if judge and judged_at else "",
-            judged_at.isoformat() if judged_at else "", "", False,
+            judged_at.isoformat() if judged_at else "", "", False, 1,
         ))  # fmt: skip
         return request_id
 

@@ -41,6 +41,25 @@ KINDS: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
     "rejected_break_glass": (("judgements",), ("rejected",), ("escalated",)),
 }  # fmt: skip
 
+# Kinds written down (docs/misuse-review.md, "Planted kinds nobody built a detector for")
+# before any detector or threshold was made for them (issue 21). No detector is theirs:
+# a planted user counts as found when any alert at all is raised about them. Each is done
+# by a user of local-authority children's services, the only users who can open a child
+# nobody in their organisation works with (residence puts the authority's children in
+# their scope), so each lookup is explained by residence alone.
+NEW_KINDS: dict[str, tuple[str, ...]] = {
+    # A slow drip: 4-6 children a day nobody in the user's organisation works with, on 10
+    # of the evaluated working days, in working hours, on top of the user's ordinary work.
+    "drip": ("ten_days",),
+    # A child in the news: 5-7 users of one authority's children's services, none with any
+    # relation to the child, each open the same child once or twice within two days.
+    "newsworthy_child": ("one_child_many_users",),
+    # Watching a household (an ex-partner's new family): the 2-3 children of one household
+    # opened, one or two at a time, on 5-8 different days of the month.
+    "household_watch": ("siblings_over_weeks",),
+}
+GROUPS = {"collusion": 2, "newsworthy_child": 6}
+
 
 @dataclass
 class Planted:
@@ -68,10 +87,14 @@ def misuse_plant(ctx: Context, *, rate: float, variants: str) -> Planted:
     people = list(ctx.world.people)
     ctx.rng.shuffle(people)
     count = max(2, round(rate * len(people)))
-    for kind, (_detectors, tuned, untuned) in KINDS.items():
-        shapes = {"tuned": tuned, "untuned": untuned, "both": tuned + untuned}[variants]
+    kinds = {**KINDS, **{kind: ((), (), shapes) for kind, shapes in NEW_KINDS.items()}}
+    for kind, (_detectors, tuned, untuned) in kinds.items():
+        if kind in NEW_KINDS:
+            shapes = untuned
+        else:
+            shapes = {"tuned": tuned, "untuned": untuned, "both": tuned + untuned}[variants]
         plant, eligible = PLANTERS[kind]
-        group = 2 if kind == "collusion" else 1
+        group = GROUPS.get(kind, 1)
         for n in range(count // group):
             variant = shapes[n % len(shapes)]
             members = _choose(ctx, people, planted, eligible, variant, group)
@@ -87,8 +110,11 @@ def _choose(ctx, people, planted, eligible, variant, group) -> list[Person]:
     first = next(free, None)
     if first is None or group == 1:
         return [first] if first else []
-    mate = next((p for p in free if p.org_id == first.org_id), None)
-    return [first, mate] if mate else []
+    if group == 2:
+        mate = next((p for p in free if p.org_id == first.org_id), None)
+        return [first, mate] if mate else []
+    others = [p for p in free if p.la == first.la][: group - 1]
+    return [first, *others] if len(others) == group - 1 else []
 
 
 def _day_reader(ctx: Context, p: Person, variant: str = "") -> bool:
@@ -308,6 +334,64 @@ def _rejected(ctx: Context, members: list[Person], variant: str) -> None:
                             judgement="escalated")  # fmt: skip
 
 
+def _residence_child(ctx: Context, person: Person) -> int:
+    """A child of the user's authority whom no organisation of theirs works with."""
+    span = ctx.world.la_children[person.la]
+    own = set(ctx.world.org_children.get(person.org_id, ()))
+    while True:
+        child = ctx.rng.randrange(span.start, span.stop)
+        if child not in own and child not in person.caseload:
+            return child
+
+
+def _drip(ctx: Context, members: list[Person], variant: str) -> None:
+    """A few unexplained children a day on ten days: each day under every volume rule."""
+    (person,) = members
+    rng, rhythm = ctx.rng, ctx.rhythms[person.id]
+    for day in rng.sample(ctx.days, min(10, len(ctx.days))):
+        for _ in range(rng.randint(4, 6)):
+            hour = rng.uniform(rhythm.start, rhythm.end)
+            ctx.log.lookup(person, moment(day, hour), _residence_child(ctx, person),
+                           opened=True, rng=rng)  # fmt: skip
+
+
+def _newsworthy_child(ctx: Context, members: list[Person], variant: str) -> None:
+    """Several users of one authority open the same child, nobody's case, within two days."""
+    rng = ctx.rng
+    child = _residence_child(ctx, members[0])
+    while child in set(ctx.world.shielded) or any(
+        child in set(ctx.world.org_children.get(m.org_id, ())) for m in members
+    ):
+        child = _residence_child(ctx, members[0])
+    start = rng.randrange(len(ctx.days) - 1)
+    for person in members:
+        day = ctx.days[start + rng.randrange(2)]
+        when = moment(day, rng.uniform(9.5, 16.5))
+        for n in range(rng.choice((1, 1, 2))):
+            ctx.log.lookup(person, when + timedelta(minutes=40 * n), child, opened=True,
+                           rng=rng)  # fmt: skip
+
+
+def _household_watch(ctx: Context, members: list[Person], variant: str) -> None:
+    """The children of one household, a sibling or two at a time, on five to eight days."""
+    (person,) = members
+    rng, world = ctx.rng, ctx.world
+    household: list[int] = []
+    while len(household) < 2:
+        child = _residence_child(ctx, person)
+        postcode, family = world.child_postcode[child], world.child_family[child]
+        household = [c for c in world.postcode_children[postcode]
+                     if world.child_family[c] == family]  # fmt: skip
+    for day in rng.sample(ctx.days, rng.randint(5, 8)):
+        hour = rng.uniform(9.5, 16.5)
+        for n, child in enumerate(rng.sample(household, rng.randint(1, min(2, len(household))))):
+            ctx.log.lookup(person, moment(day, hour + n * 0.05), child, opened=True, rng=rng)
+
+
+def _authority_reader(ctx: Context, p: Person, variant: str) -> bool:
+    return p.profile in AUTHORITY_READERS
+
+
 def _supervisor_with_team(ctx: Context, p: Person, variant: str) -> bool:
     return p.profile == "supervisor" and p.leads in DAY_READERS and len(p.team) >= 4
 
@@ -349,4 +433,7 @@ PLANTERS: dict[str, tuple[Callable, Callable[[Context, Person, str], bool]]] = {
     "rubber_stamp": (_rubber_stamp, _supervisor_with_team),
     "collusion": (_collusion, _colleague),
     "rejected_break_glass": (_rejected, _day_reader),
+    "drip": (_drip, _authority_reader),
+    "newsworthy_child": (_newsworthy_child, _authority_reader),
+    "household_watch": (_household_watch, _authority_reader),
 }

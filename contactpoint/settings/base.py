@@ -764,6 +764,26 @@ MISUSE_DETECTORS = {
     },
     "collusion": {"history_days": 28, "suppress_days": 14},
     "judgements": {"suppress_days": 0},
+    # Issue 21: what nothing but residence explains, scored against chance. Set before any
+    # run of the benchmark's kinds nobody built a detector for (docs/misuse-review.md).
+    "unexplained_user": {
+        "max_chance": 1e-6,
+        "min_excess": 5,
+        "min_share": 0.02,
+        "min_history_children": 30,
+        "min_peers": 5,
+        "suppress_days": 7,
+    },
+    "unexplained_child": {"max_chance": 1e-6, "min_users": 3, "span_days": 2, "suppress_days": 0},
+    "unexplained_household": {
+        "max_chance": 1e-6,
+        "min_days": 3,
+        "span_days": 28,
+        "household_children": 3,
+        "suppress_days": 28,
+    },
+    # Admin changes to reader accounts (issue 21's last point); not measured by the bench.
+    "reader_account_change": {"span_days": 7, "min_unexplained": 1, "suppress_days": 0},
 }
 # A family name shared by more than this share of children is too common to suggest a
 # relative on its own (Smith: about 1.3%).

@@ -13,6 +13,7 @@ from access.models import Role
 from audit.alerts import alert_raise
 from audit.models import AccessEvent, Alert, AlertDecision
 from audit.review.detectors.base import Finding
+from audit.review.pipeline import misuse_review_run
 from audit.review.windows import Window
 from audit.writer import Actor, access_event_record
 from tests.factories import UserFactory
@@ -154,6 +155,23 @@ def test_it_shows_the_evidence_but_no_contact_details(reviewers, as_user):
     assert "/children/" not in body
 
 
+def test_it_shows_beside_each_record_opened_what_explains_it_and_how_strongly(reviewers, as_user):
+    """Issue 21: the explanation stage's relations reach the reviewer. alice's school works
+    with maya (medium); dora, in children's services, opened a Kent child nobody connects
+    her to (unexplained)."""
+    alice_ids = _evidence(reviewers.alice, reviewers.maya)
+    dora_ids = _evidence(reviewers.dora, reviewers.kent_child)
+    misuse_review_run(now=timezone.now() + timedelta(days=1), detectors=())
+    alert = _raise(reviewers.alice, evidence=alice_ids)
+    body = as_user(reviewers.sam).get(f"/audit/alerts/{alert.pk}/").content.decode()
+    assert "Explained by" in body
+    assert "Medium" in body and "The user&#x27;s organisation works with the child" in body
+    alert = _raise(reviewers.dora, evidence=dora_ids)
+    body = as_user(reviewers.ivy).get(f"/audit/alerts/{alert.pk}/").content.decode()
+    assert "Unexplained" in body
+    assert "Nothing in the directory connects them to this child." in body
+
+
 def test_it_records_an_outcome_with_its_note(reviewers, as_user):
     alert = _raise(reviewers.alice)
     response = as_user(reviewers.sam).post(
@@ -282,7 +300,11 @@ PLANTED = {
     ("socialworker", "own_family"): "auditor",
     ("gp.a", "scraping"): "auditor",
 }
-ALSO_ALLOWED = {("gp.a", "volume_spike"): "supervisor.health"}
+ALSO_ALLOWED = {
+    ("gp.a", "volume_spike"): "supervisor.health",
+    # The thirty records are also thirty children nothing connects gp.a to (issue 21).
+    ("gp.a", "unexplained_user"): "supervisor.health",
+}
 
 
 @pytest.mark.calendar

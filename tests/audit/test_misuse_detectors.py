@@ -265,7 +265,10 @@ def test_it_flags_an_off_hours_burst_by_a_daytime_worker(people):
 
 def _evening_worker_then_ten_at_night(people, *, per_evening: int) -> None:
     """Dora's working days, ``per_evening`` records every evening of the history, then ten
-    records at night on DAY; reviewed."""
+    records at night on DAY; reviewed. Her council works with those children (her evening
+    work is her work: nothing but the hour is unusual about it)."""
+    for child in people.school:
+        InvolvementFactory(child=child, organisation=people.council)
     evenings = [
         e
         for day in HISTORY

@@ -8,9 +8,13 @@ from . import (
     judgements,
     off_hours,
     own_family,
+    reader_account_change,
     rubber_stamp,
     scraping,
     shielded,
+    unexplained_child,
+    unexplained_household,
+    unexplained_user,
     volume_spike,
 )
 from .base import Detector, Finding
@@ -26,6 +30,10 @@ DETECTORS: tuple[Detector, ...] = (
     off_hours.DETECTOR,
     rubber_stamp.DETECTOR,
     collusion.DETECTOR,
+    unexplained_user.DETECTOR,
+    unexplained_child.DETECTOR,
+    unexplained_household.DETECTOR,
+    reader_account_change.DETECTOR,
 )
 DETECTORS_BY_NAME = {detector.name: detector for detector in DETECTORS}
 
