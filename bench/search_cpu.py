@@ -26,7 +26,8 @@ Redis's CPU (rate limit) is not counted; it is the same code on both sides.
 ``--baseline-database``: the baseline searches a database of its own — the same world at
 the baseline's schema (a copy made before a migration that changes how rows are stored,
 such as the sealed addresses of issue 15), so that a change in storage is measured with
-both sides on the same children.
+both sides on the same children. The benchmark's users are made in ``--database`` only:
+copy the world after a first run has made them.
 """
 
 from __future__ import annotations
