@@ -41,11 +41,12 @@ _PLACEHOLDER = re.compile(r"%%|%s")
 _PREPARE_TEXTS: dict[str, str] = {}
 
 
-def fetchall(sql: str, params: list, *, using: str) -> list[tuple]:
+def fetchall(sql: str, params: list, *, using: str, prepare: bool = True) -> list[tuple]:
     """The rows of ``sql`` (Django's ``%s`` placeholders) with ``params``, planned once per
-    session when ``DATABASE_PREPARED_STATEMENTS`` is on."""
+    session when ``DATABASE_PREPARED_STATEMENTS`` is on and the caller asks (``prepare``: a
+    statement whose best plan depends on its values is better planned every time)."""
     with connections[using].cursor() as cursor:
-        if not settings.DATABASE_PREPARED_STATEMENTS:
+        if not (prepare and settings.DATABASE_PREPARED_STATEMENTS):
             cursor.execute(sql, params)
             return cursor.fetchall()
         name = statement_name(sql)
