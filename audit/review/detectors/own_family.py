@@ -20,12 +20,11 @@ that tells a relative from a coincidence: both are one record opened in the user
 
 from __future__ import annotations
 
-import math
-
 from audit.models import AccessEvent
 
 from ..windows import DAY, Window
 from .base import EVIDENCE_CAP, Detector, Finding, rows
+from .chance import poisson_at_least
 
 # Per user with a match today: distinct children opened off their caseload, how many of them
 # live at the user's postcode or share their (not common) family name, whether nothing
@@ -104,8 +103,8 @@ def find(window: Window, params: dict) -> list[Finding]:
     for actor_id, opened, at_home, namesakes, unexplained, ids, address_share in matches:
         name_share = (searches.get(actor_id) or ([], 0, 0.0))[2] or 0.0
         chance = min(
-            _at_least(at_home, opened * float(address_share or 0.0)),
-            _at_least(namesakes, opened * name_share),
+            poisson_at_least(at_home, opened * float(address_share or 0.0)),
+            poisson_at_least(namesakes, opened * name_share),
         )
         if not unexplained and chance > params["max_chance"]:
             continue
@@ -133,15 +132,6 @@ def find(window: Window, params: dict) -> list[Finding]:
                 key=window.day.isoformat(),
             )
     return [found[actor_id] for actor_id in sorted(found)]
-
-
-def _at_least(observed: int, expected: float) -> float:
-    """Poisson P(X ≥ observed) for mean ``expected``: how likely chance alone gives this many
-    matches (1 when there are none to explain)."""
-    if observed <= 0:
-        return 1.0
-    below = sum(math.exp(-expected) * expected**k / math.factorial(k) for k in range(observed))
-    return max(0.0, 1.0 - below)
 
 
 DETECTOR = Detector(
