@@ -37,35 +37,18 @@ from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+from proc_cpu import backend_pids, cpu_seconds  # noqa: E402 - found through the path above
+
 SIDES = ("page", "api", "floor")
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU of process ``pid`` from /proc (fields 14 and 15 of stat)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
-
-
-def _backend_pids() -> set[int]:
-    from django.db import connections
-
-    pids = set()
-    for alias in ("default", "audit"):
-        if alias in connections.settings:
-            with connections[alias].cursor() as cursor:
-                cursor.execute("SELECT pg_backend_pid()")
-                pids.add(cursor.fetchone()[0])
-    return pids
 
 
 def _measure(run, queries: list[dict]) -> float:
     """CPU seconds (this process + its backends) to run ``queries``."""
-    backends = _backend_pids()
+    backends = backend_pids()
     before = cpu_seconds(os.getpid()) + sum(cpu_seconds(p) for p in backends)
     for query in queries:
         run(query)
-    backends |= _backend_pids()
+    backends |= backend_pids()
     return cpu_seconds(os.getpid()) + sum(cpu_seconds(p) for p in backends) - before
 
 

@@ -44,18 +44,12 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU of process ``pid`` from /proc (fields 14 and 15 of stat)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
 def worker(root: Path, database: str) -> None:
     """Answer "batch <file>" lines: run those searches, print the CPU they cost."""
     sys.path.insert(0, str(ROOT / "bench"))
+    from proc_cpu import backend_pids, cpu_seconds
     from search_scale import database_urls
 
     app, owner = database_urls(database)
@@ -69,7 +63,6 @@ def worker(root: Path, database: str) -> None:
     from datetime import date
 
     from django.conf import settings
-    from django.db import connections
 
     from access.gateway import SearchCriteria, child_search
     from access.models import User
@@ -79,7 +72,7 @@ def worker(root: Path, database: str) -> None:
     users: dict[str, User] = {}
     for line in sys.stdin:
         queries = json.loads(Path(line.split(" ", 1)[1].strip()).read_text())
-        backends = _backend_pids(connections)
+        backends = backend_pids()
         before = cpu_seconds(os.getpid()), sum(cpu_seconds(p) for p in backends)
         for query in queries:
             user = users.get(query["user"]) or User.objects.select_related(
@@ -94,20 +87,10 @@ def worker(root: Path, database: str) -> None:
                 purpose="current_involvement",
             )
             child_search(user=user, criteria=criteria, actor=actor)
-        backends = _backend_pids(connections) | backends
+        backends = backend_pids() | backends
         after = cpu_seconds(os.getpid()), sum(cpu_seconds(p) for p in backends)
         print(json.dumps({"python": after[0] - before[0], "postgres": after[1] - before[1]}))
         sys.stdout.flush()
-
-
-def _backend_pids(connections) -> set[int]:
-    pids = set()
-    for alias in ("default", "audit"):
-        if alias in connections.settings:
-            with connections[alias].cursor() as cursor:
-                cursor.execute("SELECT pg_backend_pid()")
-                pids.add(cursor.fetchone()[0])
-    return pids
 
 
 def queries_draw(database: str, count: int, shape: str, seed: int, kind: str) -> list[dict]:
