@@ -36,9 +36,6 @@ from django.db import connections
 # should not: start again rather than let the session's memory grow.
 PREPARED_MAX = 64
 _PLACEHOLDER = re.compile(r"%%|%s")
-# Name -> the PREPARE statement, for a benchmark's floor that replays EXECUTEs on its own
-# connection (bench/search_scale.py).
-_PREPARE_TEXTS: dict[str, str] = {}
 
 
 def fetchall(sql: str, params: list, *, using: str, prepare: bool = True) -> list[tuple]:
@@ -62,7 +59,7 @@ def fetchall(sql: str, params: list, *, using: str, prepare: bool = True) -> lis
 
 
 def statement_name(sql: str) -> str:
-    """A name for ``sql`` that is the same in every process (so a floor can replay it)."""
+    """A name for ``sql`` that is the same in every process and session."""
     return "cp_" + hashlib.sha256(sql.encode()).hexdigest()[:24]
 
 
@@ -71,19 +68,12 @@ def prepare_text(sql: str) -> str:
     come from the statement itself (its casts and the columns compared)."""
     numbered = iter(range(1, 100_000))
     body = _PLACEHOLDER.sub(lambda m: "%" if m.group() == "%%" else f"${next(numbered)}", sql)
-    text = f"PREPARE {statement_name(sql)} AS {body}"
-    _PREPARE_TEXTS[statement_name(sql)] = text
-    return text
+    return f"PREPARE {statement_name(sql)} AS {body}"
 
 
 def execute_text(name: str, count: int) -> str:
     """``EXECUTE name(%s, …)``: the values still go through the driver's quoting."""
     return f"EXECUTE {name}({', '.join(['%s'] * count)})" if count else f"EXECUTE {name}"
-
-
-def prepare_text_for(name: str) -> str | None:
-    """The PREPARE statement this process made for ``name``, if any."""
-    return _PREPARE_TEXTS.get(name)
 
 
 def _prepared_in_session(using: str) -> set[str]:
