@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils.functional import cached_property
 
 from directory.models import Organisation
+from directory.sealing.fields import SealedModel, SealedQuerySet, sealed_json
 
 
 class Role(models.TextChoices):
@@ -311,7 +312,7 @@ class UserSession(models.Model):
         return f"Session of user {self.user_id} since {self.started_at:%Y-%m-%d %H:%M}"
 
 
-class AccessRequest(models.Model):
+class AccessRequest(SealedModel):
     """A request to see one child outside the user's scope.
 
     Emergency (break-glass): access at once after a fresh second factor, judged by the
@@ -319,7 +320,13 @@ class AccessRequest(models.Model):
     is shown. Either way, a granted request is a live grant on one child until ``expires_at``
     and puts that child in the requester's scope (``access.gateway.scope``) — for this user
     only, never for their organisation.
+
+    Rule (protection at rest, issue 15): ``criteria`` is the search that found nobody —
+    often a postcode typed for a child whose record is shielded — so it is sealed whole,
+    bound to the request's row (``directory/sealing``).
     """
+
+    SEALED = ("criteria",)
 
     class Kind(models.TextChoices):
         EMERGENCY = "emergency", "Emergency (break-glass)"
@@ -358,7 +365,8 @@ class AccessRequest(models.Model):
     kind = models.CharField(max_length=16, choices=Kind.choices)
     reason = models.CharField(max_length=32, choices=Reason.choices)
     justification = models.TextField()
-    criteria = models.JSONField(default=dict, blank=True)
+    criteria = sealed_json("criteria")
+    criteria_sealed = models.BinaryField(null=True, blank=True, editable=False)
     offered_ids = ArrayField(models.CharField(max_length=32), default=list, blank=True)
     # SET_NULL: when a child's record is destroyed at the end of retention, the request
     # stays (who asked, when, why) without pointing at anyone (directory/retention.py).
@@ -393,6 +401,8 @@ class AccessRequest(models.Model):
             "BREAK_GLASS_SEARCHES_PER_REQUEST (one emergency is one child, not a harvest)."
         ),
     )
+
+    objects = SealedQuerySet.as_manager()
 
     class Meta:
         indexes = [

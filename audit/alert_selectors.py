@@ -34,6 +34,7 @@ from contactpoint.errors import NotFound
 from .alerts import may_review
 from .models import AccessEvent, Alert, AlertDecision, LookupExplanation
 from .review.detectors import DETECTORS, DETECTORS_BY_NAME
+from .sealed_criteria import criteria_open
 from .writer import Actor, access_event_record
 
 AUDITOR = "auditor"
@@ -338,6 +339,16 @@ def _explanations(event_ids) -> dict[int, Explanation]:
     }
 
 
+def _criteria_shown(event: AccessEvent) -> tuple[tuple[str, str], ...]:
+    """What the subject typed, as labelled pairs; a sealed postcode opened for the reviewer."""
+    criteria = criteria_open(event.criteria, salt=event.personal_salt)
+    return tuple(
+        (key.replace("_", " ").capitalize(), str(criteria[key]))
+        for key in _CRITERIA_SHOWN
+        if criteria.get(key)
+    )
+
+
 def _evidence(alert: Alert, subject: User) -> list[EvidenceRow]:
     """The alert's evidence events in time order, each lookup with its explanation. Served
     by the primary key of each monthly partition (and of the explanations); the detectors
@@ -357,11 +368,7 @@ def _evidence(alert: Alert, subject: User) -> list[EvidenceRow]:
             purpose_label=purpose_label(event.purpose) if event.purpose else "",
             child_public_id=event.child_public_id,
             results=len(event.result_ids) if event.action == AccessEvent.Action.SEARCH else None,
-            criteria=tuple(
-                (key.replace("_", " ").capitalize(), str(event.criteria[key]))
-                for key in _CRITERIA_SHOWN
-                if isinstance(event.criteria, dict) and event.criteria.get(key)
-            ),
+            criteria=_criteria_shown(event),
             reason=event.reason,
             explanation=explained.get(event.pk),
         )

@@ -2,11 +2,14 @@
 
 Nobody creates ``AccessEvent`` rows by hand: every event goes through ``access_event_record``
 so that each carries the same facts (who, from where, when, why) and so that the log has one
-definition of what an event is. This module depends on nothing else in the project.
+definition of what an event is. It depends on nothing else in the project but the data keys
+that seal a typed postcode (``directory.sealing``).
 
 Every event it writes is of leaf version 2 (``canonical.py``): its criteria and reason, which
 may be a child's names, date of birth and postcode, are sealed only through a salted digest,
-so that retention can later forget them (``forgetting.py``) and the seal still holds.
+so that retention can later forget them (``forgetting.py``) and the seal still holds; a
+typed postcode is stored sealed under the audit data key (``sealed_criteria.py``), so the
+log does not say where the children it lists live.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from django.utils import timezone
 
 from .canonical import LEAF_VERSION, personal_digest
 from .models import AccessEvent
+from .sealed_criteria import criteria_seal
 
 _USER_AGENT_MAX = 300
 _REASON_MAX = 300
@@ -158,8 +162,8 @@ def _insert_statement() -> str:
 
 @dataclass(frozen=True)
 class _PersonalData:
-    """An event's criteria and reason as they will be stored, with a fresh salt and the
-    digest its leaf seals."""
+    """An event's criteria and reason as they will be stored (a typed postcode sealed), with
+    a fresh salt and the digest its leaf seals."""
 
     criteria: dict[str, Any]
     reason: str
@@ -171,9 +175,10 @@ class _PersonalData:
         """The digest must be over what the verifier will read back from PostgreSQL, so the
         criteria go through JSON first (tuples become lists, keys strings), and a number that
         jsonb gives back as an integer (``1e+16``) becomes that integer here too."""
-        stored = json.loads(json.dumps(criteria or {}), parse_float=_number_as_stored)
-        reason = reason[:_REASON_MAX]
         salt = secrets.token_bytes(_SALT_BYTES)
+        sealed = criteria_seal(criteria or {}, salt=salt)
+        stored = json.loads(json.dumps(sealed), parse_float=_number_as_stored)
+        reason = reason[:_REASON_MAX]
         return cls(stored, reason, salt, personal_digest(salt, stored, reason))
 
 

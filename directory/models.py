@@ -300,12 +300,15 @@ class DataKey(models.Model):
     """A data key, stored only wrapped by a key-encryption key held outside the database.
 
     Rule (protection at rest): ``field`` keys seal addresses and contacts, the one ``index``
-    key computes the postcode blind index; ``directory/sealing/keyring.py`` unwraps them
+    key computes the postcode blind index, ``audit`` keys seal postcodes typed into searches
+    in the audit log's criteria; ``directory/sealing/keyring.py`` unwraps them
     through the key provider. A retired key still opens what it sealed until ``rotate_keys``
     has sealed those rows again.
     """
 
-    purpose = models.CharField(max_length=8, choices=[("field", "Field"), ("index", "Index")])
+    purpose = models.CharField(
+        max_length=8, choices=[("field", "Field"), ("index", "Index"), ("audit", "Audit")]
+    )
     kek_id = models.CharField(max_length=64, help_text="The key-encryption key that wraps it.")
     wrapped = models.BinaryField()
     created_at = models.DateTimeField()

@@ -140,7 +140,8 @@ def _destroy(child_ids: list[int]) -> tuple[int, ForgetResult]:
     public_ids = [public_id for public_id, _family, _dob in rows]
     identities = [(public_id, family, dob.isoformat()) for public_id, family, dob in rows]
     forgotten = audit_forget_children(public_ids=public_ids, identities=identities)
-    AccessRequest.objects.filter(child_id__in=child_ids).update(child=None, criteria={})
+    # The criteria are sealed (issue 15): no sealed value reads as none ({}).
+    AccessRequest.objects.filter(child_id__in=child_ids).update(child=None, criteria_sealed=None)
     ShieldChange.objects.filter(child_id__in=child_ids).update(child=None, reason=REDACTED)
     contact_links = [
         reverse("contact_requests:item", args=[pk])

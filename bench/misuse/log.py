@@ -24,7 +24,7 @@ from .world import Person, World
 
 LONDON = ZoneInfo("Europe/London")
 _REQUEST_FIELDS = (
-    "id", "requester", "supervisor", "kind", "reason", "justification", "criteria",
+    "id", "requester", "supervisor", "kind", "reason", "justification",
     "offered_ids", "child", "status", "created_at", "granted_at", "expires_at", "judgement",
     "judged_by", "judged_at", "judgement_note", "expiry_recorded", "directory_searches",
 )  # fmt: skip
@@ -142,7 +142,7 @@ class Log:
             )
         self.requests.append((
             request_id, person.id, judge.id if judge else person.supervisor_id, "emergency",
-            "immediate_risk", "Child at risk, urgent contact needed.", "{}",
+            "immediate_risk", "Child at risk, urgent contact needed.",
             "{" + w.child_public[child] + "}", w.child_db_id[child], "granted",
             when.isoformat(), granted.isoformat(),
             (granted + timedelta(minutes=settings.GRANT_MINUTES)).isoformat(),

@@ -1,5 +1,6 @@
 """Sealing rows written before protection at rest: the data migration of a deployed
-directory (``directory`` migration 0019), in batches, from the plaintext columns it then drops.
+directory (``directory`` migration 0019, ``access`` 0015), in batches, from the plaintext
+columns it then drops.
 
 Rule (protection at rest): a council upgrading keeps its records and loses its plaintext; the
 migration needs the key-encryption key (``FIELD_KEK_FILE`` or ``FIELD_KEK``) to run.
@@ -38,6 +39,13 @@ def feed_reviews_seal(connection) -> int:
     return _seal_table(
         connection, "directory_feedreview", "id", ("record",), index=False, read=("record::text",)
     )
+
+
+def access_requests_seal(connection) -> int:
+    """Access requests' criteria (JSON: the search that found nobody) sealed as their text
+    (``access`` migration 0015)."""
+    names, read = ("criteria",), ("criteria::text",)
+    return _seal_table(connection, "access_accessrequest", "id", names, index=False, read=read)
 
 
 def _seal_table(connection, table: str, row_column: str, names, *, index: bool, read=None) -> int:

@@ -21,6 +21,9 @@ from .provider import KEY_BYTES, key_provider
 
 FIELD = "field"
 INDEX = "index"
+# Seals location values in the audit log's criteria (``audit/sealed_criteria.py``); never
+# re-sealed or dropped, since the log is append-only.
+AUDIT = "audit"
 # Any number both writers agree on: creating the first key of a purpose is serialised.
 _CREATE_LOCK = 0x15_DA7A_7E5
 

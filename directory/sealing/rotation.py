@@ -7,14 +7,16 @@ stopping the directory. Three steps, each safe to repeat:
    unwrapped with its old one and wrapped with the current one (a few rows; after this the
    old key-encryption key can be removed from the key file or KMS).
 2. **New data key**: a new field key becomes current and the older ones are retired (they
-   still open what they sealed; processes pick the new one within FIELD_KEY_CACHE_SECONDS).
-3. **Re-seal**: children, carers and held feed rows still under an older key are sealed
-   again under the current one, a batch per transaction with the rows locked, so a
+   still open what they sealed; processes pick the new one within FIELD_KEY_CACHE_SECONDS);
+   likewise a new audit key for the criteria of new audit events (``audit/sealed_criteria.py``).
+3. **Re-seal**: children, carers, held feed rows and access requests still under an older key
+   are sealed again under the current one, a batch per transaction with the rows locked, so a
    concurrent edit is never lost; a row written meanwhile under the old key is caught by the
    next run.
 
-``drop_unused`` then deletes retired field keys no row names any more, which destroys what
-a leaked copy of them could open in an old backup of these rows (crypto-shredding).
+``drop_unused`` then deletes retired field keys no row names any more (never an audit key),
+which destroys what a leaked copy of them could open in an old backup of these rows
+(crypto-shredding).
 The index key is not rotated here: its values are what search compares, so changing it
 means recomputing every postcode index at once (docs/encryption.md).
 """
@@ -28,19 +30,21 @@ from dataclasses import dataclass, field
 from django.db import connection, transaction
 from django.utils import timezone
 
+from access.models import AccessRequest
 from directory.models import Carer, Child, DataKey, FeedReview
 
 from . import keyring
 from .provider import key_provider
 
 # Every model with sealed fields: re-sealed, and asked which keys are still used.
-TABLES = (Child, Carer, FeedReview)
+TABLES = (Child, Carer, FeedReview, AccessRequest)
 
 
 @dataclass
 class Rotation:
     rewrapped: int = 0
     new_key: int | None = None
+    new_audit_key: int | None = None
     resealed: dict[str, int] = field(default_factory=dict)
     dropped: int = 0
 
@@ -62,9 +66,19 @@ def keys_rewrap() -> int:
 
 def field_key_new() -> int:
     """A new current field key; the older ones are retired (they still open)."""
+    return _key_new(keyring.FIELD)
+
+
+def audit_key_new() -> int:
+    """A new current key for the audit log's criteria. The older ones are retired but never
+    dropped: the events they sealed cannot be sealed again (the log is append-only)."""
+    return _key_new(keyring.AUDIT)
+
+
+def _key_new(purpose: str) -> int:
     with transaction.atomic():
-        new = keyring.key_create(keyring.FIELD, force=True)
-        DataKey.objects.filter(purpose=keyring.FIELD, retired_at=None).exclude(pk=new).update(
+        new = keyring.key_create(purpose, force=True)
+        DataKey.objects.filter(purpose=purpose, retired_at=None).exclude(pk=new).update(
             retired_at=timezone.now()
         )
     keyring.keys_forget()
@@ -128,6 +142,7 @@ def keys_rotate(
     result = Rotation(rewrapped=keys_rewrap())
     if new_key:
         result.new_key = field_key_new()
+        result.new_audit_key = audit_key_new()
     if reseal:
         for model in TABLES:
             result.resealed[model._meta.db_table] = rows_reseal(

@@ -15,7 +15,9 @@ from django.db import connection, connections
 from django.test import override_settings
 from django.utils import timezone
 
-from access.models import User
+from access.models import AccessRequest, User
+from audit.models import AccessEvent
+from audit.writer import Actor, access_event_record_now
 from contactpoint.backup import libpq_env, pg_tool
 from directory.demo.world import world_build
 from directory.models import Carer, Child
@@ -75,10 +77,34 @@ def test_a_dump_of_the_demo_world_holds_none_of_its_addresses_or_contacts(demo_w
     homes = set(User.objects.exclude(home_postcode="").values_list("home_postcode", flat=True))
     located = _located(demo_world) - homes
     assert len(located) > CHILDREN
+    typed = sorted(located & {child.postcode for child in demo_world.children})[0]
+    _typed_into_a_search_and_a_request(typed)
     text = _dump(connection.settings_dict)
     assert demo_world.children[0].family_name in text  # the dump is real: names are there
     found = sorted(value for value in located if value in text)
     assert found == [], [(v, text[text.index(v) - 100 : text.index(v) + 20]) for v in found]
+
+
+def _typed_into_a_search_and_a_request(postcode: str) -> None:
+    """A child's postcode typed into a search (kept in the audit log's criteria) and into an
+    access request (its criteria), committed, as the pages write them."""
+    requester, supervisor = User.objects.order_by("id")[:2]
+    actor = Actor(requester.pk, requester.username, requester.role, None, "10.0.0.1", "test")
+    access_event_record_now(
+        actor=actor,
+        action=AccessEvent.Action.SEARCH,
+        outcome=AccessEvent.Outcome.NOT_FOUND,
+        criteria={"family_name": "Nobody", "postcode": postcode},
+    )
+    AccessRequest.objects.create(
+        requester=requester,
+        supervisor=supervisor,
+        kind=AccessRequest.Kind.PLANNED,
+        reason=AccessRequest.Reason.NEW_INVOLVEMENT,
+        justification="Starting to work with the family next week.",
+        criteria={"family_name": "Nobody", "postcode": postcode},
+        status=AccessRequest.Status.AWAITING_APPROVAL,
+    )
 
 
 @contextmanager

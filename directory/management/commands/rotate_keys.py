@@ -49,6 +49,7 @@ class Command(BaseCommand):
         self.stdout.write(f"data keys wrapped again under the current key: {result.rewrapped}")
         if result.new_key:
             self.stdout.write(f"new field key: {result.new_key}")
+            self.stdout.write(f"new audit key: {result.new_audit_key}")
         for table, count in result.resealed.items():
             self.stdout.write(f"{table}: {count:,} rows sealed again")
         if options["drop_unused"]:
