@@ -70,18 +70,30 @@ class Tally:
     # Another child first *as a match* (the page's "Matches" heading), not only as a
     # possible match: the practitioner is told it is the child. The library has no bands.
     wrong_match_first: int = 0
+    # Another child first whose record agrees with what was typed, field by field, at least
+    # as often as the sought child's does (``fits_as_well``): no searcher could tell.
+    wrong_first_fits: int = 0
     nothing: int = 0
 
-    def add(self, ranked: list[str], target: str, *, first_is_match: bool = False) -> None:
+    def add(
+        self,
+        ranked: list[str],
+        target: str,
+        *,
+        first_is_match: bool = False,
+        first_fits: bool = False,
+    ) -> None:
         self.queries += 1
         self.wrong_match_first += bool(ranked) and ranked[0] != target and first_is_match
+        self.wrong_first_fits += bool(ranked) and ranked[0] != target and first_fits
         self.first += bool(ranked) and ranked[0] == target
         self.top += target in ranked[:TOP]
         self.wrong_first += bool(ranked) and ranked[0] != target
         self.nothing += not ranked
 
     def merge(self, other: Tally) -> None:
-        for name in ("queries", "first", "top", "wrong_first", "wrong_match_first", "nothing"):
+        names = ("queries", "first", "top", "wrong_first", "wrong_match_first", "nothing")
+        for name in (*names, "wrong_first_fits"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
     def columns(self, *, bands: bool = False) -> list[str]:
@@ -149,8 +161,12 @@ class World:
         self.frame = pd.DataFrame(rows, columns=[*columns, "local_authority_id", "shielded"])
         self.people = [Person(family, given, dob, sex) for _, given, family, dob, sex, *_ in rows]
         self.public_ids = [row[0] for row in rows]
+        self._index = {public_id: n for n, public_id in enumerate(self.public_ids)}
         self.authorities = [row[5] for row in rows]
         self.shielded = [row[6] for row in rows]
+
+    def index_of(self, public_id: str) -> int:
+        return self._index[public_id]
 
 
 class Councils:
@@ -194,6 +210,8 @@ class Bench:
         self.councils = Councils()
         self.cells: dict[tuple[str, str], Cell] = defaultdict(Cell)
         self.missed: dict[str, list[str]] = defaultdict(list)
+        # Wrong firsts where the details fit the sought child better (the ranking's mistakes).
+        self.misranked: list[str] = []
         self.misses = misses
         self.refused_by_service = 0
         self.clock = Clock()
@@ -245,7 +263,18 @@ class Bench:
         self.clock.ours_searches += 1
         ours = [child.public_id for child in result.children]
         first_is_match = bool(result.children) and result.children[0].strong
-        cell.ours.add(ours, target, first_is_match=first_is_match)
+        fits = bool(ours) and self.fits_as_well(criteria, shape, ours[0], i)
+        cell.ours.add(ours, target, first_is_match=first_is_match, first_fits=fits)
+        misranked = ours and ours[0] != target and not fits and DOB in SHAPES[shape]
+        if misranked and len(self.misranked) < 40:
+            first, person = result.children[0], self.world.people[i]
+            at = ours.index(target) + 1 if target in ours else "-"
+            self.misranked.append(
+                f"{kind} {shape}: typed {criteria.given_name} {criteria.family_name} "
+                f"{criteria.date_of_birth or ''}; first {first.given_name} {first.family_name} "
+                f"{first.date_of_birth} ({'match' if first.strong else 'possible'}); sought "
+                f"{person.given} {person.family} {person.dob} at {at}"
+            )
         if target not in ours[:TOP] and len(self.missed[kind]) < self.misses:
             person = self.world.people[i]
             shown = f"first {result.children[0].full_name}" if ours else "nothing"
@@ -264,7 +293,33 @@ class Bench:
             )
             self.clock.library_cpu += time.process_time() - cpu
             self.clock.library_searches += 1
-            cell.library.add(ranked, target)
+            fits = bool(ranked) and self.fits_as_well(criteria, shape, ranked[0], i)
+            cell.library.add(ranked, target, first_fits=fits)
+
+    def fits_as_well(self, criteria, shape: str, shown: str, i: int) -> bool:
+        """Whether the child ``shown`` agrees exactly (case aside) with at least as many of
+        the typed fields as the sought child ``i`` does. Written here, from the records
+        alone, so that it shares nothing with the matcher's idea of a near miss: where it
+        holds, what was typed points at the other child at least as much, and a wrong first
+        is the data's ambiguity (twins, a namesake born on the mistyped date, a name
+        replaced by another child's), not the ranking's mistake."""
+        if shown == self.world.public_ids[i]:
+            return False
+        other = self.world.people[self.world.index_of(shown)]
+        sought = self.world.people[i]
+        typed = [(criteria.family_name, "family")]
+        if GIVEN in SHAPES[shape]:
+            typed.append((criteria.given_name, "given"))
+
+        def agreements(person: Person) -> int:
+            names = sum(
+                text.casefold().strip() == getattr(person, name).casefold().strip()
+                for text, name in typed
+            )
+            dated = DOB in SHAPES[shape] and criteria.date_of_birth == person.dob
+            return names + dated
+
+        return agreements(other) >= agreements(sought)
 
 
 def table_print(bench: Bench, kinds: list[Kind]) -> None:
@@ -303,6 +358,15 @@ def table_print(bench: Bench, kinds: list[Kind]) -> None:
         f"shown as a match {dated.ours.wrong_match_first} "
         f"({dated.ours.wrong_match_first / n:.2%}); library {dated.library.wrong_first} "
         f"({dated.library.wrong_first / n:.2%})"
+    )
+    ours, library = dated.ours, dated.library
+    ours_rest = ours.wrong_first - ours.wrong_first_fits
+    print(
+        "Of those, the typed details agree exactly with the child shown first in at least as "
+        f"many fields as with the sought child: ours {ours.wrong_first_fits} (the rest, "
+        f"{ours_rest}, {ours_rest / n:.2%}, put first a child the details fit less well); "
+        f"library {library.wrong_first_fits} "
+        f"(rest {library.wrong_first - library.wrong_first_fits})"
     )
 
 
@@ -364,6 +428,10 @@ def main() -> None:
     for kind, lines in bench.missed.items():
         print(f"\nours missed ({kind}):")
         for line in lines:
+            print(f"    {line}")
+    if bench.misranked:
+        print("\nours put first a child the typed details fit less well (with a date of birth):")
+        for line in bench.misranked:
             print(f"    {line}")
 
 

@@ -16,8 +16,9 @@ from .conftest import assert_unavailable_page, audit_invariant
 pytestmark = pytest.mark.faults
 
 # What a person may wait for an answer while a dependency is frozen: the web process's silence
-# bound on a query (6 s) and then on a new connection (2 s), with room for a loaded machine.
-FROZEN_ANSWER_SECONDS = 12
+# bound on a query (6 s; the rest of the request then does not wait again), with room for a
+# loaded machine. (8.0 s each before that rule: a 6 s query wait and a 2 s connection wait.)
+FROZEN_ANSWER_SECONDS = 8
 # How soon searches show the child again once the dependency is back.
 RECOVERY_SECONDS = 10
 
@@ -37,9 +38,10 @@ def test_it_answers_503_while_postgres_is_frozen_and_recovers_when_it_thaws(stac
         ready = get(stack.base, "/healthz/ready")
     finally:
         stack.postgres.resume()
+    waits = [round(answer.seconds, 2) for answer in during]
     for answer in during:
         assert_unavailable_page(answer)
-        assert answer.seconds < FROZEN_ANSWER_SECONDS
+        assert answer.seconds < FROZEN_ANSWER_SECONDS, waits
     assert live.status_code == 200
     assert ready.status_code == 503
     assert ready.json()["checks"]["postgres"]["ok"] is False
