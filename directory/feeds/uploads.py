@@ -124,9 +124,11 @@ def feed_upload_queue(*, user, source: str, filename: str, data: bytes) -> FeedU
     if len(data) > settings.FEED_UPLOAD_MAX_BYTES:
         raise UploadTooLarge(too_large_message(len(data)))
     with transaction.atomic():
-        upload = FeedUpload.objects.create(
-            source=source, filename=filename[:255], size=len(data), data=data, uploaded_by=user
+        upload = FeedUpload(
+            source=source, filename=filename[:255], size=len(data), uploaded_by=user
         )
+        upload.file_seal(data)
+        upload.save(force_insert=True)
         transaction.on_commit(lambda: _send(upload.pk))
     return upload
 
@@ -158,7 +160,7 @@ def feed_upload_run(*, upload_id: int, today: date | None = None) -> str:
                 return upload.status if upload else "missing"
             _progress_write(upload_id, status=FeedUpload.Status.RUNNING, started_at=timezone.now())
             result = feed_import(
-                data=bytes(upload.data),
+                data=upload.file_open(),
                 filename=upload.filename,
                 source=upload.source,
                 actor=_actor(upload.uploaded_by),

@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 VERSION = 1
 _HEADER = struct.Struct(">BI")
+HEADER_BYTES = _HEADER.size
 NONCE_BYTES = 12
 BLOCK = 16
 
@@ -41,14 +42,27 @@ def key_id_of(sealed: bytes) -> int:
 
 
 def seal(text: str, *, key_id: int, key: bytes | AESGCM, binding: bytes) -> bytes:
+    return seal_bytes(text.encode(), key_id=key_id, key=key, binding=binding)
+
+
+def seal_bytes(data: bytes, *, key_id: int, key: bytes | AESGCM, binding: bytes) -> bytes:
+    """``seal`` for bytes (an uploaded file)."""
     header = _HEADER.pack(VERSION, key_id)
     nonce = os.urandom(NONCE_BYTES)
     aead = key if isinstance(key, AESGCM) else AESGCM(key)
-    return header + nonce + aead.encrypt(nonce, _pad(text.encode()), header + binding)
+    return header + nonce + aead.encrypt(nonce, _pad(data), header + binding)
 
 
 def open_sealed(sealed: bytes, *, key: bytes | AESGCM, binding: bytes) -> str:
     """The text of ``sealed``; raises SealBroken if it was not sealed for ``binding``."""
+    try:
+        return open_bytes(sealed, key=key, binding=binding).decode()
+    except UnicodeDecodeError as error:
+        raise SealBroken("sealed value is not text") from error
+
+
+def open_bytes(sealed: bytes, *, key: bytes | AESGCM, binding: bytes) -> bytes:
+    """The bytes of ``sealed``; raises SealBroken if it was not sealed for ``binding``."""
     header = sealed[: _HEADER.size]
     nonce = sealed[_HEADER.size : _HEADER.size + NONCE_BYTES]
     aead = key if isinstance(key, AESGCM) else AESGCM(key)
@@ -56,7 +70,7 @@ def open_sealed(sealed: bytes, *, key: bytes | AESGCM, binding: bytes) -> str:
         padded = aead.decrypt(nonce, sealed[_HEADER.size + NONCE_BYTES :], header + binding)
     except Exception as error:  # InvalidTag, or a value cut short
         raise SealBroken("sealed value does not open for this row and field") from error
-    return _unpad(padded).decode()
+    return _unpad(padded)
 
 
 def _pad(data: bytes) -> bytes:

@@ -34,6 +34,7 @@ from access.models import AccessRequest
 from directory.models import Carer, Child, DataKey, FeedReview
 
 from . import keyring
+from .cipher import HEADER_BYTES, key_id_of
 from .provider import key_provider
 
 # Every model with sealed fields: re-sealed, and asked which keys are still used.
@@ -114,7 +115,8 @@ def rows_reseal(
 
 
 def keys_drop_unused() -> int:
-    """Delete retired field keys that no row is sealed under any more."""
+    """Delete retired field keys that no row (nor a waiting upload) is sealed under any more.
+    A waiting upload is not sealed again: it is opened once, by its import, within minutes."""
     used: set[int] = set()
     with connection.cursor() as cursor:
         for model in TABLES:
@@ -123,6 +125,12 @@ def keys_drop_unused() -> int:
                 "WHERE sealed_with IS NOT NULL"
             )
             used |= {row[0] for row in cursor.fetchall()}
+        # Uploads waiting for the worker: the key is in each sealed file's header.
+        cursor.execute(
+            "SELECT substring(data from 1 for %s) FROM directory_feedupload WHERE data IS NOT NULL",
+            [HEADER_BYTES],
+        )
+        used |= {key_id_of(bytes(row[0])) for row in cursor.fetchall()}
     retired = DataKey.objects.filter(purpose=keyring.FIELD, retired_at__isnull=False)
     deleted, _ = retired.exclude(pk__in=used).delete()
     keyring.keys_forget()

@@ -299,10 +299,9 @@ def test_it_shows_the_import_running_from_another_connection(world, manager, set
     """While the import's transaction is open (held here at its first write by a lock on
     the batches table), another session already sees the upload running."""
     settings.AUDIT_NOW_DATABASE = "audit"
-    upload = FeedUpload.objects.create(
-        source="school_census", filename="census.csv", size=9, data=good_file(world),
-        uploaded_by=manager,
-    )  # fmt: skip
+    upload = FeedUpload(source="school_census", filename="census.csv", size=9, uploaded_by=manager)
+    upload.file_seal(good_file(world))
+    upload.save(force_insert=True)
     outcome = {}
 
     def work():
@@ -328,3 +327,18 @@ def _status_when_running(upload_id: int) -> str:
             return status
         time.sleep(0.05)
     return status
+
+
+def test_a_waiting_upload_is_stored_sealed_and_imports(world, manager, as_user, eager):
+    """Issue 15: the file holds children's addresses while it waits for the worker, so its
+    bytes are sealed at rest, bound to the upload; the import opens them."""
+    data = good_file(world, postcode="LS6 2AB", address_line_1="12 Refuge Lane")
+    response = post_file(as_user(manager), data)  # not committed: the task has not run
+    assert response.status_code == 302
+    upload = FeedUpload.objects.latest("pk")
+    stored = bytes(upload.data)
+    assert b"Refuge" not in stored and b"LS6" not in stored
+    assert len(stored) > len(data)
+    assert feed_upload_run(upload_id=upload.pk) == FeedUpload.Status.APPLIED
+    assert Child.objects.get(family_name="Okafor").address_line_1 == "12 Refuge Lane"
+    assert FeedUpload.objects.get(pk=upload.pk).data is None

@@ -20,7 +20,7 @@ from audit.models import AccessEvent
 from audit.writer import Actor, access_event_record_now
 from contactpoint.backup import libpq_env, pg_tool
 from directory.demo.world import world_build
-from directory.models import Carer, Child
+from directory.models import Carer, Child, FeedUpload
 from directory.sealing import keyring, provider
 
 CHILDREN = 150
@@ -86,8 +86,9 @@ def test_a_dump_of_the_demo_world_holds_none_of_its_addresses_or_contacts(demo_w
 
 
 def _typed_into_a_search_and_a_request(postcode: str) -> None:
-    """A child's postcode typed into a search (kept in the audit log's criteria) and into an
-    access request (its criteria), committed, as the pages write them."""
+    """A child's postcode typed into a search (kept in the audit log's criteria), into an
+    access request (its criteria) and in a feed file waiting for the worker, committed, as the
+    pages write them."""
     requester, supervisor = User.objects.order_by("id")[:2]
     actor = Actor(requester.pk, requester.username, requester.role, None, "10.0.0.1", "test")
     access_event_record_now(
@@ -105,6 +106,9 @@ def _typed_into_a_search_and_a_request(postcode: str) -> None:
         criteria={"family_name": "Nobody", "postcode": postcode},
         status=AccessRequest.Status.AWAITING_APPROVAL,
     )
+    upload = FeedUpload(source="school_census", filename="f.csv", size=9, uploaded_by=requester)
+    upload.file_seal(f"postcode\n{postcode}\n".encode())
+    upload.save(force_insert=True)
 
 
 @contextmanager
