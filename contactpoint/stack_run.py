@@ -115,7 +115,7 @@ def commands(port: int, celery_log_level: str = "warning") -> dict[str, list[str
 RESTART_FIRST_SECONDS = 1.0
 RESTART_MAX_SECONDS = 30.0
 STABLE_SECONDS = 60.0
-# What kind of process each child is (contactpoint/settings/base.py: how long it may wait
+# What kind of process each child is (contactpoint/settings/database.py: how long it may wait
 # for PostgreSQL). The web server's contactpoint.wsgi says "web" itself.
 PROCESS_KIND = {"worker": "worker"}
 

@@ -21,7 +21,7 @@ from audit.models import RECORD_SHOWN_ACTIONS, AccessEvent
 from directory.models import Child
 
 from .cloaking import cloaked_enquiry_notify
-from .scope import SQL, involvement_active_sql
+from .scope import SQL, cloaked_away_sql, column_sql
 
 STAGE = "cloaked_enquiries"
 
@@ -29,8 +29,10 @@ STAGE = "cloaked_enquiries"
 def _candidates_sql(*, after: int, through: int) -> SQL:
     """Only views of children who have an active cloaked involvement outside the viewer's
     own organisation on the day of the view need any work; the rest are skipped in SQL."""
-    active, active_params = involvement_active_sql(
-        "i", ("(e.occurred_at AT TIME ZONE %s)::date", [settings.TIME_ZONE])
+    hidden, hidden_params = cloaked_away_sql(
+        "i",
+        organisation=column_sql("u.organisation_id"),
+        day=("(e.occurred_at AT TIME ZONE %s)::date", [settings.TIME_ZONE]),
     )
     sql = f"""
 SELECT e.occurred_at, e.actor_id, e.purpose, c.id
@@ -40,15 +42,12 @@ JOIN access_user u ON u.id = e.actor_id
 WHERE e.id > %s AND e.id <= %s
   AND e.action = ANY(%s) AND e.outcome = %s
   AND EXISTS (
-      SELECT 1 FROM directory_involvement i
-      WHERE i.child_id = c.id AND i.cloaked
-        AND i.organisation_id IS DISTINCT FROM u.organisation_id
-        AND {active}
+      SELECT 1 FROM directory_involvement i WHERE i.child_id = c.id AND {hidden}
   )
 ORDER BY e.id
 """  # noqa: S608 - the scope fragment; every value is a parameter
     params = [after, through, list(RECORD_SHOWN_ACTIONS), AccessEvent.Outcome.SHOWN]
-    return sql, params + active_params
+    return sql, params + hidden_params
 
 
 def cloaked_enquiries_process(*, chunk_events: int = 20_000, wait_seconds: float = 2.0) -> int:

@@ -2,7 +2,7 @@
 
 Rule (cloaking): an involvement with a sensitive service (sexual health, mental health,
 substance misuse…) is hidden from every enquirer outside that service (``scope.py``,
-``visible_involvements_q``), and in exchange the service is told who enquired — name, role,
+``cloaked_from_sql``), and in exchange the service is told who enquired — name, role,
 organisation, phone, e-mail, when and why — so that it can choose to make contact. The
 enquirer's response is the same whether or not such involvements exist: this runs the same
 query for every shown record and only adds rows the enquirer never sees.
@@ -19,7 +19,7 @@ from access.notifications import notification_create
 from directory.models import Child, Involvement
 
 from .enquirers import child_line, enquirer_details
-from .scope import active_involvement_q
+from .scope import cloaked_away_q
 
 PRACTITIONER_ROLES = (
     Role.PRACTITIONER,
@@ -40,9 +40,9 @@ def cloaked_enquiry_notify(
     ``CLOAKED_ENQUIRY_WINDOW_HOURS`` window fold into one notification per recipient.
     """
     involvements = list(
-        Involvement.objects.filter(active_involvement_q(today=today), child=child, cloaked=True)
-        .exclude(organisation_id=viewer.organisation_id)
-        .select_related("practitioner__user")
+        Involvement.objects.filter(
+            cloaked_away_q(organisation_id=viewer.organisation_id, today=today), child=child
+        ).select_related("practitioner__user")
     )
     if not involvements:
         return 0

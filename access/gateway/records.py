@@ -222,7 +222,9 @@ def _child_statement() -> str:
     )
 
 
-def _child_in_scope(*, user, public_id: str, now: datetime, today: date, using: str):
+def _child_in_scope(
+    *, user: User, public_id: str, now: datetime, today: date, using: str
+) -> Child | None:
     """The child ``public_id`` with its local authority, if in ``user``'s scope (and of a
     status they may open), else None: one fixed statement, with scope and status as their
     rules' own SQL (``child_scope_sql``, ``record_status_sql``)."""

@@ -6,14 +6,17 @@ holds a live grant for that child (break-glass or an approved request). There ar
 permission rows; the condition is evaluated by PostgreSQL in the same query that reads the
 child.
 
-This module is the one home of the rule. Every query that applies it — the record and search
-condition (``child_scope_sql`` / ``child_scope_q``), the search's index-friendly candidates
-(``search._scope_candidates``), misuse review's explanation of each lookup on the day it was
-made (``lookup_facts``) and the cloaked-enquiry job (``cloaked_enquiries``) — builds its SQL
+This module is the one home of the rule, and of cloaking's (``cloaked_from_sql``). Every
+query that applies them — the record and search condition (``child_scope_sql`` /
+``child_scope_q``), the search's index-friendly candidates (``search._scope_candidates``),
+misuse review's explanation of each lookup on the day it was made (``lookup_facts``), the
+record's involvements (``visible_involvements_sql``), the cloaked-enquiry job and its
+notifications (``cloaked_away_sql``: ``cloaked_enquiries``, ``cloaking``) — builds its SQL
 from the fragment functions below: a table alias (or a column expression) and a date or time
 expression in, ``(sql, params)`` out. Enum values are parameters, never literals in the text.
-The property test (``tests/access/test_gateway_properties.py``) checks the record, the search
-and the explanation against an oracle written without this module.
+The property test (``tests/access/test_gateway_properties.py``) checks the record, the search,
+the explanation and who is told of a look at a cloaked involvement against an oracle written
+without this module.
 
 Written as SQL text rather than ORM ``Exists()`` expressions: compiling those subqueries on
 every search and record view cost more CPU than PostgreSQL spent running them.
@@ -168,21 +171,42 @@ def active_involvement_q(*, today: date) -> Q:
     return Q(RawSQL(condition, params, output_field=BooleanField()))  # noqa: S611 - parameters
 
 
+# --- cloaking: which involvements an enquirer's organisation is kept from --------------------
+
+
+def cloaked_from_sql(alias: str, *, organisation: SQL) -> SQL:
+    """Rule (cloaking): a cloaked involvement is shown only to its own organisation; the
+    involvement ``alias`` is cloaked and belongs to another organisation than
+    ``organisation`` (an enquirer without one is kept from every cloaked involvement)."""
+    return (
+        f"({alias}.cloaked AND {alias}.organisation_id IS DISTINCT FROM {organisation[0]})",
+        list(organisation[1]),
+    )
+
+
+def cloaked_away_sql(alias: str, *, organisation: SQL, day: SQL) -> SQL:
+    """The involvement ``alias`` is running on ``day`` and hidden from ``organisation``: the
+    service the cloaked-enquiry job tells when that organisation's user looks."""
+    active, active_params = involvement_active_sql(alias, day)
+    cloaked, cloaked_params = cloaked_from_sql(alias, organisation=organisation)
+    return f"({active} AND {cloaked})", [*active_params, *cloaked_params]
+
+
 def visible_involvements_sql(
     *, organisation: Organisation, today: date, table: str = '"directory_involvement"'
-) -> tuple[str, list]:
-    """Involvements an enquirer from ``organisation`` may see on a record, as SQL on the
-    involvement row ``table`` (the record page reads them with a fixed statement).
-
-    Rule (cloaking): a cloaked involvement is shown only to its own organisation; everyone
-    else sees the record exactly as if it did not exist.
-    """
-    active, params = involvement_active_sql(table, value_sql(today))
-    sql = f"({active} AND (NOT {table}.cloaked OR {table}.organisation_id = %s))"
-    return sql, [*params, organisation.pk]
+) -> SQL:
+    """Involvements an enquirer from ``organisation`` may see on a record (running, and not
+    cloaked from it), as SQL on the involvement row ``table`` (the record page reads them
+    with a fixed statement). Everyone kept from a cloaked involvement sees the record
+    exactly as if it did not exist."""
+    active, active_params = involvement_active_sql(table, value_sql(today))
+    cloaked, cloaked_params = cloaked_from_sql(table, organisation=value_sql(organisation.pk))
+    return f"({active} AND NOT {cloaked})", [*active_params, *cloaked_params]
 
 
-def visible_involvements_q(*, organisation: Organisation, today: date) -> Q:
-    """``visible_involvements_sql`` for a query on ``Involvement`` itself."""
-    sql, params = visible_involvements_sql(organisation=organisation, today=today)
+def cloaked_away_q(*, organisation_id: int | None, today: date) -> Q:
+    """``cloaked_away_sql`` for a query on ``Involvement`` itself (the table unaliased)."""
+    sql, params = cloaked_away_sql(
+        '"directory_involvement"', organisation=value_sql(organisation_id), day=value_sql(today)
+    )
     return Q(RawSQL(sql, params, output_field=BooleanField()))  # noqa: S611 - parameters

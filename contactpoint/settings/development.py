@@ -16,7 +16,7 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # The demo world carries a synthetic month of lookups (with planted misuse) for review.
 AUDIT_SYNTHETIC_HISTORY_ALLOWED = True
 
-# Production requires admins and data managers to sign in with a security key (base.py, not
+# Production requires admins and data managers to sign in with a security key (security.py, not
 # configurable there). The demo world's logins are a password and a TOTP secret (the outside
 # contract: seed_demo's credentials file), so here no role is required to use a key unless
 # WEBAUTHN_REQUIRED_ROLES names some, e.g.

@@ -20,6 +20,7 @@ from datetime import date
 from django.db import DEFAULT_DB_ALIAS, transaction
 from django.utils import timezone
 
+from access.models import User
 from audit.models import AccessEvent
 from audit.writer import Actor, access_event_record
 from directory.models import Child, FeedBatch, FeedLink, FeedReview
@@ -52,7 +53,7 @@ def feed_import(
     filename: str,
     source: str,
     actor: Actor,
-    user=None,
+    user: User | None = None,
     progress: Progress | None = None,
     today: date | None = None,
     keep_rejected: bool = False,

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from access.gateway.break_glass import system_actor_for
 from access.gateway.shielding import manages_shielding
-from access.models import vetting_problems
+from access.models import User, vetting_problems
 from audit.models import AccessEvent
 from audit.writer import Actor, access_event_record_now
 from contactpoint.errors import Refused
@@ -66,7 +66,7 @@ def too_large_message(size: int) -> str:
     )
 
 
-def feeds_authority(*, user, actor: Actor, today: date) -> int:
+def feeds_authority(*, user: User, actor: Actor, today: date) -> int:
     """The local authority whose uploads ``user`` works with (see the module's rule).
 
     Rule (vetting): feeds write children's details, so a data manager whose organisation is
@@ -117,7 +117,7 @@ def feed_upload_errors(upload: FeedUpload) -> list[RowError]:
     return [RowError(row, field, message) for row, field, message in upload.batch.errors]
 
 
-def feed_upload_queue(*, user, source: str, filename: str, data: bytes) -> FeedUpload:
+def feed_upload_queue(*, user: User, source: str, filename: str, data: bytes) -> FeedUpload:
     """Store the file and hand it to the worker once the row is committed (the worker must
     find it). A broker that cannot be reached fails the upload at once, bytes deleted,
     rather than leaving it waiting for ever."""
@@ -206,6 +206,6 @@ def _finish_failed(upload_id: int, message: str) -> None:
     )
 
 
-def _actor(user) -> Actor:
+def _actor(user: User) -> Actor:
     """The uploader, as the import's audit event names them (no request in the worker)."""
     return dataclasses.replace(system_actor_for(user), user_agent="feeds page upload (worker)")
