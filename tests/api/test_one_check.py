@@ -176,3 +176,17 @@ def test_a_search_still_counts_against_the_lookup_limit(world, school_system, se
     refused = _call(school_system, token, "/api/v1/children/", SEARCH)
     assert refused.status_code == 403
     assert refused.json()["reasons"]
+
+
+def test_with_redis_unreachable_a_call_answers_503_and_nothing_else(world, school_system, settings):
+    """Rule (failure is closed): the lock-out and the limits cannot be asked, so nothing is
+    answered, as when each was its own round trip."""
+    token = token_for(world.alice, school_system)
+    headers = headers_for(school_system, token)
+    unreachable = {**settings.CACHES["default"], "LOCATION": "redis://127.0.0.1:1/0"}
+    settings.CACHES = {**settings.CACHES, "default": unreachable}
+    response = Client().get("/api/v1/children/", SEARCH, **headers)
+    assert response.status_code == 503
+    assert response["Content-Type"] == "application/problem+json"
+    assert b"Maya" not in response.content
+    assert not AccessEvent.objects.filter(action=AccessEvent.Action.SEARCH).exists()
