@@ -22,17 +22,29 @@ from .models import User
 TOTP_PERSISTENT_PREFIX = "otp_totp.totpdevice/"
 
 
+# The user's organisation and its local authority, joined to ``access_user u``; the API's
+# caller check (``api.selectors``) joins the same to its practitioner.
+USER_JOINS = (
+    "LEFT JOIN directory_organisation o ON o.id = u.organisation_id "
+    "LEFT JOIN directory_localauthority la ON la.code = o.local_authority_id"
+)
+
+
 @cache
-def _user_statement() -> str:
-    selected = ", ".join(
+def user_columns() -> str:
+    """What ``user_from_row`` reads, from ``u`` and ``USER_JOINS``."""
+    return ", ".join(
         (columns(User, "u"), columns(Organisation, "o"), columns(LocalAuthority, "la"))
     )
-    return (
-        f"SELECT {selected} FROM access_user u "  # noqa: S608 - model columns only
-        "LEFT JOIN directory_organisation o ON o.id = u.organisation_id "
-        "LEFT JOIN directory_localauthority la ON la.code = o.local_authority_id "
-        "WHERE u.id = %s"
-    )
+
+
+def user_width() -> int:
+    return width(User) + width(Organisation) + width(LocalAuthority)
+
+
+@cache
+def _user_statement() -> str:
+    return f"SELECT {user_columns()} FROM access_user u {USER_JOINS} WHERE u.id = %s"  # noqa: S608 - model columns only
 
 
 def user_load(user_id, *, using: str = "default") -> User | None:
@@ -41,14 +53,18 @@ def user_load(user_id, *, using: str = "default") -> User | None:
     with connections[using].cursor() as cursor:
         cursor.execute(_user_statement(), [user_id])
         row = cursor.fetchone()
-    if row is None:
-        return None
+    return None if row is None else user_from_row(row, using=using)
+
+
+def user_from_row(row, *, using: str) -> User:
+    """The user of the first ``user_width()`` values of ``row`` (``user_columns()``), with
+    ``organisation`` and its ``local_authority`` attached."""
     n_user, n_org = width(User), width(Organisation)
     user = instance(User, row[:n_user], using)
     organisation = None
     if row[n_user] is not None:  # the organisation's id
         organisation = instance(Organisation, row[n_user : n_user + n_org], using)
-        authority = instance(LocalAuthority, row[n_user + n_org :], using)
+        authority = instance(LocalAuthority, row[n_user + n_org : user_width()], using)
         Organisation._meta.get_field("local_authority").set_cached_value(organisation, authority)
     User._meta.get_field("organisation").set_cached_value(user, organisation)
     return user
