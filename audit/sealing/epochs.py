@@ -1,9 +1,10 @@
 """The log's epochs as the database holds them: heads epoch by epoch, transition heads, and
 the mapping file a transition commits to.
 
-Rule (tamper evidence across a re-rooting, ``audit.reroot``): the sealer and the verifier must
-agree on which heads form which tree. Heads are named by (epoch, tree size); the newest epoch
-is the one being sealed and checked in full, earlier ones by their signed heads only.
+Rule (tamper evidence across a re-rooting, ``audit.sealing.reroot``): the sealer and the
+verifier must agree on which heads form which tree. Heads are named by (epoch, tree size); the
+newest epoch is the one being sealed and checked in full, earlier ones by their signed heads
+only.
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ from collections.abc import Iterator
 
 from django.db import connection
 
+from ..models import TransitionHead, TreeHead
 from .heads import Head
 from .leaves import unpack_hashes, unpack_ids
-from .models import TransitionHead, TreeHead
 from .transition import MAPPING_HEADER, SignedTransition, Transition, mapping_line
 
 PAGE = 10

@@ -23,7 +23,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-# The log's name in every head, one per epoch (``audit.reroot``): epoch 1 is
+# The log's name in every head, one per epoch (``audit.sealing.reroot``): epoch 1 is
 # "contactpoint-audit/v1", the name its heads were always signed with, so they still verify; a
 # later epoch's name puts the epoch in the signed bytes, so that a head cannot pass for one of
 # another epoch.

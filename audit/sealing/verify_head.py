@@ -4,11 +4,11 @@ For outside parties (an auditor, a regulator, another authority keeping a copy o
 no database, no Django, only this file, ``heads.py``, ``merkle.py`` and the ``cryptography``
 package.
 
-    python -m audit.verify_head --public-key <base64 or PEM file> .data/audit-witness/
+    python -m audit.sealing.verify_head --public-key <base64 or PEM file> .data/audit-witness/
 
 It checks every head's signature, that each names the head before it (size and root), that
 sizes and event ids only grow, and that the file name is the head's tree size. Where the log
-was re-rooted (``audit.reroot``) it does so for each epoch, and checks each transition head:
+was re-rooted (``audit.sealing.reroot``) it does so for each epoch, and checks each transition head:
 its signature, that it joins the old epoch's last head to a head of the new one, and that its
 mapping file is the one it signed and folds into both roots. Exit status 0 when all is well,
 1 with the first problem otherwise. docs/audit.md has the same recipe with ``jq`` and
@@ -158,7 +158,9 @@ def misfiled_problem(root: Path) -> str | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m audit.verify_head", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m audit.sealing.verify_head", description=__doc__
+    )
     parser.add_argument("--public-key", action="append", required=True, help="base64 or a file")
     parser.add_argument("witness", type=Path, help="the witness directory")
     args = parser.parse_args(argv)

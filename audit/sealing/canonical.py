@@ -134,10 +134,10 @@ def row_personal_digest(row: Sequence, salt: bytes) -> bytes:
 
 
 def as_version_2(row: Sequence, digest: bytes) -> tuple:
-    """A version 1 row as re-rooting re-encodes it (``audit.reroot``): every field as it was,
-    leaf version 2 and ``digest``. The salt is not part of the leaf, so an outside party holding
-    the version 1 event and the digest (in the transition's mapping file) can rebuild the new
-    leaf and see that nothing but the encoding changed."""
+    """A version 1 row as re-rooting re-encodes it (``audit.sealing.reroot``): every field as it
+    was, leaf version 2 and ``digest``. The salt is not part of the leaf, so an outside party
+    holding the version 1 event and the digest (in the transition's mapping file) can rebuild
+    the new leaf and see that nothing but the encoding changed."""
     return (*row[: len(EVENT_FIELDS)], 2, None, digest)
 
 

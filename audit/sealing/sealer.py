@@ -23,12 +23,12 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from ..models import TransitionHead, TreeHead
 from .epochs import head_of, mapping_lines, signed_transition_of
 from .heads import Head, SignedHead, head_sign, key_id_for
 from .keys import signing_key
 from .leaves import event_leaves, pack_ids
 from .merkle import EMPTY_ROOT, CompactTree
-from .models import TransitionHead, TreeHead
 from .seal_lock import HEAD_COLUMNS, head_insert, seal_lock_take
 from .watermark import blockers_wait, candidate_take, sequence_value
 from .witness import Witness, witness_from_settings
@@ -121,7 +121,7 @@ def seal_batch(
     """Hash events ``previous.sealed_through_id < id <= upto`` (at most ``max_batch``) onto
     the previous frontier and insert the signed head of ``previous``'s epoch; None when the
     range holds no event. Without ``previous``, a new tree: the first head of ``epoch``
-    (``audit.reroot`` starts a new epoch so)."""
+    (``audit.sealing.reroot`` starts a new epoch so)."""
     epoch = previous.epoch if previous else (epoch or 1)
     if previous:
         tree = CompactTree.from_bytes(previous.tree_size, bytes(previous.frontier))

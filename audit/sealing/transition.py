@@ -1,6 +1,6 @@
 """The transition head: the signed join between one epoch of the log and the next.
 
-Rule (tamper evidence across a re-rooting, ``audit.reroot``): when events of leaf version 1
+Rule (tamper evidence across a re-rooting, ``audit.sealing.reroot``): when events of leaf version 1
 are re-encoded so that they can be forgotten, their leaves change, so the old heads no longer
 describe the events the database holds. The transition head, signed like a head, says which
 old head ends the old epoch (tree size, root) and which new head seals the same events in the

@@ -36,14 +36,14 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from ..models import TransitionHead, TreeHead
 from .canonical import ROW_FIELDS, row_personal_digest
 from .epochs import mapping_lines
 from .heads import key_id_for
 from .keys import signing_key
 from .leaves import event_rows
-from .models import TransitionHead, TreeHead
 from .seal_lock import seal_lock_take, sealer_response
-from .services import MAX_BATCH, latest_head, seal_batch, witness_catch_up
+from .sealer import MAX_BATCH, latest_head, seal_batch, witness_catch_up
 from .transition import Transition, transition_sign
 from .verification import audit_verify
 from .witness import Witness, witness_from_settings

@@ -13,7 +13,7 @@ a sealed event, or rewrite or drop a head, without this noticing. For each head,
    own leaf version; a version 2 row's criteria and reason, which its leaf seals only through
    a salted digest, must still hash to that digest, or be forgotten (empty, salt deleted).
 
-Epochs (``audit.reroot``): heads are checked epoch by epoch, each epoch's chain starting
+Epochs (``audit.sealing.reroot``): heads are checked epoch by epoch, each epoch's chain starting
 from the empty tree. Only the current (newest) epoch is checked against the events (step 4):
 an earlier epoch sealed events in an encoding since replaced, whose personal data may since
 have been forgotten, so its heads are checked by signature, chain and stored leaves only. Each
@@ -36,15 +36,15 @@ from dataclasses import dataclass, field
 
 from django.db import connection
 
-from .admin_history import admin_history_problems
+from ..admin_history import admin_history_problems
+from ..models import TransitionHead, TreeHead
 from .canonical import event_bytes, personal_data_problem
 from .epochs import head_epochs, head_of, heads_of, signed_transition_of
 from .heads import head_name, signature_problem
 from .keys import known_public_keys
 from .leaves import event_rows, unpack_hashes, unpack_ids
 from .merkle import CompactTree, leaf_hash
-from .models import TransitionHead, TreeHead
-from .services import signed_head_of
+from .sealer import signed_head_of
 from .transition import mapping_problems, transition_problems
 from .verify_head import chain_problem
 from .witness import Witness, witness_from_settings
