@@ -18,7 +18,7 @@ urlpatterns = [
     path("account/api-access/", api_access, name="api_access"),
     path("account/", include("access.urls_account")),
     path("", include("directory.urls")),
-    path("", include("access.urls_break_glass")),
+    path("", include("access.break_glass.urls")),
     path("", include("access.urls_inbox")),
     path("", include("access.urls_shielding")),
     path("", include("access.urls_contact_requests")),

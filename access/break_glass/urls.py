@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import break_glass_views as views
+from . import views
 
 app_name = "break_glass"
 

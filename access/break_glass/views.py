@@ -16,9 +16,8 @@ from audit.writer import Actor
 from contactpoint.date_input import date_typed
 from directory.views import LAST_SEARCH_KEY, PURPOSE_KEY
 
-from .break_glass_forms import DecisionForm, DirectorySearchForm, EmergencyForm, RequestForm
-from .gateway import SearchRefused
-from .gateway.break_glass import (
+from ..gateway import SearchRefused
+from ..gateway.break_glass import (
     BreakGlassRefused,
     access_grant,
     access_request_for_requester,
@@ -28,15 +27,16 @@ from .gateway.break_glass import (
     directory_search,
     request_purpose,
 )
-from .gateway.contact_requests import contact_requests_for_requester
-from .gateway.supervision import (
+from ..gateway.contact_requests import contact_requests_for_requester
+from ..gateway.supervision import (
     access_request_judge,
     escalations_for_auditor,
     supervision_item,
     supervision_queue,
 )
-from .selectors import organisation_admins_for_user
-from .step_up import require_step_up
+from ..selectors import organisation_admins_for_user
+from ..step_up import require_step_up
+from .forms import DecisionForm, DirectorySearchForm, EmergencyForm, RequestForm
 
 _REQUEST_SENT = (
     "Your request was sent to {supervisor}. You will get a message in your inbox when they "
