@@ -20,7 +20,7 @@ urlpatterns = [
     path("", include("directory.urls")),
     path("", include("access.break_glass.urls")),
     path("", include("access.urls_inbox")),
-    path("", include("access.urls_shielding")),
+    path("", include("access.shielding.urls")),
     path("", include("access.urls_contact_requests")),
     path("", include("access.urls_recertification")),
     path("", include("directory.urls_feeds")),

@@ -19,9 +19,9 @@ from directory.views import (
     not_found,
 )
 
-from .gateway import SearchRefused
-from .gateway.contact_requests import contact_request_send
-from .gateway.shield_changes import (
+from ..gateway import SearchRefused
+from ..gateway.contact_requests import contact_request_send
+from ..gateway.shield_changes import (
     ShieldChangeRefused,
     shield_lift_ask,
     shield_lift_decide,
@@ -30,21 +30,21 @@ from .gateway.shield_changes import (
     shield_set,
     shield_subject_get,
 )
-from .gateway.shield_override import (
+from ..gateway.shield_override import (
     ChildNotShielded,
     ShieldOverrideRefused,
     child_get_overriding_shield,
     shield_override_refuse,
 )
-from .gateway.shielding import may_override_shield
-from .purposes import Purpose
-from .shielding_forms import (
+from ..gateway.shielding import may_override_shield
+from ..purposes import Purpose
+from ..step_up import require_step_up
+from .forms import (
     ContactRequestForm,
     LiftDecisionForm,
     ShieldOverrideForm,
     ShieldReasonForm,
 )
-from .step_up import require_step_up
 
 # One-time token of the override form: a reload or replay of the POST finds it spent and
 # gets the shielded record, so the full record is shown on one response only.

@@ -3,7 +3,7 @@
 from django import forms
 from django.conf import settings
 
-from .purposes import Purpose
+from ..purposes import Purpose
 
 
 def _at_least(value: str, minimum: int) -> str:
