@@ -27,7 +27,7 @@ from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from audit.alerts import alert_raise
+from audit.alerts.services import alert_raise
 from audit.models import AccessEvent
 from audit.review.detectors.base import Finding
 from audit.review.windows import HOUR, window_after, window_floor

@@ -56,7 +56,7 @@ class AccessEvent(models.Model):
         OWN_LOOKUPS_VIEW = "own_lookups_view", "Own lookups viewed"
         # Reports (access/gateway/reports.py)
         WHO_VIEWED_REPORT = "who_viewed_report", "Who-viewed report"
-        # Misuse review (audit/alerts.py, audit/alert_views.py)
+        # Misuse review (audit/alerts/services.py, audit/alerts/views.py)
         ALERT_QUEUE_VIEW = "alert_queue_view", "Alerts queue viewed"
         ALERT_VIEW = "alert_view", "Alert opened"
         ALERT_DECIDED = "alert_decided", "Alert outcome recorded"
@@ -424,7 +424,7 @@ class Alert(models.Model):
 
     Assigned to the subject's supervisor, or — for supervisors themselves, high severity, or a
     user with no supervisor — to the auditors. An alert with no subject is about the service
-    itself (sealing or review stalled, ``audit.alerts.service_stall_alert_raise``): always
+    itself (sealing or review stalled, ``audit.alerts.services.service_stall_alert_raise``): always
     the auditors'. ``evidence_event_ids`` link the finding to the
     log events behind it; the summary says in plain words what was seen.
     """

@@ -25,7 +25,7 @@ from access.recertification import (
 )
 from access.services import session_store_class
 from access.tasks import recertifications_overdue_chase_task
-from audit.alerts import alert_raise
+from audit.alerts.services import alert_raise
 from audit.models import AccessEvent
 from audit.review.detectors.base import Finding
 from audit.review.windows import DAY as DAY_WINDOW

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from django import forms
 
-from .alert_selectors import ACTIVE_STATUSES, DASHBOARD_SPAN, QueueFilters
-from .models import Alert, AlertDecision
-from .review.detectors import DETECTORS
+from ..models import Alert, AlertDecision
+from ..review.detectors import DETECTORS
+from .selectors import ACTIVE_STATUSES, DASHBOARD_SPAN, QueueFilters
 
 STATUS_CHOICES = (
     ("active", "Open or escalated"),

@@ -13,9 +13,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from directory.views import not_found
 
-from .alert_charts import OUTCOME_COLOURS, stacked_bars
-from .alert_forms import AlertDecisionForm, AlertFilterForm, DashboardForm
-from .alert_selectors import (
+from ..writer import Actor
+from .charts import OUTCOME_COLOURS, stacked_bars
+from .forms import AlertDecisionForm, AlertFilterForm, DashboardForm
+from .selectors import (
     AUDITOR,
     alert_detail,
     alert_get_for_reviewer,
@@ -23,8 +24,7 @@ from .alert_selectors import (
     alert_reviewer_kind,
     misuse_dashboard,
 )
-from .alerts import AlertDecisionRefused, alert_decide
-from .writer import Actor
+from .services import AlertDecisionRefused, alert_decide
 
 
 @require_GET

@@ -18,10 +18,10 @@ from access.models import Notification, Role
 from access.notifications import notification_create
 from contactpoint.errors import Refused
 
-from .models import AccessEvent, Alert, AlertDecision
-from .review.detectors.base import Finding
-from .review.windows import Window, window_after, window_floor
-from .writer import Actor, access_event_record
+from ..models import AccessEvent, Alert, AlertDecision
+from ..review.detectors.base import Finding
+from ..review.windows import Window, window_after, window_floor
+from ..writer import Actor, access_event_record
 
 User = get_user_model()
 
@@ -63,7 +63,7 @@ def alert_raise(*, detector: str, finding: Finding, window: Window, now: datetim
 def shield_override_alert_raise(*, event_id: int, user, now: datetime) -> Alert | None:
     """Rule (shielding): an override raises an alert at once, in the override's transaction.
     The key is the one the ``shielded`` detector would use, so its later review adds nothing."""
-    from .review.detectors.shielded import DETECTOR, shield_override_finding
+    from ..review.detectors.shielded import DETECTOR, shield_override_finding
 
     floor = window_floor(now, DETECTOR.window)
     return alert_raise(

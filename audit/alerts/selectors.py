@@ -31,11 +31,11 @@ from access.models import Role, User
 from access.purposes import purpose_label
 from contactpoint.errors import NotFound
 
-from .alerts import may_review
-from .models import AccessEvent, Alert, AlertDecision, LookupExplanation
-from .review.detectors import DETECTORS, DETECTORS_BY_NAME
-from .sealed_criteria import criteria_open
-from .writer import Actor, access_event_record
+from ..models import AccessEvent, Alert, AlertDecision, LookupExplanation
+from ..review.detectors import DETECTORS, DETECTORS_BY_NAME
+from ..sealed_criteria import criteria_open
+from ..writer import Actor, access_event_record
+from .services import may_review
 
 AUDITOR = "auditor"
 SUPERVISOR = "supervisor"
@@ -291,7 +291,7 @@ def _detail(alert: Alert) -> AlertDetail:
 
 def _service_detail(alert: Alert) -> AlertDetail:
     """An alert about the service: no person, no evidence events; the summary says what
-    stopped and since when (``audit.alerts.service_stall_alert_raise``)."""
+    stopped and since when (``audit.alerts.services.service_stall_alert_raise``)."""
     return AlertDetail(
         alert=alert,
         detector_label=detector_label(alert.detector),
