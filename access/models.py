@@ -655,7 +655,7 @@ class Recertification(models.Model):
 
     Rule (recertification): access nobody vouches for is access nobody needs. Each London
     calendar quarter a supervisor confirms each team member still needs access, or withdraws
-    it (which disables the account: ``access.recertification``). One answer per member per
+    it (which disables the account: ``access.recertification.services``). One answer per member per
     quarter; the row stays as the record of who vouched for whom, and when.
     """
 

@@ -93,6 +93,6 @@ def idle_accounts_disable_task() -> int:
 @shared_task
 def recertifications_overdue_chase_task() -> int:
     """Chase overdue quarterly recertifications (idempotent within a week, by dedupe key)."""
-    from .recertification import recertifications_overdue_chase
+    from .recertification.services import recertifications_overdue_chase
 
     return recertifications_overdue_chase()

@@ -22,7 +22,7 @@ urlpatterns = [
     path("", include("access.urls_inbox")),
     path("", include("access.shielding.urls")),
     path("", include("access.urls_contact_requests")),
-    path("", include("access.urls_recertification")),
+    path("", include("access.recertification.urls")),
     path("", include("directory.urls_feeds")),
     path("", include("directory.urls_feed_reviews")),
     path("", include("directory.urls_upkeep")),

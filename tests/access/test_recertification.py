@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from access.models import Notification, Recertification, User, UserSession
-from access.recertification import (
+from access.recertification.services import (
     RecertificationRefused,
     quarter_after,
     quarter_before,

@@ -34,10 +34,10 @@ from audit.selectors import LookupSummary, lookup_summaries
 from audit.writer import Actor, access_event_record
 from contactpoint.errors import NotFound, Refused
 
-from .admin_permissions import organisation_admins
-from .models import Notification, Recertification, User
-from .notifications import account_disabled_notify, notification_create
-from .services import user_deactivate
+from ..admin_permissions import organisation_admins
+from ..models import Notification, Recertification, User
+from ..notifications import account_disabled_notify, notification_create
+from ..services import user_deactivate
 
 Decision = Recertification.Decision
 # The lookups summary beside each name covers this many days.

@@ -1,4 +1,4 @@
-"""Supervisors' recertification pages. Thin: parse, call ``access.recertification``, render.
+"""Supervisors' recertification pages. Thin: parse, call ``services``, render.
 
 A member outside the supervisor's own team answers the shared 404, like one that does not
 exist."""
@@ -10,14 +10,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from audit.writer import Actor
 
-from .recertification import (
+from .forms import WithdrawalForm
+from .services import (
     Decision,
     RecertificationRefused,
     recertification_decide,
     recertification_queue,
     team_member_get,
 )
-from .recertification_forms import WithdrawalForm
 
 
 @require_GET
