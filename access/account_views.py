@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods
 
 from audit.writer import Actor
 
-from .provisioning import (
+from .provisioning.services import (
     ProvisioningRefused,
     ProvisioningRequestNotFound,
     provisioning_owner_decide,

@@ -43,7 +43,7 @@ from .admin_permissions import (
     users_visible_to,
 )
 from .models import VETTING_ITEMS, User, vetting_lapsed_by, vetting_lapses_on
-from .provisioning import ProvisioningRefused, second_factor_reset_by_admin
+from .provisioning.services import ProvisioningRefused, second_factor_reset_by_admin
 from .services import password_reset_link_send, user_deactivate
 from .vetting_evidence import EVIDENCE_FIELDS, AttestationRefused, user_save_by_admin_attesting
 

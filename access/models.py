@@ -543,7 +543,7 @@ class ProvisioningRequest(models.Model):
     on their own. Changing a reader's e-mail (where reset links go), resetting their second
     factor, or making someone a reader (a reader role, a new organisation, reactivation) is
     how one admin would take over or create a reader, so each waits here until someone else
-    with the authority approves it (``access.provisioning.provisioning_may_approve``), and
+    with the authority approves it (``access.provisioning.services.provisioning_may_approve``), and
     lapses after ``PROVISIONING_REQUEST_HOURS``.
     """
 
@@ -655,7 +655,7 @@ class Recertification(models.Model):
 
     Rule (recertification): access nobody vouches for is access nobody needs. Each London
     calendar quarter a supervisor confirms each team member still needs access, or withdraws
-    it (which disables the account: ``access.recertification.services``). One answer per member per
+    it (which disables the account: ``access.recertification``). One answer per member per
     quarter; the row stays as the record of who vouched for whom, and when.
     """
 

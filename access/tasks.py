@@ -67,7 +67,7 @@ def cloaked_enquiries_process_task() -> int:
 @shared_task
 def provisioning_requests_expire_task() -> int:
     """Mark lapsed requests for a second approver expired (idempotent)."""
-    from .provisioning import provisioning_requests_expire
+    from .provisioning.services import provisioning_requests_expire
 
     return provisioning_requests_expire()
 

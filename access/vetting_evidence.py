@@ -29,7 +29,7 @@ from .admin_permissions import (
     user_change_allowed,
 )
 from .models import VETTING_ITEMS, User
-from .provisioning import AdminSaveResult, user_save_by_admin_with_approval
+from .provisioning.services import AdminSaveResult, user_save_by_admin_with_approval
 
 EVIDENCE_FIELDS = ("dbs_certificate_number", *(item.date_field for item in VETTING_ITEMS))
 

@@ -62,7 +62,7 @@ class AccessEvent(models.Model):
         ALERT_DECIDED = "alert_decided", "Alert outcome recorded"
         ACCOUNT_SUSPENDED = "account_suspended", "Account suspended"
         MISUSE_DASHBOARD = "misuse_dashboard", "Misuse dashboard viewed"
-        # Separation of duties (access/provisioning.py)
+        # Separation of duties (access/provisioning/)
         PROVISION_REQUESTED = "provision_requested", "Reader change requested"
         PROVISION_APPROVED = "provision_approved", "Reader change approved"
         PROVISION_DECLINED = "provision_declined", "Reader change declined"

@@ -19,7 +19,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
 
 from access.models import Notification, ProvisioningRequest, RecoveryCode, Role, User
-from access.provisioning import provisioning_may_approve, provisioning_requests_expire
+from access.provisioning.services import provisioning_may_approve, provisioning_requests_expire
 from access.recovery_codes import recovery_codes_generate
 from access.services import org_admin_grant, session_store_class
 from audit.models import AccessEvent, Alert

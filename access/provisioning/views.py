@@ -1,6 +1,6 @@
 """The approvers' queue in admin: changes to child readers that wait for a second person.
 
-Thin: parse, call ``access.provisioning``, render. Mounted by ``access.admin_site`` behind
+Thin: parse, call ``services``, render. Mounted by ``access.admin_site`` behind
 ``admin_view`` (a verified admin or auditor, CSRF-protected, never cached). Rule: a request
 the user may not decide — their own, about themselves, or outside their authority — answers
 404, as one that does not exist.
@@ -16,16 +16,16 @@ from django.views.decorators.http import require_http_methods
 
 from audit.writer import Actor
 
-from .enrolment_codes import enrolment_code_format
-from .models import ProvisioningRequest
-from .provisioning import (
+from ..enrolment_codes import enrolment_code_format
+from ..models import ProvisioningRequest
+from ..step_up import require_step_up
+from .services import (
     ProvisioningRefused,
     ProvisioningRequestNotFound,
     provisioning_request_decide,
     provisioning_request_get_for_approver,
     provisioning_requests_for_approver,
 )
-from .step_up import require_step_up
 
 
 class ProvisioningDecisionForm(forms.Form):

@@ -35,15 +35,15 @@ from audit.writer import Actor, access_event_record
 from contactpoint.errors import NotFound, Refused
 from directory.models import Organisation
 
-from .admin_permissions import (
+from ..admin_permissions import (
     is_org_admin,
     is_system_admin,
     organisation_admins,
     organisations_managed_by,
 )
-from .enrolment_codes import enrolment_code_issue
-from .gateway.break_glass import system_actor_for
-from .models import (
+from ..enrolment_codes import enrolment_code_issue
+from ..gateway.break_glass import system_actor_for
+from ..models import (
     CHILD_READER_ROLES,
     Notification,
     ProvisioningRequest,
@@ -51,8 +51,8 @@ from .models import (
     RoleCeilingExceeded,
     User,
 )
-from .notifications import notification_create
-from .services import user_save_by_admin, user_second_factor_reset
+from ..notifications import notification_create
+from ..services import user_save_by_admin, user_second_factor_reset
 
 Kind = ProvisioningRequest.Kind
 Status = ProvisioningRequest.Status
