@@ -19,7 +19,7 @@ from .provisioning.services import (
     provisioning_owner_decide,
     provisioning_requests_for_owner,
 )
-from .step_up import require_step_up
+from .sign_in.step_up import require_step_up
 
 
 class OwnerDecisionForm(forms.Form):

@@ -31,7 +31,6 @@ from django_otp_webauthn.models import WebAuthnCredential
 
 from audit.writer import Actor
 
-from . import two_factor
 from .admin_permissions import (
     is_auditor,
     is_org_admin,
@@ -45,6 +44,7 @@ from .admin_permissions import (
 from .models import VETTING_ITEMS, User, vetting_lapsed_by, vetting_lapses_on
 from .provisioning.services import ProvisioningRefused, second_factor_reset_by_admin
 from .services import password_reset_link_send, user_deactivate
+from .sign_in import two_factor
 from .vetting_evidence import EVIDENCE_FIELDS, AttestationRefused, user_save_by_admin_attesting
 
 # Device admins would show each authenticator's shared secret, and an admin who can read a

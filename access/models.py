@@ -646,7 +646,7 @@ class ProvisioningRequest(models.Model):
 
 
 # Recovery codes live in their own module; imported here so Django registers them (issue 14).
-from .recovery_models import RecoveryCode, RecoveryCodeDevice  # noqa: E402, F401
+from .sign_in.recovery_models import RecoveryCode, RecoveryCodeDevice  # noqa: E402, F401
 
 
 class Recertification(models.Model):

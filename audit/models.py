@@ -97,7 +97,7 @@ class AccessEvent(models.Model):
         CORRECTION_REPORTED = "correction_reported", "Inaccuracy reported"
         CORRECTION_VIEW = "correction_view", "Correction opened"
         CORRECTION_DECIDED = "correction_decided", "Correction decided"
-        # Security keys and recovery codes (access/security_keys.py, access/recovery_codes.py)
+        # Security keys and recovery codes (access/sign_in/: security_keys.py, recovery_codes.py)
         KEY_REGISTERED = "key_registered", "Security key added"
         KEY_REMOVED = "key_removed", "Security key removed"
         KEY_USED = "key_used", "Security key used"

@@ -14,7 +14,7 @@ admin.site.site_title = "ContactPoint admin"
 
 urlpatterns = [
     path("", directory_views.home, name="home"),
-    path("accounts/", include("access.urls")),
+    path("accounts/", include("access.sign_in.urls")),
     path("account/api-access/", api_access, name="api_access"),
     path("account/", include("access.urls_account")),
     path("", include("directory.urls")),

@@ -35,7 +35,7 @@ from ..gateway.supervision import (
     supervision_queue,
 )
 from ..selectors import organisation_admins_for_user
-from ..step_up import require_step_up
+from ..sign_in.step_up import require_step_up
 from .forms import DecisionForm, DirectorySearchForm, EmergencyForm, RequestForm
 
 _REQUEST_SENT = (

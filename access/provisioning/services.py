@@ -41,7 +41,6 @@ from ..admin_permissions import (
     organisation_admins,
     organisations_managed_by,
 )
-from ..enrolment_codes import enrolment_code_issue
 from ..gateway.break_glass import system_actor_for
 from ..models import (
     CHILD_READER_ROLES,
@@ -53,6 +52,7 @@ from ..models import (
 )
 from ..notifications import notification_create
 from ..services import user_save_by_admin, user_second_factor_reset
+from ..sign_in.enrolment_codes import enrolment_code_issue
 
 Kind = ProvisioningRequest.Kind
 Status = ProvisioningRequest.Status
@@ -278,7 +278,7 @@ def provisioning_request_decide(
     the auditors in the same transaction. An approved e-mail change is not applied yet: the
     account holder confirms it (``provisioning_owner_decide``). An approved second-factor
     reset records how the approver checked the holder's identity (the note says more) and
-    issues the code the holder types before enrolling again (``access.enrolment_codes``).
+    issues the code the holder types before enrolling again (``access.sign_in.enrolment_codes``).
     """
     note = note.strip()
     if not approve and not note:

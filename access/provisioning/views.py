@@ -16,9 +16,9 @@ from django.views.decorators.http import require_http_methods
 
 from audit.writer import Actor
 
-from ..enrolment_codes import enrolment_code_format
 from ..models import ProvisioningRequest
-from ..step_up import require_step_up
+from ..sign_in.enrolment_codes import enrolment_code_format
+from ..sign_in.step_up import require_step_up
 from .services import (
     ProvisioningRefused,
     ProvisioningRequestNotFound,

@@ -38,7 +38,7 @@ from ..gateway.shield_override import (
 )
 from ..gateway.shielding import may_override_shield
 from ..purposes import Purpose
-from ..step_up import require_step_up
+from ..sign_in.step_up import require_step_up
 from .forms import (
     ContactRequestForm,
     LiftDecisionForm,

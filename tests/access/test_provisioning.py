@@ -20,8 +20,8 @@ from django_otp_webauthn.models import WebAuthnCredential
 
 from access.models import Notification, ProvisioningRequest, RecoveryCode, Role, User
 from access.provisioning.services import provisioning_may_approve, provisioning_requests_expire
-from access.recovery_codes import recovery_codes_generate
 from access.services import org_admin_grant, session_store_class
+from access.sign_in.recovery_codes import recovery_codes_generate
 from audit.models import AccessEvent, Alert
 from directory.models import Organisation
 from tests.factories import LocalAuthorityFactory, OrganisationFactory, UserFactory, actor_for

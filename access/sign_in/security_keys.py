@@ -14,8 +14,8 @@ from django_otp_webauthn.models import WebAuthnCredential
 from audit.models import AccessEvent
 from audit.writer import Actor, access_event_record_now
 
+from ..models import User
 from .factors import security_key_removal_refusal
-from .models import User
 
 
 class KeyRemovalRefused(Exception):

@@ -25,11 +25,11 @@ from django_otp_webauthn.views import (
 from audit.models import AccessEvent
 from audit.writer import Actor, access_event_record_now
 
+from ..landing import landing_for
+from ..services import second_factor_login
 from .factors import has_security_key
-from .landing import landing_for
 from .next_url import after_sign_in_url, safe_next
 from .security_keys import security_key_added, security_key_used
-from .services import second_factor_login
 from .step_up import step_up_record
 
 _LOGGER = logging.getLogger("django_otp_webauthn")
@@ -141,7 +141,7 @@ class KeySignInComplete(_AssertionComplete):
 
 
 class _VerifiedOnly:
-    """Step-up is for a fully signed-in session (``access.step_up``)."""
+    """Step-up is for a fully signed-in session (``access.sign_in.step_up``)."""
 
     def check_can_authenticate(self):
         super().check_can_authenticate()

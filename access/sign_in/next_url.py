@@ -1,5 +1,5 @@
-"""Where a sign-in or step-up goes next: shared by the form steps (``access.views``) and the
-security-key ceremonies (``access.webauthn_views``), which answer with a URL instead of a
+"""Where a sign-in or step-up goes next: shared by the form steps (``access.sign_in.views``) and the
+security-key ceremonies (``access.sign_in.webauthn_views``), which answer with a URL instead of a
 redirect."""
 
 from urllib.parse import urlsplit
@@ -7,8 +7,8 @@ from urllib.parse import urlsplit
 from django.http import HttpRequest
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from .cross_site import is_lookup_path
-from .landing import landing_for
+from ..cross_site import is_lookup_path
+from ..landing import landing_for
 
 NEXT_SESSION_KEY = "cp_next"
 

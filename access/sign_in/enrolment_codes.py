@@ -25,7 +25,7 @@ from django.utils import timezone
 from audit.models import AccessEvent
 from audit.writer import Actor, access_event_record
 
-from .models import ProvisioningRequest, User
+from ..models import ProvisioningRequest, User
 
 # Unambiguous when read aloud or over a video call: no 0/O, 1/I/L.
 _ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"

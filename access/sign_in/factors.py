@@ -16,7 +16,7 @@ Every sign-in step, step-up and sign-in-methods page asks here, so each rule has
 from django.conf import settings
 from django_otp_webauthn.models import WebAuthnCredential
 
-from .models import User
+from ..models import User
 
 
 def security_key_required(user: User) -> bool:

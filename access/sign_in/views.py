@@ -2,8 +2,8 @@
 
 A session that has passed the password step but not the second factor may reach only these
 views (``RequireTwoFactorMiddleware``). The second factor is a security key (its ceremony is
-in ``access.webauthn_views``), a TOTP code or a recovery code; which of them a user may use
-is decided in ``access.factors``. Each is checked against the user's own device, with
+in ``access.sign_in.webauthn_views``), a TOTP code or a recovery code; which of them a user may use
+is decided in ``access.sign_in.factors``. Each is checked against the user's own device, with
 django-otp's throttling for codes, and once it is verified the session gets a new key and
 its binding (``services.second_factor_login``), as it got a new key at the password step.
 """
@@ -19,13 +19,13 @@ from django.views.decorators.http import require_http_methods
 from audit.models import AccessEvent
 from audit.writer import Actor, access_event_record_now
 
+from ..landing import landing_for
+from ..services import second_factor_login
 from . import factors, throttle, two_factor
 from .enrolment_codes import enrolment_code_accepted, enrolment_code_needed, enrolment_code_spend
 from .forms import PasswordForm, RecoveryCodeForm, TokenForm
-from .landing import landing_for
 from .next_url import NEXT_SESSION_KEY, after_sign_in_url, safe_next
 from .recovery_codes import recovery_code_use, recovery_codes_remaining, recovery_device_for
-from .services import second_factor_login
 from .step_up import step_up_record
 from .webauthn_views import ceremony_config
 

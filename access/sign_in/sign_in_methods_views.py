@@ -1,7 +1,7 @@
 """The user's own sign-in methods: security keys (add, name, remove), the authenticator app,
 recovery codes; and the page that stops someone who must have a key until they add one.
 
-Rules (access.factors): removing a key needs a fresh step-up and may never leave someone who
+Rules (access.sign_in.factors): removing a key needs a fresh step-up and may never leave someone who
 must use a key with none; the first set of recovery codes needs only the signed-in session,
 replacing a set needs a step-up (new codes void the old ones, and are a way in).
 """
@@ -14,9 +14,9 @@ from django.views.decorators.http import require_http_methods
 
 from audit.writer import Actor
 
+from ..landing import landing_for
 from . import factors, security_keys, two_factor
 from .forms import KeyNameForm
-from .landing import landing_for
 from .recovery_codes import recovery_codes_generate, recovery_codes_remaining, recovery_device_for
 from .step_up import require_step_up, step_up_is_fresh, step_up_redirect
 from .webauthn_views import ceremony_config

@@ -3,7 +3,7 @@ removing a security key, replacing recovery codes).
 
 A session verified this morning is not proof that the person at the keyboard now is its
 owner; before reaching a child outside scope they use their security key again, or type a
-new code if they have no key (``access.factors``), and the proof lasts only a few minutes
+new code if they have no key (``access.sign_in.factors``), and the proof lasts only a few minutes
 (``STEP_UP_SECONDS``).
 """
 

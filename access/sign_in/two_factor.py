@@ -1,7 +1,7 @@
 """TOTP devices: enrolment on first login and checking a code.
 
 Every user, admins included, has exactly one confirmed TOTP device (security keys and
-recovery codes come on top of it: ``access.factors``). django-otp's device
+recovery codes come on top of it: ``access.sign_in.factors``). django-otp's device
 throttling slows guessing: each failure doubles the wait before the next try counts.
 """
 
@@ -11,7 +11,7 @@ import segno
 from django_otp import devices_for_user
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .models import User
+from ..models import User
 
 
 def confirmed_device(*, user: User) -> TOTPDevice | None:

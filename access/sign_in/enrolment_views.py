@@ -1,6 +1,6 @@
-"""The enrolment-code step after an approved second-factor reset (``access.enrolment_codes``).
+"""The enrolment-code step after an approved second-factor reset (``enrolment_codes``).
 
-Reached after the password, before any second factor exists: ``access.views.enrol`` sends
+Reached after the password, before any second factor exists: ``access.sign_in.views.enrol`` sends
 the user here while their reset's code is untyped.
 """
 

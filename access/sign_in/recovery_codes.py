@@ -2,7 +2,7 @@
 
 Rule (recovery codes): a new set replaces the old one whole, so codes written down before
 stop working; using a code is audited with how many are left, and the user is told the same.
-The codes themselves are never stored (``access.recovery_models``).
+The codes themselves are never stored (``access.sign_in.recovery_models``).
 """
 
 from django.conf import settings
@@ -11,7 +11,7 @@ from django.db import transaction
 from audit.models import AccessEvent
 from audit.writer import Actor, access_event_record_now
 
-from .models import User
+from ..models import User
 from .recovery_models import RecoveryCode, RecoveryCodeDevice, code_new
 
 

@@ -8,7 +8,7 @@ fixed statement (``access.session_user``).
 
 from django.contrib.auth.backends import ModelBackend
 
-from .session_user import user_load
+from ..session_user import user_load
 
 
 class UserWithOrganisationBackend(ModelBackend):
