@@ -21,7 +21,7 @@ urlpatterns = [
     path("", include("access.break_glass.urls")),
     path("", include("access.urls_inbox")),
     path("", include("access.shielding.urls")),
-    path("", include("access.urls_contact_requests")),
+    path("", include("access.shielding.urls_contact_requests")),
     path("", include("access.recertification.urls")),
     path("", include("directory.urls_feeds")),
     path("", include("directory.urls_feed_reviews")),

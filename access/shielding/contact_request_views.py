@@ -12,14 +12,14 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from audit.writer import Actor
 
-from .gateway.contact_requests import (
+from ..gateway.contact_requests import (
     ContactRequestRefused,
     contact_queue,
     contact_request_close,
     contact_request_for_manager,
     contact_request_take,
 )
-from .purposes import purpose_label
+from ..purposes import purpose_label
 
 
 class CloseForm(forms.Form):
