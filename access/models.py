@@ -122,7 +122,7 @@ class User(AbstractUser):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="team"
     )
     # Vetting evidence (rule: vetting, ``vetting_problems``): what the certificate and records
-    # say, entered by an admin who attests to having seen them (``access.vetting_evidence``).
+    # say, entered by an admin who attests to having seen them (``access.vetting.evidence``).
     dbs_certificate_number = models.CharField(
         max_length=12,
         blank=True,

@@ -76,7 +76,7 @@ def provisioning_requests_expire_task() -> int:
 def vetting_reminders_send_task() -> int:
     """Remind readers and their admins before vetting lapses (idempotent: one per item per
     expiry, by each notification's dedupe key)."""
-    from .vetting_reminders import vetting_reminders_send
+    from .vetting.reminders import vetting_reminders_send
 
     return vetting_reminders_send()
 

@@ -103,7 +103,7 @@ class AccessEvent(models.Model):
         KEY_USED = "key_used", "Security key used"
         RECOVERY_CODES_MADE = "recovery_codes_made", "Recovery codes created"
         RECOVERY_CODE_USED = "recovery_code_used", "Recovery code used"
-        # Vetting as evidence (access/vetting_evidence.py, idle_accounts.py, recertification.py)
+        # Vetting as evidence (access/vetting/evidence.py, idle_accounts.py, recertification/)
         VETTING_ATTESTED = "vetting_attested", "Vetting evidence attested"
         ACCOUNT_IDLE_DISABLED = "idle_disabled", "Account disabled, unused"
         RECERTIFIED = "recertified", "Access recertified"

@@ -20,9 +20,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from .admin_permissions import organisation_admins
-from .models import CHILD_READER_ROLES, VETTING_ITEMS, Notification, User, VettingItem
-from .notifications import notification_create
+from ..admin_permissions import organisation_admins
+from ..models import CHILD_READER_ROLES, VETTING_ITEMS, Notification, User, VettingItem
+from ..notifications import notification_create
 
 
 def vetting_reminders_send(*, today: date | None = None) -> int:

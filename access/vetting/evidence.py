@@ -21,15 +21,15 @@ from audit.models import AccessEvent
 from audit.writer import Actor, access_event_record
 from contactpoint.errors import Refused
 
-from .admin_permissions import (
+from ..admin_permissions import (
     is_org_admin,
     is_system_admin,
     organisations_managed_by,
     roles_grantable_by,
     user_change_allowed,
 )
-from .models import VETTING_ITEMS, User
-from .provisioning.services import AdminSaveResult, user_save_by_admin_with_approval
+from ..models import VETTING_ITEMS, User
+from ..provisioning.services import AdminSaveResult, user_save_by_admin_with_approval
 
 EVIDENCE_FIELDS = ("dbs_certificate_number", *(item.date_field for item in VETTING_ITEMS))
 
