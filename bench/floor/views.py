@@ -33,8 +33,8 @@ from access.gateway.rate import _TAKE_SCRIPT, Allowance, take_script_args
 from access.gateway.scope import child_scope_sql
 from access.gateway.search import _search_condition, search_session_tune
 from access.models import User, vetting_problems
-from access.second_factor_binding import binding_for
-from audit.canonical import LEAF_VERSION
+from access.sign_in.second_factor_binding import binding_for
+from audit.sealing.canonical import LEAF_VERSION
 from audit.writer import _PersonalData
 from directory.models import Carer, Child, Organisation
 
