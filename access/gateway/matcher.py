@@ -557,12 +557,15 @@ def _ranked(
     params = [list(weights[0]), list(weights[1]), list(weights[2])]
     floor = shown_from(best) if floor is None else floor
     params += q_params + block_params + condition_params + [floor, limit]
-    # Planned once per session only with a date of birth: the candidates are then an array
-    # of ids from the blocks, whatever the values. Without one they are a condition whose
-    # best plan depends on how many namesakes there are and how many children the
-    # organisation works with; a generic plan made children's services' searches 1.5-2x
-    # slower at 12 million children (docs/performance.md, session 8).
-    rows = prepared_sql.fetchall(sql, params, using=using, prepare=query.date_of_birth is not None)
+    # Planned once per session only in the narrow stage with a date of birth: the candidates
+    # are then a short array of ids from the blocks, whatever the values. Without a date they
+    # are a condition whose best plan depends on how many namesakes there are and how many
+    # children the organisation works with (a generic plan made children's services' searches
+    # 1.5-2x slower at 12 million children, session 8); in the wide stage the blocks read
+    # every key on many days and a generic plan cost 1.37x the CPU of planning each time
+    # (session 9, bench/matcher_plans.py; the narrow stage 0.77x). docs/performance.md.
+    prepare = query.date_of_birth is not None and not wide
+    rows = prepared_sql.fetchall(sql, params, using=using, prepare=prepare)
     width = len(SUMMARY_COLUMNS)
     return [
         Candidate(
