@@ -102,8 +102,9 @@ class SecurityKeyRequiredMiddleware:
 class SessionTimeoutMiddleware:
     """Ends a session after its absolute lifetime (12 hours by default).
 
-    The idle timeout is the session cookie age, renewed on every request; this adds the
-    absolute limit, so a session kept alive by activity still ends.
+    The idle timeout is the session cookie age, renewed on every request as the session is
+    read (``contactpoint.redis_store``); this adds the absolute limit, so a session kept alive
+    by activity still ends.
     """
 
     def __init__(self, get_response):
