@@ -49,7 +49,7 @@ MIDDLEWARE = [
     "access.cross_site.CrossSiteLookupMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "auditlog.middleware.AuditlogMiddleware",
+    "audit.admin_history.AdminHistoryActorMiddleware",  # auditlog's, without per-request signals
     "axes.middleware.AxesMiddleware",
     "access.middleware.NoStoreMiddleware",
     "access.middleware.ErrorPageMiddleware",
