@@ -21,6 +21,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from contactpoint.errors import NotFound, Refused
 
 from . import factors
+from .navigation import layout_links
 from .session_user import TOTP_PERSISTENT_PREFIX, totp_device_load
 
 # Paths a session may reach before its second factor is verified. Everything else — every
@@ -190,7 +191,7 @@ def service_unavailable_response(*, audit: bool) -> HttpResponse:
     failure was the database's, so the lookup could not be recorded and nothing was shown.
     """
     template = "directory/audit_unavailable.html" if audit else "503.html"
-    response = HttpResponse(render_to_string(template), status=503)
+    response = HttpResponse(render_to_string(template, layout_links()), status=503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
 

@@ -74,7 +74,11 @@ TEMPLATES = [
                 "access.context_processors.navigation",
             ],
             # GOV.UK form fields rendered in Python (contactpoint/govuk_fields.py).
-            "libraries": {"govuk_fields": "contactpoint.govuk_fields"},
+            # ``id_url``: a record page's address, not reversed per use (contactpoint/id_urls.py).
+            "libraries": {
+                "govuk_fields": "contactpoint.govuk_fields",
+                "id_urls": "contactpoint.id_urls",
+            },
         },
     },
 ]
