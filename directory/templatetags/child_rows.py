@@ -1,13 +1,14 @@
-"""The record page's repeated rows (who works with the child, parents and carers), rendered
-in Python.
+"""The repeated rows of the search results and of the record page (who works with the
+child, parents and carers), rendered in Python.
 
-The one home of their markup: ``templates/directory/record.html`` calls these tags where its
-loops were. Why (issue 16): as template loops, each row was a dozen lookups, conditions and
-filters through the template engine, together a fifth of the record page's rendering; here
-each row is a few string joins. Every value goes through ``conditional_escape``, as the
-template engine's autoescaping does; dates are formatted as the ``date`` filter formats them.
+The one home of their markup: ``templates/directory/search.html`` and ``record.html`` call
+these tags where their loops were. Why (issue 16): as template loops (the search results an
+include per child), each row was a dozen lookups, conditions and filters through the
+template engine, together a fifth of those pages' rendering; here each row is a few string
+joins. Every value goes through ``conditional_escape``, as the template engine's
+autoescaping does; dates are formatted as the ``date`` filter formats them.
 
-Loaded in templates as ``{% load record_rows %}``.
+Loaded in templates as ``{% load child_rows %}``.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from django import template
 from django.utils.dateformat import format as date_format
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
+
+from contactpoint.id_urls import id_url
 
 register = template.Library()
 
@@ -93,3 +96,39 @@ def service_rows(services) -> str:
 def carer_rows(carers) -> str:
     """One summary-list row per ``access.gateway.records.CarerContact``."""
     return mark_safe("".join(_carer_row(carer) for carer in carers))  # noqa: S308
+
+
+def _search_result(child) -> str:
+    where = (
+        '<strong class="govuk-tag govuk-tag--grey">Contact through the local authority</strong>'
+        if child.shielded
+        else f"{_e(child.town)} {_e(child.postcode)}"
+    )
+    evidence = ""
+    if child.evidence:
+        agreed = "".join(
+            f'<li class="cp-evidence__agreed">{_e(detail)}</li>' for detail in child.evidence.agreed
+        )
+        differs = "".join(
+            f'<li class="cp-evidence__differs"><strong>{_e(detail)}</strong></li>'
+            for detail in child.evidence.differs
+        )
+        evidence = (
+            '\n  <ul class="govuk-list govuk-body-s cp-evidence">\n'
+            f"    {agreed}\n    {differs}\n  </ul>\n  "
+        )
+    born = date_format(child.date_of_birth, "j F Y") if child.date_of_birth else ""
+    return (
+        '\n<li class="cp-result">\n'
+        '  <h4 class="govuk-heading-s govuk-!-margin-bottom-1"><a class="govuk-link" '
+        f'href="{_e(id_url(child.public_id, "directory:record"))}">{_e(child.full_name)}</a></h4>\n'
+        f'  <p class="govuk-body-s govuk-!-margin-bottom-1">Born {_e(born)} · {_e(child.gender)} · '
+        f"{where}</p>\n  {evidence}\n</li>\n"
+    )
+
+
+@register.simple_tag
+def search_results(children) -> str:
+    """One list item per ``access.gateway.search.ChildSummary``: who, where, and which typed
+    details agreed or differ."""
+    return mark_safe("".join(_search_result(child) for child in children))  # noqa: S308
