@@ -13,6 +13,7 @@ from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
+from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.middleware import OTPMiddleware
 from kombu.exceptions import OperationalError as BrokerError
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -22,7 +23,7 @@ from contactpoint.errors import NotFound, Refused
 
 from . import factors
 from .navigation import layout_links
-from .session_user import TOTP_PERSISTENT_PREFIX, totp_device_load
+from .session_user import TOTP_PERSISTENT_PREFIX, session_totp_device, totp_device_load
 
 # Paths a session may reach before its second factor is verified. Everything else — every
 # page with child data and every admin page — needs a verified second factor. ``/info/`` is
@@ -64,6 +65,22 @@ class SecondFactorDeviceMiddleware(OTPMiddleware):
             return super().__call__(request)
         request.user = self._verify_user_sync(request, auth_middleware.get_user(request))
         return self.get_response(request)
+
+    def _verify_user_sync(self, request, user):
+        """django-otp's, except that a TOTP device is taken from the user's confirmed
+        devices read with the user (``access.session_user``), not loaded again; then
+        django-otp's own check that the device is the user's and confirmed."""
+        authenticated = user.is_authenticated
+        persistent_id = request.session.get(DEVICE_ID_SESSION_KEY) if authenticated else None
+        if not persistent_id:
+            return super()._verify_user_sync(request, user)
+        persistent_id = self._normalize_persistent_id(persistent_id)
+        if not persistent_id.startswith(TOTP_PERSISTENT_PREFIX):
+            return super()._verify_user_sync(request, user)
+        self._init_user_fields(user)
+        device = session_totp_device(user, persistent_id)
+        user.otp_device = self._finalize_device(request, user, device)
+        return user
 
     def _device_from_persistent_id(self, persistent_id: str):
         persistent_id = self._normalize_persistent_id(persistent_id)

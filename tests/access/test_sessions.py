@@ -9,7 +9,11 @@ import time
 
 import pyotp
 from django.conf import settings
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from access.services import user_sessions_end
@@ -142,3 +146,40 @@ def test_it_still_ends_the_new_session_when_the_user_is_deactivated(world):
     world.alice.is_active = False
     world.alice.save()
     assert client.get("/search/").status_code == 302
+
+
+# --- The device, read with the user (issue 16) --------------------------------------------
+
+
+def test_a_device_unconfirmed_since_sign_in_verifies_nothing(world, as_user):
+    client = as_user(world.alice)
+    assert client.get("/search/").status_code == 200
+    TOTPDevice.objects.filter(user=world.alice).update(confirmed=False)
+    response = client.get("/search/")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("access:second_factor")
+
+
+def test_a_device_removed_since_sign_in_verifies_nothing(world, as_user):
+    client = as_user(world.alice)
+    TOTPDevice.objects.filter(user=world.alice).delete()
+    assert client.get("/search/")["Location"] == reverse("access:second_factor")
+
+
+def test_another_users_device_verifies_nothing(world, as_user):
+    client = as_user(world.alice)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = TOTPDevice.objects.get(user=world.bob).persistent_id
+    session.save()
+    assert client.get("/search/")["Location"] == reverse("access:second_factor")
+
+
+def test_the_user_and_their_device_are_one_statement(world, as_user):
+    from access.session_user import user_load
+
+    with CaptureQueriesContext(connection) as queries:
+        user = user_load(world.alice.pk)
+    assert len(queries.captured_queries) == 1
+    device = TOTPDevice.objects.get(user=world.alice, confirmed=True)
+    assert user.confirmed_totp_devices == {device.pk: device}
+    assert user.organisation == world.school_a
