@@ -13,13 +13,13 @@ from django.views.decorators.http import require_http_methods
 
 from audit.writer import Actor
 
-from .provisioning import (
+from .provisioning.services import (
     ProvisioningRefused,
     ProvisioningRequestNotFound,
     provisioning_owner_decide,
     provisioning_requests_for_owner,
 )
-from .step_up import require_step_up
+from .sign_in.step_up import require_step_up
 
 
 class OwnerDecisionForm(forms.Form):

@@ -4,7 +4,7 @@ the second factor, send a password reset link.
 A reader's new e-mail, a reader's second-factor reset and making someone a reader do not
 happen here: they become requests that a second, independent approver decides
 (``access.provisioning``, rule: separation of duties). Whoever saves changed vetting evidence
-is recorded as having seen it (``access.vetting_evidence``); nobody edits their own.
+is recorded as having seen it (``access.vetting.evidence``); nobody edits their own.
 
 Who may do what comes from ``access.admin_permissions`` (role plus one guardian row per
 organisation), never from Django's model permissions. Admins never set or see a password:
@@ -31,7 +31,6 @@ from django_otp_webauthn.models import WebAuthnCredential
 
 from audit.writer import Actor
 
-from . import two_factor
 from .admin_permissions import (
     is_auditor,
     is_org_admin,
@@ -43,9 +42,10 @@ from .admin_permissions import (
     users_visible_to,
 )
 from .models import VETTING_ITEMS, User, vetting_lapsed_by, vetting_lapses_on
-from .provisioning import ProvisioningRefused, second_factor_reset_by_admin
+from .provisioning.services import ProvisioningRefused, second_factor_reset_by_admin
 from .services import password_reset_link_send, user_deactivate
-from .vetting_evidence import EVIDENCE_FIELDS, AttestationRefused, user_save_by_admin_attesting
+from .sign_in import two_factor
+from .vetting.evidence import EVIDENCE_FIELDS, AttestationRefused, user_save_by_admin_attesting
 
 # Device admins would show each authenticator's shared secret, and an admin who can read a
 # second factor can impersonate its owner; devices are reset through the user action below.

@@ -38,8 +38,8 @@ class ContactPointAdminSite(admin.AdminSite):
         return redirect_to_login(next_url, reverse("access:login"))
 
     def get_urls(self):
-        """The approvers' queue for changes to child readers (``access.provisioning_views``)."""
-        from . import provisioning_views
+        """The approvers' queue for changes to child readers (``access.provisioning.views``)."""
+        from .provisioning import views as provisioning_views
 
         return [
             path(

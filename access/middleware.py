@@ -21,9 +21,9 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from contactpoint.errors import NotFound, Refused
 
-from . import factors
 from .navigation import layout_links
 from .session_user import TOTP_PERSISTENT_PREFIX, session_totp_device, totp_device_load
+from .sign_in import factors
 
 # Paths a session may reach before its second factor is verified. Everything else — every
 # page with child data and every admin page — needs a verified second factor. ``/info/`` is
@@ -110,8 +110,8 @@ class RequireTwoFactorMiddleware:
 
 
 class SecurityKeyRequiredMiddleware:
-    """Rule (``access.factors``): someone whose role must use a security key and who has none
-    yet — signed in with TOTP, the only way they could — reaches nothing beyond the sign-in
+    """Rule (``access.sign_in.factors``): someone whose role must use a security key and who has
+    none yet — signed in with TOTP, the only way they could — reaches nothing beyond the sign-in
     steps until they add one; every other page sends them to the page that says why.
 
     After ``RequireTwoFactorMiddleware``, so it sees only verified sessions; the query runs

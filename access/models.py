@@ -122,7 +122,7 @@ class User(AbstractUser):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="team"
     )
     # Vetting evidence (rule: vetting, ``vetting_problems``): what the certificate and records
-    # say, entered by an admin who attests to having seen them (``access.vetting_evidence``).
+    # say, entered by an admin who attests to having seen them (``access.vetting.evidence``).
     dbs_certificate_number = models.CharField(
         max_length=12,
         blank=True,
@@ -543,7 +543,7 @@ class ProvisioningRequest(models.Model):
     on their own. Changing a reader's e-mail (where reset links go), resetting their second
     factor, or making someone a reader (a reader role, a new organisation, reactivation) is
     how one admin would take over or create a reader, so each waits here until someone else
-    with the authority approves it (``access.provisioning.provisioning_may_approve``), and
+    with the authority approves it (``access.provisioning.services.provisioning_may_approve``), and
     lapses after ``PROVISIONING_REQUEST_HOURS``.
     """
 
@@ -646,7 +646,7 @@ class ProvisioningRequest(models.Model):
 
 
 # Recovery codes live in their own module; imported here so Django registers them (issue 14).
-from .recovery_models import RecoveryCode, RecoveryCodeDevice  # noqa: E402, F401
+from .sign_in.recovery_models import RecoveryCode, RecoveryCodeDevice  # noqa: E402, F401
 
 
 class Recertification(models.Model):

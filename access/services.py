@@ -13,10 +13,10 @@ from guardian.shortcuts import assign_perm, remove_perm
 
 from directory.models import Organisation
 
-from . import two_factor
 from .admin_permissions import ADMIN_SITE_ROLES, MANAGE_USERS, organisations_granted_to
 from .models import Role, User, UserSession
-from .second_factor_binding import second_factor_bind
+from .sign_in import two_factor
+from .sign_in.second_factor_binding import second_factor_bind
 
 
 def user_sessions_end(*, user: User) -> int:
@@ -51,7 +51,7 @@ def session_rotate(*, request: HttpRequest) -> None:
 def second_factor_login(*, request: HttpRequest, device) -> None:
     """Mark the session verified by ``device`` — a TOTP device, a security key or a recovery
     code set — with a new session key and the binding that makes the verification its own
-    (``access.second_factor_binding``). Every way of completing sign-in ends here."""
+    (``access.sign_in.second_factor_binding``). Every way of completing sign-in ends here."""
     otp_login(request, device)
     session_rotate(request=request)
     second_factor_bind(request.session, user_id=request.user.pk)

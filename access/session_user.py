@@ -26,20 +26,31 @@ from .models import User
 TOTP_PERSISTENT_PREFIX = "otp_totp.totpdevice/"
 
 
+# The user's organisation and its local authority, joined to ``access_user u``; the API's
+# caller check (``api.selectors``) joins the same to its practitioner.
+USER_JOINS = (
+    "LEFT JOIN directory_organisation o ON o.id = u.organisation_id "
+    "LEFT JOIN directory_localauthority la ON la.code = o.local_authority_id"
+)
+
+
+@cache
+def user_columns() -> str:
+    """What ``user_from_row`` reads, from ``u`` and ``USER_JOINS``."""
+    return ", ".join(
+        (columns(User, "u"), columns(Organisation, "o"), columns(LocalAuthority, "la"))
+    )
+
+
+def user_width() -> int:
+    return width(User) + width(Organisation) + width(LocalAuthority)
+
+
 @cache
 def _user_statement() -> str:
-    selected = ", ".join(
-        (
-            columns(User, "u"),
-            columns(Organisation, "o"),
-            columns(LocalAuthority, "la"),
-            columns(TOTPDevice, "d"),
-        )
-    )
     return (
-        f"SELECT {selected} FROM access_user u "  # noqa: S608 - model columns only
-        "LEFT JOIN directory_organisation o ON o.id = u.organisation_id "
-        "LEFT JOIN directory_localauthority la ON la.code = o.local_authority_id "
+        f"SELECT {user_columns()}, {columns(TOTPDevice, 'd')} "  # noqa: S608 - model columns only
+        f"FROM access_user u {USER_JOINS} "
         "LEFT JOIN otp_totp_totpdevice d ON d.user_id = u.id AND d.confirmed "
         "WHERE u.id = %s ORDER BY d.id"
     )
@@ -54,18 +65,10 @@ def user_load(user_id, *, using: str = "default") -> User | None:
         rows = cursor.fetchall()
     if not rows:
         return None
-    row = rows[0]
-    n_user, n_org, n_la = width(User), width(Organisation), width(LocalAuthority)
-    user = instance(User, row[:n_user], using)
-    organisation = None
-    if row[n_user] is not None:  # the organisation's id
-        organisation = instance(Organisation, row[n_user : n_user + n_org], using)
-        authority = instance(LocalAuthority, row[n_user + n_org : n_user + n_org + n_la], using)
-        Organisation._meta.get_field("local_authority").set_cached_value(organisation, authority)
-    User._meta.get_field("organisation").set_cached_value(user, organisation)
+    user = user_from_row(rows[0], using=using)
     devices = {}
-    for each in rows:
-        device_values = each[n_user + n_org + n_la :]
+    for row in rows:
+        device_values = row[user_width() :]
         if device_values[0] is not None:  # the device's id
             device = instance(TOTPDevice, device_values, using)
             TOTPDevice._meta.get_field("user").set_cached_value(device, user)
@@ -83,6 +86,20 @@ def session_totp_device(user, persistent_id: str) -> TOTPDevice | None:
         return totp_device_load(persistent_id)
     number = persistent_id.removeprefix(TOTP_PERSISTENT_PREFIX)
     return devices.get(int(number)) if number.isdigit() else None
+
+
+def user_from_row(row, *, using: str) -> User:
+    """The user of the first ``user_width()`` values of ``row`` (``user_columns()``), with
+    ``organisation`` and its ``local_authority`` attached."""
+    n_user, n_org = width(User), width(Organisation)
+    user = instance(User, row[:n_user], using)
+    organisation = None
+    if row[n_user] is not None:  # the organisation's id
+        organisation = instance(Organisation, row[n_user : n_user + n_org], using)
+        authority = instance(LocalAuthority, row[n_user + n_org : user_width()], using)
+        Organisation._meta.get_field("local_authority").set_cached_value(organisation, authority)
+    User._meta.get_field("organisation").set_cached_value(user, organisation)
+    return user
 
 
 @cache

@@ -67,7 +67,7 @@ def cloaked_enquiries_process_task() -> int:
 @shared_task
 def provisioning_requests_expire_task() -> int:
     """Mark lapsed requests for a second approver expired (idempotent)."""
-    from .provisioning import provisioning_requests_expire
+    from .provisioning.services import provisioning_requests_expire
 
     return provisioning_requests_expire()
 
@@ -76,7 +76,7 @@ def provisioning_requests_expire_task() -> int:
 def vetting_reminders_send_task() -> int:
     """Remind readers and their admins before vetting lapses (idempotent: one per item per
     expiry, by each notification's dedupe key)."""
-    from .vetting_reminders import vetting_reminders_send
+    from .vetting.reminders import vetting_reminders_send
 
     return vetting_reminders_send()
 
@@ -93,6 +93,6 @@ def idle_accounts_disable_task() -> int:
 @shared_task
 def recertifications_overdue_chase_task() -> int:
     """Chase overdue quarterly recertifications (idempotent within a week, by dedupe key)."""
-    from .recertification import recertifications_overdue_chase
+    from .recertification.services import recertifications_overdue_chase
 
     return recertifications_overdue_chase()

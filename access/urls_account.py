@@ -4,7 +4,7 @@ sign-in steps), every one of them needs a verified second factor, from the middl
 from django.urls import path
 
 from . import account_views
-from . import sign_in_methods_views as views
+from .sign_in import sign_in_methods_views as views
 
 app_name = "account"
 

@@ -35,12 +35,19 @@ def _lock_key(kind: str, value: str) -> str:
     return f"api-auth-locked:{kind}:{value}"
 
 
-def auth_locked(*, address: str | None, client_id: str | None = None) -> bool:
-    """True while this address, or this registered system, is locked out."""
+def auth_lock_keys(*, address: str | None, client_id: str | None = None) -> list[str]:
+    """The cache keys that, while set, lock out this address or this registered system. A
+    call whose credentials are right asks for them in the same round trip as its rate
+    limits (``api.throttles.call_admit``)."""
     keys = [_lock_key("address", address or "-")]
     if client_id:
         keys.append(_lock_key("client", client_id))
-    return bool(cache.get_many(keys))
+    return keys
+
+
+def auth_locked(*, address: str | None, client_id: str | None = None) -> bool:
+    """True while this address, or this registered system, is locked out."""
+    return bool(cache.get_many(auth_lock_keys(address=address, client_id=client_id)))
 
 
 def auth_failure_record(

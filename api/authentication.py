@@ -9,12 +9,17 @@ arises. Every refusal is audited and counted (``api.auth_failures``); an address
 past the failure limit is refused before its credentials are looked at.
 """
 
+from dataclasses import replace
+
 from django.conf import settings
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 
+from access.gateway.rate import Taken
+
 from .auth_failures import auth_failure_record, auth_locked
 from .selectors import CallerRefused, api_caller_get, api_system_get
+from .throttles import call_admit
 
 PRACTITIONER_TOKEN_HEADER = "X-Practitioner-Token"  # noqa: S105 - a header name
 _BEARER = "bearer "
@@ -36,18 +41,28 @@ class ClientAndPractitionerAuthentication(BaseAuthentication):
             caller, refused = self._caller(access_token, token), None
         except CallerRefused as error:
             caller, refused = None, error
-        client = caller.client if caller else refused.client
-        client_id = client.client_id if client else None
-        # Asked before the answer is given, right or wrong, so a locked-out guesser learns
-        # nothing; one round trip to Redis for both keys.
-        if auth_locked(address=request.META.get("REMOTE_ADDR"), client_id=client_id):
-            raise exceptions.Throttled(settings.API_AUTH_FAILURE_WINDOW_SECONDS, _TOO_MANY)
-        if refused is not None:
-            auth_failure_record(
-                request=request, reason=refused.reason, client_id=client_id, user=refused.user
+        address = request.META.get("REMOTE_ADDR")
+        # The lock-out is asked before the answer is given, right or wrong, so a locked-out
+        # guesser learns nothing: with right credentials in the same round trip to Redis as
+        # both rate limits (``call_admit``), with wrong ones on its own.
+        if refused is None:
+            admission = call_admit(
+                client_pk=caller.client.pk,
+                client_id=caller.client.client_id,
+                user_pk=caller.user.pk,
+                address=address,
             )
-            raise exceptions.AuthenticationFailed(str(refused))
-        return caller.user, caller
+            if admission is Taken.BLOCKED:
+                raise exceptions.Throttled(settings.API_AUTH_FAILURE_WINDOW_SECONDS, _TOO_MANY)
+            caller = replace(caller, admission=admission)
+            return caller.user, caller
+        client_id = refused.client.client_id if refused.client else None
+        if auth_locked(address=address, client_id=client_id):
+            raise exceptions.Throttled(settings.API_AUTH_FAILURE_WINDOW_SECONDS, _TOO_MANY)
+        auth_failure_record(
+            request=request, reason=refused.reason, client_id=client_id, user=refused.user
+        )
+        raise exceptions.AuthenticationFailed(str(refused))
 
     @staticmethod
     def _caller(access_token: str, token: str):

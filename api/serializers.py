@@ -6,6 +6,7 @@ cannot show more than the page (Rule, shielding).
 """
 
 import re
+from functools import cache
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -31,6 +32,19 @@ def _whole(pattern: str, optional: bool = False) -> str:
     """Anchored; an optional query parameter may also be sent empty, which means absent, as
     on the page."""
     return f"^({pattern})?$" if optional else f"^{pattern}$"
+
+
+@cache
+def shared(serializer_class: type[serializers.Serializer]) -> serializers.Serializer:
+    """One unbound instance of ``serializer_class`` per process, to validate a query
+    (``run_validation``: its data, or the ValidationError ``is_valid`` would raise) or to
+    write an answer (``to_representation``: what ``.data`` holds).
+
+    Why (issue 19): DRF deep-copies every declared field, nested serializers' too, each time
+    a serializer is made, which cost an API search more CPU than writing its answer. Neither
+    call keeps anything on the instance, so its fields are built once and serve every call.
+    """
+    return serializer_class()
 
 
 @extend_schema_field({"type": "string", "pattern": _whole(_DATE, optional=True)})

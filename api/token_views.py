@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from access.step_up import require_step_up
+from access.sign_in.step_up import require_step_up
 from audit.writer import Actor
 
 from .selectors import api_clients_for_user

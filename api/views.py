@@ -57,8 +57,8 @@ class ChildSearchView(APIView):
         responses={200: s.SearchResultSerializer, **_BAD_REQUEST, **_COMMON},
     )
     def get(self, request: Request) -> Response:
-        query = s.SearchQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
+        query = s.shared(s.SearchQuerySerializer)
+        query.run_validation(request.query_params)
         # The page's form, so that the API's criteria are the page's (dates in range,
         # postcodes tidied) and the answer for the same query is the same.
         form = ChildSearchForm({k: v for k, v in request.query_params.items() if k in query.fields})
@@ -72,7 +72,7 @@ class ChildSearchView(APIView):
         result = child_search(
             user=request.user, criteria=form.criteria(), actor=request.auth.actor(request)
         )
-        return Response(s.SearchResultSerializer(result).data)
+        return Response(s.shared(s.SearchResultSerializer).to_representation(result))
 
 
 class ChildRecordView(APIView):
@@ -91,18 +91,16 @@ class ChildRecordView(APIView):
         responses={200: s.ChildRecordSerializer, **_BAD_REQUEST, **_NOT_FOUND, **_COMMON},
     )
     def get(self, request: Request, public_id: str) -> Response:
-        query = s.PurposeQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
+        purpose = s.shared(s.PurposeQuerySerializer).run_validation(request.query_params)["purpose"]
         # As on the page: malformed ids go through the same lookup and audit.
         lookup_id = public_id if _PUBLIC_ID.match(public_id) else public_id[:32]
         record = child_get_for_user(
             user=request.user,
             public_id=lookup_id,
-            purpose=query.validated_data["purpose"],
+            purpose=purpose,
             actor=request.auth.actor(request),
         )
-        data = s.ChildRecordSerializer(record).data
-        return Response(data)
+        return Response(s.shared(s.ChildRecordSerializer).to_representation(record))
 
 
 class MyAccessRequestsView(APIView):
@@ -115,11 +113,13 @@ class MyAccessRequestsView(APIView):
     )
     def get(self, request: Request) -> Response:
         now = timezone.now()
-        rows = [
-            _request_row(access_request, now=now)
-            for access_request in access_requests_for_requester(user=request.user)
-        ]
-        return Response(s.AccessRequestSerializer(rows, many=True).data)
+        write = s.shared(s.AccessRequestSerializer).to_representation
+        return Response(
+            [
+                write(_request_row(access_request, now=now))
+                for access_request in access_requests_for_requester(user=request.user)
+            ]
+        )
 
 
 def _request_row(access_request: AccessRequest, *, now) -> AccessRequest:
@@ -139,8 +139,8 @@ class MyNotificationsView(APIView):
         responses={200: s.NotificationSerializer(many=True), **_COMMON},
     )
     def get(self, request: Request) -> Response:
-        notifications = notifications_for_user(user=request.user)
-        return Response(s.NotificationSerializer(notifications, many=True).data)
+        write = s.shared(s.NotificationSerializer).to_representation
+        return Response([write(n) for n in notifications_for_user(user=request.user)])
 
 
 class MyNotificationView(APIView):
@@ -163,4 +163,4 @@ class MyNotificationView(APIView):
             )
         except Notification.DoesNotExist:
             return problem_response(404, NOT_FOUND_DETAIL)
-        return Response(s.NotificationDetailSerializer(notification).data)
+        return Response(s.shared(s.NotificationDetailSerializer).to_representation(notification))

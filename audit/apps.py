@@ -15,7 +15,7 @@ class AuditConfig(AppConfig):
         from .admin_history import admin_history_seal
         from .partitions import audit_partitions_ensure_after_migrate
         from .roles import app_role_privileges_apply
-        from .seal_lock import seal_lock_register
+        from .sealing.seal_lock import seal_lock_register
 
         post_migrate.connect(audit_partitions_ensure_after_migrate, sender=self)
         post_migrate.connect(app_role_privileges_apply, sender=self)

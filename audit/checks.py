@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.checks import Error, Warning, register
 from django.core.exceptions import ImproperlyConfigured
 
-from .keys import signing_key
+from .sealing.keys import signing_key
 
 
 @register()

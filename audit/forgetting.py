@@ -5,10 +5,10 @@ find them (names, date of birth, postcode) nor free text about them, yet every s
 must still verify and still say who did what, when, with what outcome, about which record id.
 
 An event of leaf version 2 seals a salted digest of its criteria and reason instead of them
-(``canonical.py``). Forgetting empties both and deletes the salt: the leaf, and so every signed
-head, is unchanged, and what remains cannot be tested against guesses. The change is made by
-the database function ``cp_audit_forget`` (migration 0013), which runs as the owner and is the
-one exception the append-only trigger allows, for exactly those three columns of version 2
+(``sealing/canonical.py``). Forgetting empties both and deletes the salt: the leaf, and so every
+signed head, is unchanged, and what remains cannot be tested against guesses. The change is made
+by the database function ``cp_audit_forget`` (migration 0013), which runs as the owner and is
+the one exception the append-only trigger allows, for exactly those three columns of version 2
 rows; the application's role still holds no UPDATE on the log. Version 1 events (written before
 migration 0013) seal their criteria themselves and are left as they are (docs/audit.md,
 *Forgetting*).

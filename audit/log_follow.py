@@ -2,9 +2,9 @@
 
 Jobs that act on the log (misuse review's explanations, cloaked-enquiry notifications) read it
 in keyset chunks (``id > watermark ORDER BY id LIMIT n``, never OFFSET) and only up to the safe
-watermark (``audit.watermark``): an id below it can never appear later, so a chunk once handled
-is complete. Each chunk's work and the stage's watermark move commit in one transaction, under
-a row lock on the watermark, so two workers never handle the same chunk.
+watermark (``audit.sealing.watermark``): an id below it can never appear later, so a chunk once
+handled is complete. Each chunk's work and the stage's watermark move commit in one transaction,
+under a row lock on the watermark, so two workers never handle the same chunk.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 
 from .models import ReviewWatermark
-from .watermark import blockers_wait, candidate_take
+from .sealing.watermark import blockers_wait, candidate_take
 
 
 @dataclass(frozen=True)

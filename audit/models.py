@@ -56,13 +56,13 @@ class AccessEvent(models.Model):
         OWN_LOOKUPS_VIEW = "own_lookups_view", "Own lookups viewed"
         # Reports (access/gateway/reports.py)
         WHO_VIEWED_REPORT = "who_viewed_report", "Who-viewed report"
-        # Misuse review (audit/alerts.py, audit/alert_views.py)
+        # Misuse review (audit/alerts/services.py, audit/alerts/views.py)
         ALERT_QUEUE_VIEW = "alert_queue_view", "Alerts queue viewed"
         ALERT_VIEW = "alert_view", "Alert opened"
         ALERT_DECIDED = "alert_decided", "Alert outcome recorded"
         ACCOUNT_SUSPENDED = "account_suspended", "Account suspended"
         MISUSE_DASHBOARD = "misuse_dashboard", "Misuse dashboard viewed"
-        # Separation of duties (access/provisioning.py)
+        # Separation of duties (access/provisioning/)
         PROVISION_REQUESTED = "provision_requested", "Reader change requested"
         PROVISION_APPROVED = "provision_approved", "Reader change approved"
         PROVISION_DECLINED = "provision_declined", "Reader change declined"
@@ -97,13 +97,13 @@ class AccessEvent(models.Model):
         CORRECTION_REPORTED = "correction_reported", "Inaccuracy reported"
         CORRECTION_VIEW = "correction_view", "Correction opened"
         CORRECTION_DECIDED = "correction_decided", "Correction decided"
-        # Security keys and recovery codes (access/security_keys.py, access/recovery_codes.py)
+        # Security keys and recovery codes (access/sign_in/: security_keys.py, recovery_codes.py)
         KEY_REGISTERED = "key_registered", "Security key added"
         KEY_REMOVED = "key_removed", "Security key removed"
         KEY_USED = "key_used", "Security key used"
         RECOVERY_CODES_MADE = "recovery_codes_made", "Recovery codes created"
         RECOVERY_CODE_USED = "recovery_code_used", "Recovery code used"
-        # Vetting as evidence (access/vetting_evidence.py, idle_accounts.py, recertification.py)
+        # Vetting as evidence (access/vetting/evidence.py, idle_accounts.py, recertification/)
         VETTING_ATTESTED = "vetting_attested", "Vetting evidence attested"
         ACCOUNT_IDLE_DISABLED = "idle_disabled", "Account disabled, unused"
         RECERTIFIED = "recertified", "Access recertified"
@@ -134,7 +134,7 @@ class AccessEvent(models.Model):
     reason = models.CharField(max_length=300, blank=True)
     ip_address = models.GenericIPAddressField(null=True)
     user_agent = models.CharField(max_length=300, blank=True)
-    # Leaf version 2 (migration 0013, ``audit/canonical.py``): the leaf seals
+    # Leaf version 2 (migration 0013, ``audit/sealing/canonical.py``): the leaf seals
     # SHA-256(personal_salt ‖ criteria and reason) instead of them, so that forgetting
     # (``audit/forgetting.py``) can empty them and delete the salt without breaking the seal.
     # Rows written before it are version 1 and seal criteria and reason themselves.
@@ -143,8 +143,8 @@ class AccessEvent(models.Model):
     personal_digest = models.BinaryField(null=True)
     # The connecting system an event was made through (the API's ``ApiClient.client_id``,
     # copied as text like ``actor_username``); NULL for every other event, whose leaf then
-    # encodes exactly as before (``audit/canonical.py``). NULL, not empty: the leaf tells the
-    # two apart.
+    # encodes exactly as before (``audit/sealing/canonical.py``). NULL, not empty: the leaf
+    # tells the two apart.
     api_client = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
 
     class Meta:
@@ -190,7 +190,7 @@ class TreeHeadQuerySet(models.QuerySet):
 class TreeHead(models.Model):
     """One signed tree head: the log's first ``tree_size`` events hash to ``root_hash``.
 
-    Written by ``audit.services.audit_seal`` alone, append-only like the events (migration
+    Written by ``audit.sealing.sealer.audit_seal`` alone, append-only like the events (migration
     0004), and copied to a witness outside the database. ``frontier`` lets the next batch
     extend the tree without re-reading old events; ``event_ids`` and ``leaf_hashes`` (packed,
     8 and 32 bytes per event) let the verifier name the exact event that was changed, removed
@@ -198,7 +198,8 @@ class TreeHead(models.Model):
     """
 
     # A head is named by its epoch and size (migration 0020): re-rooting the log
-    # (``audit.reroot``) starts a fresh tree whose first heads have the sizes of the old ones.
+    # (``audit.sealing.reroot``) starts a fresh tree whose first heads have the sizes of the
+    # old ones.
     pk = models.CompositePrimaryKey("epoch", "tree_size")
     epoch = models.IntegerField(db_default=1)
     tree_size = models.BigIntegerField()
@@ -230,9 +231,9 @@ class TransitionHead(models.Model):
     """The signed statement that re-rooted the log: the last head of epoch ``to_epoch - 1``
     and the head of epoch ``to_epoch`` that seals the same events re-encoded.
 
-    Written once by ``audit.reroot`` as the owner, append-only like the heads (migration
+    Written once by ``audit.sealing.reroot`` as the owner, append-only like the heads (migration
     0020), and copied to the witness with the file mapping each event's old leaf to its new
-    one (``audit/transition.py``), so that anyone holding the old events and heads can check
+    one (``audit/sealing/transition.py``), so that anyone holding the old events and heads can check
     that the re-encoding changed nothing but the encoding.
     """
 
@@ -423,7 +424,7 @@ class Alert(models.Model):
 
     Assigned to the subject's supervisor, or — for supervisors themselves, high severity, or a
     user with no supervisor — to the auditors. An alert with no subject is about the service
-    itself (sealing or review stalled, ``audit.alerts.service_stall_alert_raise``): always
+    itself (sealing or review stalled, ``audit.alerts.services.service_stall_alert_raise``): always
     the auditors'. ``evidence_event_ids`` link the finding to the
     log events behind it; the summary says in plain words what was seen.
     """

@@ -4,7 +4,7 @@ Sealing that stops leaves new events unprotected; misuse review that stops raise
 about anyone. Either is seen by readiness (``contactpoint.health``), which calls
 ``service_stalls_alert`` whenever it finds one: the web server notices even when no worker
 runs, and beat's heartbeat task notices from the worker's side. One alert per stall, for the
-auditors (``audit.alerts.service_stall_alert_raise``).
+auditors (``audit.alerts.services.service_stall_alert_raise``).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 
-from .alerts import REVIEW_STALLED, SEALING_STALLED, service_stall_alert_raise
+from .alerts.services import REVIEW_STALLED, SEALING_STALLED, service_stall_alert_raise
 from .selectors import SealLag
 
 

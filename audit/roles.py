@@ -14,16 +14,16 @@ APPEND_ONLY_TABLES = (
     "audit_transitionhead",
     "auditlog_logentry",
 )
-# Written only through the sealer's functions (migration 0008, ``audit.seal_lock``): a head
+# Written only through the sealer's functions (migration 0008, ``audit.sealing.seal_lock``): a head
 # row the app role inserted, or held uncommitted, could stall or confuse the sealer. The
-# transition heads are written by the owner's re-rooting alone (``audit.reroot``).
+# transition heads are written by the owner's re-rooting alone (``audit.sealing.reroot``).
 SEALER_WRITTEN_TABLES = ("audit_treehead", "audit_transitionhead")
 # The sealer's secret and lock row: no privilege at all.
 OWNER_ONLY_TABLES = ("audit_seallock",)
 # The monthly partitions of the lookup log; the app role reaches rows only through the parent.
 PARTITIONED_TABLES = ("audit_accessevent",)
 # Creates next months' partitions as the owner (SECURITY DEFINER), for the Celery beat task.
-# The sealer's functions check that the caller knows the sealer's secret (``seal_lock.py``).
+# The sealer's functions check that the caller knows the sealer's secret (``sealing/seal_lock.py``).
 APP_FUNCTIONS = (
     "cp_audit_partitions_ensure(timestamptz, timestamptz)",
     "cp_audit_seal_lock(bytea)",

@@ -11,7 +11,7 @@ from django.conf import settings
 @shared_task
 def audit_seal_task() -> dict:
     """One sealing round; a round already running elsewhere makes this one return "busy"."""
-    from .services import audit_seal
+    from .sealing.sealer import audit_seal
 
     result = audit_seal(wait_seconds=settings.AUDIT_SEAL_WAIT_SECONDS)
     return {

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from . import alert_views, views
+from . import views
+from .alerts import views as alert_views
 
 app_name = "audit"
 

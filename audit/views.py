@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from access.gateway import child_viewers_report
 from access.gateway.own_lookups import own_lookups_named
 from access.models import Role
-from access.step_up import require_step_up
+from access.sign_in.step_up import require_step_up
 from audit.writer import Actor
 from directory.views import GATEWAY_ERRORS, gateway_error_response, not_found
 

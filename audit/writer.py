@@ -5,8 +5,8 @@ so that each carries the same facts (who, from where, when, why) and so that the
 definition of what an event is. It depends on nothing else in the project but the data keys
 that seal a typed postcode (``directory.sealing``).
 
-Every event it writes is of leaf version 2 (``canonical.py``): its criteria and reason, which
-may be a child's names, date of birth and postcode, are sealed only through a salted digest,
+Every event it writes is of leaf version 2 (``sealing/canonical.py``): its criteria and reason,
+which may be a child's names, date of birth and postcode, are sealed only through a salted digest,
 so that retention can later forget them (``forgetting.py``) and the seal still holds; a
 typed postcode is stored sealed under the audit data key (``sealed_criteria.py``), so the
 log does not say where the children it lists live.
@@ -29,9 +29,9 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 
-from .canonical import LEAF_VERSION, personal_digest
 from .models import AccessEvent
 from .sealed_criteria import criteria_seal
+from .sealing.canonical import LEAF_VERSION, personal_digest
 
 _USER_AGENT_MAX = 300
 _REASON_MAX = 300

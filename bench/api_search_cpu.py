@@ -83,7 +83,7 @@ def _fronts(user):
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from access.gateway import child_search
-    from access.second_factor_binding import second_factor_bind
+    from access.sign_in.second_factor_binding import second_factor_bind
     from api.models import ApiClient
     from api.services import api_client_credentials_new, api_token_issue
     from audit.writer import Actor

@@ -221,7 +221,7 @@ def _sealer(interval: float, stop, sealed_through) -> None:
     """Seal every ``interval`` seconds, as Celery beat does, until told to stop."""
     from django.db import connections
 
-    from audit.services import audit_seal
+    from audit.sealing.sealer import audit_seal
 
     connections.close_all()
     next_tick = time.monotonic()
@@ -326,7 +326,7 @@ def _sealing_under_load(context, seconds: float, interval: float) -> None:
 
 
 def _backlog(context, writers: int, seconds: float) -> None:
-    from audit.services import audit_seal_all
+    from audit.sealing.sealer import audit_seal_all
 
     written = _run_writers(context, "audit", "batch", writers, seconds)
     started = time.perf_counter()
@@ -339,7 +339,7 @@ def _backlog(context, writers: int, seconds: float) -> None:
 
 
 def _verify() -> None:
-    from audit.verification import audit_verify
+    from audit.sealing.verification import audit_verify
 
     report = audit_verify()
     assert report.ok, report.problems[:3]

@@ -39,7 +39,7 @@ import time
 from datetime import date
 from functools import partial
 
-from feeds.database import ROOT, base_build, connect, copy_fresh, database_exists
+from feeds.database import ROOT, base_build, connect, copy_fresh, database_exists, django_on
 from feeds.generate import MIXES, feed_make, feed_write, shielded_needed
 from feeds.report import headline, kind_table, reviews_summary
 from feeds.run import import_run
@@ -102,6 +102,7 @@ def main() -> None:
     started = time.perf_counter()
     base, copy = world_ready(args)
     step(started, f"{copy} copied from {base} and migrated")
+    django_on(copy)
     connection = connect(copy)
     added = shield_more(connection, wanted=shielded_needed(args.rows, args.mix), seed=args.seed)
     world = world_read(connection, rows=args.rows, seed=args.seed)

@@ -27,7 +27,8 @@ from .forms import ChildSearchForm, PurposeForm
 PURPOSE_KEY = "cp_purpose"
 # The criteria of the last search that matched nobody, for break-glass or an access request
 # to start from (issue 17, point 3). In the server-side session, never in a URL: a redirect
-# carrying them would put a child's name and birthday in logs and history (``access.views``).
+# carrying them would put a child's name and birthday in logs and history
+# (``access.sign_in.views``).
 LAST_SEARCH_KEY = "cp_last_unmatched_search"
 _PUBLIC_ID = re.compile(r"^[a-z2-7]{26}$")
 _SEARCH_FIELDS = (

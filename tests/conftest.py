@@ -28,7 +28,7 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from access.models import Role
-from access.second_factor_binding import second_factor_bind
+from access.sign_in.second_factor_binding import second_factor_bind
 from directory.models import Organisation
 
 from .factories import (

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from access.models import Notification, Role, User
 from access.notifications import notification_create
-from audit.alerts import shield_override_alert_raise
+from audit.alerts.services import shield_override_alert_raise
 from audit.models import AccessEvent
 from audit.writer import Actor, access_event_record, access_event_record_now
 from contactpoint.errors import Refused

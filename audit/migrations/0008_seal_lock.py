@@ -5,7 +5,7 @@ could hold it and stall sealing, and could insert (or hold uncommitted) a head r
 tree size so that the sealer's own insert waited behind it. The sealer runs as that same role,
 so the database cannot tell them apart by role; it tells them apart by a secret. The secret
 (``audit_seallock.secret``, derived from the signing key, written by ``migrate`` as the owner,
-see ``audit.seal_lock``) sits in a table the application's role may not read. To take the lock
+see ``audit.sealing.seal_lock``) sits in a table the application's role may not read. To take the lock
 or write a head, a caller sends SHA-256(secret ‖ its own transaction id): only the sealer can
 compute it, and it is worth nothing in any other transaction, so a value glimpsed in
 ``pg_stat_activity`` cannot be replayed. The lock is a row lock on that owner-only table,

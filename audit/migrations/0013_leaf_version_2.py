@@ -3,7 +3,7 @@
 Rule (retention): a child's names, date of birth and postcode, typed into a search, must be
 erasable when the child's record is destroyed, yet every sealed event must keep verifying. So
 an event of version 2 seals ``personal_digest`` = SHA-256(``personal_salt`` ‖ canonical
-{criteria, reason}) in place of its criteria and reason (``audit/canonical.py``). Forgetting
+{criteria, reason}) in place of its criteria and reason (``audit/sealing/canonical.py``). Forgetting
 empties criteria and reason and deletes the salt: the leaf is unchanged, and without the salt
 the digest says nothing about what was typed.
 

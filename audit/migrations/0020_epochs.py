@@ -1,12 +1,12 @@
 """Epochs: the log can be re-rooted so that events of leaf version 1 can be forgotten (issue 13).
 
 Rule (retention): an event written before migration 0013 seals its criteria and reason in its
-leaf, so forgetting them would break every head after it. Re-rooting (``audit.reroot``) gives
+leaf, so forgetting them would break every head after it. Re-rooting (``audit.sealing.reroot``) gives
 each such event a salt and digest, makes it version 2, and seals all events again in a fresh
 tree, the next *epoch*, joined to the old one by a signed transition head. This migration:
 
 - names a head by (epoch, tree size): the new tree's first heads have the old ones' sizes.
-  Existing heads are epoch 1; their signed bytes do not change (``audit/heads.py``);
+  Existing heads are epoch 1; their signed bytes do not change (``audit/sealing/heads.py``);
 - adds ``audit_transitionhead``, append-only like the heads, written by the owner only;
 - lets ``cp_audit_head_insert`` (still the sealer's alone, migration 0008) take the epoch, and
   refuse a head for an epoch that has ended;

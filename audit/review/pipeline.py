@@ -22,7 +22,7 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from ..alerts import alert_raise
+from ..alerts.services import alert_raise
 from ..models import ReviewRun
 from .detectors import DETECTORS, Detector
 from .explain import lookups_explain

@@ -9,7 +9,7 @@ every request.
 from django import template
 
 from access.navigation import nav_fact
-from audit.alert_selectors import alert_reviewer_kind, open_alert_count
+from audit.alerts.selectors import alert_reviewer_kind, open_alert_count
 
 register = template.Library()
 

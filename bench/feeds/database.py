@@ -105,6 +105,17 @@ def command_env(name: str) -> dict[str, str]:
     return env
 
 
+def django_on(name: str) -> None:
+    """Set up Django in this process on database ``name``: reading the world opens sealed
+    addresses and contacts, which needs the application's data keys (``directory.sealing``)."""
+    os.environ.update(command_env(name))
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
 def manage(name: str, *args: str) -> None:
     subprocess.run(
         [str(ROOT / ".venv" / "bin" / "python"), "manage.py", *args],

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hmac
 import pickle
-import secrets
 import time
 from datetime import date
 from types import SimpleNamespace
@@ -30,12 +29,12 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from access.gateway.matcher import MatchQuery, candidates_rank, query_keys_lookup
-from access.gateway.rate import _TAKE_SCRIPT
+from access.gateway.rate import _TAKE_SCRIPT, Allowance, take_script_args
 from access.gateway.scope import child_scope_sql
 from access.gateway.search import _search_condition, search_session_tune
 from access.models import User, vetting_problems
-from access.second_factor_binding import binding_for
-from audit.canonical import LEAF_VERSION
+from access.sign_in.second_factor_binding import binding_for
+from audit.sealing.canonical import LEAF_VERSION
 from audit.writer import _PersonalData
 from directory.models import Carer, Child, Organisation
 
@@ -141,9 +140,8 @@ def _may_read(user, today: date) -> bool:
     if not user.reads_child_data or vetting_problems(user, today=today):
         return False
     key = f"{settings.CACHES['default']['KEY_PREFIX']}:1:lookups:{user.pk}"
-    window_us = settings.LOOKUP_RATE_WINDOW_SECONDS * 1_000_000
-    args = [settings.LOOKUP_RATE_LIMIT, window_us, secrets.token_hex(8)]
-    return bool(_TAKE_SCRIPT(keys=[key], args=args, client=_REDIS))
+    allowance = Allowance(key, settings.LOOKUP_RATE_LIMIT, settings.LOOKUP_RATE_WINDOW_SECONDS)
+    return _TAKE_SCRIPT(keys=[key], args=take_script_args([allowance]), client=_REDIS) == 1
 
 
 def _audit(request, user, *, action, outcome, purpose, criteria=None, result_ids=(), child=""):

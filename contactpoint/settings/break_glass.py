@@ -1,14 +1,14 @@
 """Break-glass and access requests, and the separation of duties around giving access
-(docs/break-glass.md, access/provisioning.py)."""
+(docs/break-glass.md, access/provisioning/)."""
 
 from .environment import env_number
 
-# Separation of duties (access/provisioning.py): a reader change lapses unapproved after this.
+# Separation of duties (access/provisioning/): a reader change lapses unapproved after this.
 PROVISIONING_REQUEST_HOURS = env_number("PROVISIONING_REQUEST_HOURS", default=72, least=1)
 # An approved e-mail change waits this long for the account holder to confirm it.
 PROVISIONING_OWNER_HOURS = env_number("PROVISIONING_OWNER_HOURS", default=168, least=1)
 # After an approved second-factor reset: how long the one-time enrolment code works, and how
-# many wrong tries void it (access/enrolment_codes.py).
+# many wrong tries void it (access/sign_in/enrolment_codes.py).
 ENROLMENT_CODE_HOURS = env_number("ENROLMENT_CODE_HOURS", default=72, least=1)
 ENROLMENT_CODE_MAX_FAILURES = env_number("ENROLMENT_CODE_MAX_FAILURES", default=5, least=1)
 GRANT_MINUTES = env_number("GRANT_MINUTES", default=60, least=1)

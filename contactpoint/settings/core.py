@@ -41,7 +41,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "access.middleware.SecondFactorDeviceMiddleware",
-    "access.second_factor_binding.SecondFactorBindingMiddleware",
+    "access.sign_in.second_factor_binding.SecondFactorBindingMiddleware",
     "access.middleware.SessionTimeoutMiddleware",
     "access.middleware.RequireTwoFactorMiddleware",
     "access.middleware.SecurityKeyRequiredMiddleware",

@@ -11,7 +11,7 @@ from .environment import env, env_number
 AUTH_USER_MODEL = "access.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "access.auth_backend.UserWithOrganisationBackend",
+    "access.sign_in.auth_backend.UserWithOrganisationBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 LOGIN_URL = "access:login"
@@ -30,7 +30,7 @@ AUTH_PASSWORD_VALIDATORS = [
 OTP_TOTP_ISSUER = "ContactPoint"
 OTP_TOTP_THROTTLE_FACTOR = 1
 # How recently the second factor must have been given before a dangerous action
-# (access/step_up.py: break-glass, override, reports, decisions, API tokens).
+# (access/sign_in/step_up.py: break-glass, override, reports, decisions, API tokens).
 STEP_UP_SECONDS = env_number("STEP_UP_SECONDS", default=5 * 60, least=1)
 
 # --- Security keys and passkeys (WebAuthn; docs/sign-in.md) ----------------------------------
@@ -45,18 +45,18 @@ WEBAUTHN_ALLOWED_ORIGINS = env.list(
     default=[f"http://localhost:{env_number('PORT', default=8000, least=1, most=65535)}"],
 )
 # Roles that must sign in with a security key once they have one, and must add one before
-# using anything else (access/factors.py). Admins give and take access; data managers hold a
+# using anything else (access/sign_in/factors.py). Admins give and take access; data managers hold a
 # whole authority's records: a phished TOTP code must not be enough for either.
 WEBAUTHN_REQUIRED_ROLES = ["org_admin", "system_admin", "data_manager"]
-# django-otp-webauthn reads these: second factor only, never passwordless; the ceremony's
-# RP ID and origins come from the settings above, read per request (access/webauthn_helper.py).
+# django-otp-webauthn reads these: second factor only, never passwordless; the ceremony's RP ID
+# and origins come from the settings above, read per request (access/sign_in/webauthn_helper.py).
 OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
 OTP_WEBAUTHN_RP_NAME = "ContactPoint"
 OTP_WEBAUTHN_RP_ID = WEBAUTHN_RP_ID
 OTP_WEBAUTHN_ALLOWED_ORIGINS = WEBAUTHN_ALLOWED_ORIGINS
-OTP_WEBAUTHN_HELPER_CLASS = "access.webauthn_helper.ContactPointWebAuthnHelper"
+OTP_WEBAUTHN_HELPER_CLASS = "access.sign_in.webauthn_helper.ContactPointWebAuthnHelper"
 OTP_WEBAUTHN_TIMEOUT_SECONDS = 5 * 60
-# Recovery codes: how many one set holds (access/recovery_codes.py).
+# Recovery codes: how many one set holds (access/sign_in/recovery_codes.py).
 RECOVERY_CODE_COUNT = 10
 
 # --- Sessions ---------------------------------------------------------------------------------

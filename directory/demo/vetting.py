@@ -11,8 +11,8 @@ from __future__ import annotations
 from django.utils import timezone
 
 from access.models import Recertification, Role, User
-from access.recertification import quarter_start
-from access.vetting_reminders import vetting_reminders_send
+from access.recertification.services import quarter_start
+from access.vetting.reminders import vetting_reminders_send
 
 # Who vouched for the personas' evidence: their organisation's admin where the demo has one,
 # else the system admin (who cannot vouch for themselves, so nobody did).

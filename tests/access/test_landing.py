@@ -8,8 +8,8 @@ import pytest
 from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from access.factors import has_security_key
 from access.models import Role
+from access.sign_in.factors import has_security_key
 from tests.factories import UserFactory
 from tests.software_key import key_ceremony
 

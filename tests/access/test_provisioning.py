@@ -19,9 +19,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
 
 from access.models import Notification, ProvisioningRequest, RecoveryCode, Role, User
-from access.provisioning import provisioning_may_approve, provisioning_requests_expire
-from access.recovery_codes import recovery_codes_generate
+from access.provisioning.services import provisioning_may_approve, provisioning_requests_expire
 from access.services import org_admin_grant, session_store_class
+from access.sign_in.recovery_codes import recovery_codes_generate
 from audit.models import AccessEvent, Alert
 from directory.models import Organisation
 from tests.factories import LocalAuthorityFactory, OrganisationFactory, UserFactory, actor_for

@@ -14,7 +14,7 @@ from django.core import mail
 from django.utils import timezone
 
 from access.models import Notification, ProvisioningRequest, User
-from access.provisioning import provisioning_requests_expire
+from access.provisioning.services import provisioning_requests_expire
 from audit.models import AccessEvent, Alert
 
 from .test_provisioning import _approve, _email_request, people  # noqa: F401 - fixture

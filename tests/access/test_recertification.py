@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from access.models import Notification, Recertification, User, UserSession
-from access.recertification import (
+from access.recertification.services import (
     RecertificationRefused,
     quarter_after,
     quarter_before,
@@ -25,7 +25,7 @@ from access.recertification import (
 )
 from access.services import session_store_class
 from access.tasks import recertifications_overdue_chase_task
-from audit.alerts import alert_raise
+from audit.alerts.services import alert_raise
 from audit.models import AccessEvent
 from audit.review.detectors.base import Finding
 from audit.review.windows import DAY as DAY_WINDOW

@@ -5,7 +5,7 @@ from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from access.second_factor_binding import BINDING_KEY
+from access.sign_in.second_factor_binding import BINDING_KEY
 from audit.models import AccessEvent
 
 

@@ -50,7 +50,7 @@ def test_it_does_not_count_a_password_alone_as_a_step_up(world):
 
 
 def test_it_does_not_count_a_code_as_a_step_up_for_someone_with_a_key(world):
-    """Their step-up must be the key (access.factors): a TOTP code at sign-in opens the
+    """Their step-up must be the key (access.sign_in.factors): a TOTP code at sign-in opens the
     session but break-glass still asks for the key."""
     from tests.software_key import SoftwareKey
 

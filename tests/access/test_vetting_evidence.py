@@ -13,7 +13,7 @@ import pytest
 from django.utils import timezone
 
 from access.models import Role, User, vetting_problems
-from access.vetting_evidence import (
+from access.vetting.evidence import (
     AttestationRefused,
     user_save_by_admin_attesting,
     vetting_attest_allowed,

@@ -12,7 +12,7 @@ import pytest
 
 from access.models import Notification
 from access.tasks import vetting_reminders_send_task
-from access.vetting_reminders import vetting_reminders_send
+from access.vetting.reminders import vetting_reminders_send
 
 KIND = Notification.Kind.VETTING_EXPIRY
 

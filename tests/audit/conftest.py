@@ -13,8 +13,8 @@ from django.db import connection, transaction
 
 from access.models import Role
 from audit.roles import app_role_exists, app_role_privileges_apply
-from audit.services import audit_seal
-from audit.witness import DirectoryWitness
+from audit.sealing.sealer import audit_seal
+from audit.sealing.witness import DirectoryWitness
 from audit.writer import Actor, access_event_record
 from directory.models import Involvement, Organisation
 from tests.factories import InvolvementFactory, OrganisationFactory, UserFactory

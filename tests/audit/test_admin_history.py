@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from audit.admin_history import admin_history_problems
 from audit.models import AccessEvent
-from audit.verification import audit_verify
+from audit.sealing.verification import audit_verify
 
 from ..access.admin_forms import user_form
 from .conftest import seal

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from access.models import Role
-from audit.alerts import alert_raise
+from audit.alerts.services import alert_raise
 from audit.models import AccessEvent, Alert, AlertDecision
 from audit.review.detectors.base import Finding
 from audit.review.pipeline import misuse_review_run

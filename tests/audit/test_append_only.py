@@ -76,7 +76,7 @@ def test_it_refuses_to_write_an_event_outside_a_transaction(transactional_db):
 
 @pytest.fixture
 def head(event, witness):
-    from audit.services import audit_seal
+    from audit.sealing.sealer import audit_seal
 
     return audit_seal().head
 

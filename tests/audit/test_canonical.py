@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime, timedelta, timezone
 
-from audit.canonical import event_bytes
+from audit.sealing.canonical import event_bytes
 
 
 def _row(occurred_at):

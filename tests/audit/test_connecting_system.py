@@ -11,8 +11,8 @@ from dataclasses import replace
 import pytest
 from django.db import connection, transaction
 
-from audit.canonical import SELECT_COLUMNS, event_bytes
-from audit.verification import audit_verify
+from audit.sealing.canonical import SELECT_COLUMNS, event_bytes
+from audit.sealing.verification import audit_verify
 from audit.writer import access_event_record
 
 from .conftest import ALICE, log_events, seal, tamper

@@ -14,10 +14,10 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
-from audit.canonical import SELECT_COLUMNS, event_bytes, personal_bytes, personal_digest
 from audit.forgetting import ForgetResult, audit_forget, audit_forget_children
 from audit.models import AccessEvent
-from audit.verification import audit_verify
+from audit.sealing.canonical import SELECT_COLUMNS, event_bytes, personal_bytes, personal_digest
+from audit.sealing.verification import audit_verify
 from audit.writer import PastEvent, access_event_record, access_events_load_synthetic
 
 from .conftest import ALICE, log_events, log_version_1_events, run_sql, seal, tamper

@@ -2,7 +2,7 @@
 
 import hashlib
 
-from audit.merkle import EMPTY_ROOT, CompactTree, leaf_hash, root_from_leaves
+from audit.sealing.merkle import EMPTY_ROOT, CompactTree, leaf_hash, root_from_leaves
 
 # Certificate Transparency's reference leaves and roots for tree sizes 1..8 (RFC 6962 test
 # vectors, as published with the CT reference implementations).

@@ -24,7 +24,7 @@ from celery.contrib.testing.worker import start_worker
 from django.db import IntegrityError, transaction
 
 from access.models import AccessRequest, Notification, Role
-from audit.alerts import alert_raise
+from audit.alerts.services import alert_raise
 from audit.models import AccessEvent, Alert, LookupExplanation, ReviewRun, ReviewWatermark
 from audit.review.detectors import DETECTORS_BY_NAME, Finding
 from audit.review.pipeline import _detector_step, _window_run, misuse_review_run

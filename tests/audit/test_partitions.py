@@ -11,7 +11,7 @@ from django.db.migrations.executor import MigrationExecutor
 
 from audit.models import AccessEvent
 from audit.partitions import audit_partitions_ensure
-from audit.verification import audit_verify
+from audit.sealing.verification import audit_verify
 
 from .conftest import log_events, seal
 

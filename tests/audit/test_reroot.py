@@ -17,18 +17,18 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
-from audit.canonical import SELECT_COLUMNS, event_bytes
 from audit.forgetting import audit_forget_children
-from audit.heads import public_key_raw
-from audit.keys import signing_key
-from audit.merkle import leaf_hash
 from audit.models import AccessEvent, TransitionHead, TreeHead
-from audit.reroot import NOTHING_TO_DO, REROOTED, RerootRefused, audit_reroot
-from audit.seal_lock import head_insert, seal_lock_secret
-from audit.services import audit_seal
-from audit.transition import mapping_entries, mapping_problems, reencoding_problem
-from audit.verification import audit_verify
-from audit.verify_head import main as verify_head_main
+from audit.sealing.canonical import SELECT_COLUMNS, event_bytes
+from audit.sealing.heads import public_key_raw
+from audit.sealing.keys import signing_key
+from audit.sealing.merkle import leaf_hash
+from audit.sealing.reroot import NOTHING_TO_DO, REROOTED, RerootRefused, audit_reroot
+from audit.sealing.seal_lock import head_insert, seal_lock_secret
+from audit.sealing.sealer import audit_seal
+from audit.sealing.transition import mapping_entries, mapping_problems, reencoding_problem
+from audit.sealing.verification import audit_verify
+from audit.sealing.verify_head import main as verify_head_main
 from tests.directory.test_retention import _dump, retention
 from tests.factories import ChildFactory
 
@@ -121,7 +121,7 @@ def test_it_leaves_epoch_1_heads_as_they_were_signed(old_log, witness):
 
 
 def test_it_spreads_a_long_log_over_several_epoch_2_heads(old_log, witness, monkeypatch):
-    monkeypatch.setattr("audit.reroot.MAX_BATCH", 4)
+    monkeypatch.setattr("audit.sealing.reroot.MAX_BATCH", 4)
     assert audit_reroot().heads == 2
     assert list(TreeHead.objects.filter(epoch=2).values_list("tree_size", flat=True)) == [4, 6]
     assert audit_verify().ok
@@ -255,7 +255,7 @@ def test_it_has_nothing_to_do_for_a_log_that_never_had_version_1_events(db):
 
 
 def test_it_finishes_a_witness_copy_that_failed(old_log, witness, monkeypatch):
-    monkeypatch.setattr("audit.reroot.witness_catch_up", lambda **_: 0)
+    monkeypatch.setattr("audit.sealing.reroot.witness_catch_up", lambda **_: 0)
     audit_reroot()
     assert witness.transitions() == []
     monkeypatch.undo()

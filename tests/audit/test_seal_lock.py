@@ -13,10 +13,10 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
 from psycopg2 import errors
 
-from audit.keys import signing_key
 from audit.models import TreeHead
-from audit.seal_lock import sealer_response
-from audit.services import SEALED, audit_seal
+from audit.sealing.keys import signing_key
+from audit.sealing.seal_lock import sealer_response
+from audit.sealing.sealer import SEALED, audit_seal
 
 from .conftest import log_events, second_session
 

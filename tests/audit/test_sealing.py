@@ -11,13 +11,13 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.db import connection
 
-from audit.canonical import SELECT_COLUMNS, event_bytes
-from audit.heads import Head, head_sign, key_id_for, public_key_raw
-from audit.keys import signing_key
-from audit.merkle import leaf_hash, root_from_leaves
 from audit.models import TreeHead
-from audit.seal_lock import seal_lock_register, seal_lock_take
-from audit.services import (
+from audit.sealing.canonical import SELECT_COLUMNS, event_bytes
+from audit.sealing.heads import Head, head_sign, key_id_for, public_key_raw
+from audit.sealing.keys import signing_key
+from audit.sealing.merkle import leaf_hash, root_from_leaves
+from audit.sealing.seal_lock import seal_lock_register, seal_lock_take
+from audit.sealing.sealer import (
     BUSY,
     NOTHING_NEW,
     SEALED,
@@ -25,10 +25,10 @@ from audit.services import (
     audit_seal,
     signed_head_of,
 )
+from audit.sealing.verification import audit_verify
+from audit.sealing.verify_head import main as verify_head_main
+from audit.sealing.witness import WitnessConflict
 from audit.tasks import audit_seal_task
-from audit.verification import audit_verify
-from audit.verify_head import main as verify_head_main
-from audit.witness import WitnessConflict
 from contactpoint.celery import app
 
 from .conftest import log_events, seal, second_session

@@ -12,11 +12,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.core.management import CommandError, call_command
 from django.db import transaction
 
-from audit.heads import Head, head_sign, public_key_raw
-from audit.keys import signing_key
-from audit.services import signed_head_of
-from audit.verification import audit_verify
-from audit.witness import WitnessConflict
+from audit.sealing.heads import Head, head_sign, public_key_raw
+from audit.sealing.keys import signing_key
+from audit.sealing.sealer import signed_head_of
+from audit.sealing.verification import audit_verify
+from audit.sealing.witness import WitnessConflict
 from audit.writer import access_event_record
 
 from .conftest import ALICE, log_events, seal, tamper

@@ -10,7 +10,7 @@ from axe_playwright_python.sync_playwright import Axe
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
-from access.factors import has_security_key
+from access.sign_in.factors import has_security_key
 from tests.software_key import SoftwareKey
 
 PASSWORD = "correct horse battery staple"

@@ -6,7 +6,7 @@ queue, a change waiting for a decision, and the change history."""
 import pytest
 
 from access.models import Role
-from access.provisioning import provisioning_request_create
+from access.provisioning.services import provisioning_request_create
 from access.services import org_admin_grant
 from tests.factories import UserFactory, actor_for
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from access.models import Role
-from audit.alerts import alert_raise
+from audit.alerts.services import alert_raise
 from audit.models import AccessEvent, Alert
 from audit.review.detectors.base import Finding
 from audit.review.windows import Window

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from access.models import Role
-from access.recovery_codes import recovery_codes_generate
+from access.sign_in.recovery_codes import recovery_codes_generate
 from tests.factories import UserFactory, actor_for
 from tests.software_key import SoftwareKey
 
@@ -42,7 +42,7 @@ def test_it_adds_a_key_then_signs_in_and_steps_up_with_it(world, live_server, pa
     page.click("#passkey-verification-button")
     expect(page).to_have_url(re.compile(r"/search/$"))
 
-    # The key used at sign-in counts as a step-up for STEP_UP_SECONDS (access.step_up); with
+    # The key used at sign-in counts as a step-up for STEP_UP_SECONDS (access.sign_in.step_up); with
     # none left, break-glass asks for the key again.
     settings.STEP_UP_SECONDS = 0
     page.goto(f"{base}/break-glass/")

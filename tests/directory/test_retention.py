@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from access.models import AccessRequest, Notification, Role, ShieldChange
 from audit.models import AccessEvent
-from audit.services import audit_seal
+from audit.sealing.sealer import audit_seal
 from directory.models import Carer, Child, ChildMerge, FeedLink, Involvement
 
 from ..factories import CarerFactory, ChildFactory, InvolvementFactory, UserFactory

@@ -18,7 +18,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from access.gateway import SearchCriteria, child_search
 from access.models import Notification, User, vetting_problems
-from access.recertification import recertification_queue
+from access.recertification.services import recertification_queue
 from audit.writer import Actor
 from directory.demo.world import world_build
 from directory.models import Child, Involvement, LocalAuthority, Practitioner

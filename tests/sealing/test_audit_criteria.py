@@ -9,10 +9,10 @@ from django.core.management import call_command
 from django.db import connection
 
 from access.models import AccessRequest
-from audit.alert_selectors import _criteria_shown
-from audit.canonical import SELECT_COLUMNS, personal_data_problem, personal_digest
+from audit.alerts.selectors import _criteria_shown
 from audit.models import AccessEvent
 from audit.sealed_criteria import UNREADABLE, criteria_open
+from audit.sealing.canonical import SELECT_COLUMNS, personal_data_problem, personal_digest
 from directory.sealing import keyring
 from directory.sealing.cipher import key_id_of
 

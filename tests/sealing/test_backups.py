@@ -5,6 +5,7 @@ that verifies and opens with the key, and with nothing else."""
 import base64
 import os
 import subprocess
+import time
 from contextlib import contextmanager
 from io import StringIO
 
@@ -126,9 +127,23 @@ def _database(name: str):
     try:
         yield name
     finally:
-        with admin.cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        _drop(admin, name)
         admin.close()
+
+
+def _drop(admin, name: str, attempts: int = 20) -> None:
+    """Drop ``name``, waiting out a backend that ``FORCE`` may not end: an autovacuum worker
+    on the fresh database runs as the bootstrap superuser, and the owner role may not
+    terminate it ("permission denied to terminate process"; seen once in a full run)."""
+    for attempt in range(attempts):
+        try:
+            with admin.cursor() as cursor:
+                cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            return
+        except (psycopg2.errors.InsufficientPrivilege, psycopg2.errors.ObjectInUse):
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.5)
 
 
 @contextmanager

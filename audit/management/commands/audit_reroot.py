@@ -1,5 +1,5 @@
 """``python manage.py audit_reroot``: make the log's version 1 events forgettable, once, by
-re-rooting the log in a new epoch (``audit.reroot``; docs/audit.md, *Epochs*).
+re-rooting the log in a new epoch (``audit.sealing.reroot``; docs/audit.md, *Epochs*).
 
 Run it as the owner role (``DATABASE_URL`` set to ``DATABASE_OWNER_URL``), with the signing key
 and the witness configured, at a cut-over: the application stopped and ``seal_audit`` run, so
@@ -9,8 +9,8 @@ re-rooted or there was nothing to do (no version 1 event left, as after it has s
 
 from django.core.management.base import BaseCommand, CommandError
 
-from audit.reroot import NOTHING_TO_DO, RerootRefused, audit_reroot
-from audit.witness import WitnessConflict
+from audit.sealing.reroot import NOTHING_TO_DO, RerootRefused, audit_reroot
+from audit.sealing.witness import WitnessConflict
 
 
 class Command(BaseCommand):

@@ -8,8 +8,8 @@ job (they take turns on an advisory lock) and to run again (nothing new: nothing
 
 from django.core.management.base import BaseCommand, CommandError
 
-from audit.services import audit_seal_all, latest_head
-from audit.witness import WitnessConflict
+from audit.sealing.sealer import audit_seal_all, latest_head
+from audit.sealing.witness import WitnessConflict
 
 
 class Command(BaseCommand):

@@ -6,15 +6,15 @@ older than ``AUDIT_SEAL_MAX_LAG_SECONDS``. Unsealed events are not yet protected
 would be a promise about them the log cannot keep (issue 14, finding 4).
 
 ``--print-public-key`` prints the key outside parties need to check heads themselves
-(``python -m audit.verify_head``, or the jq/openssl recipe in docs/audit.md).
+(``python -m audit.sealing.verify_head``, or the jq/openssl recipe in docs/audit.md).
 """
 
 from django.core.management.base import BaseCommand, CommandError
 
-from audit.heads import key_id_for, public_key_raw
-from audit.keys import known_public_keys, signing_key
+from audit.sealing.heads import key_id_for, public_key_raw
+from audit.sealing.keys import known_public_keys, signing_key
+from audit.sealing.verification import audit_verify
 from audit.selectors import seal_lag_get
-from audit.verification import audit_verify
 
 SEALING_STALLED = 2
 
