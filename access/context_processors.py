@@ -3,7 +3,7 @@
 from django.http import HttpRequest
 
 from .inbox import unread_count
-from .navigation import nav_fact, nav_urls
+from .navigation import layout_links, nav_fact
 
 
 def unread_notifications(request: HttpRequest) -> dict[str, int]:
@@ -21,9 +21,10 @@ def unread_notifications(request: HttpRequest) -> dict[str, int]:
 
 
 def navigation(request: HttpRequest) -> dict:
-    """The layout's links (reversed once per process) and, for a fully signed-in user,
-    whether they lead a team (kept in the session for a minute: ``access.navigation``)."""
-    context = {"nav_urls": nav_urls()}
+    """The layout's links and static files (found once per process) and, for a fully
+    signed-in user, whether they lead a team (kept in the session for a minute:
+    ``access.navigation``)."""
+    context = layout_links()
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated and user.is_verified():
         context["nav_leads_team"] = nav_fact(request, "leads_team", lambda: user.leads_team)

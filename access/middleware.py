@@ -6,11 +6,14 @@ import time
 
 from django.conf import settings
 from django.contrib.auth import logout
+from django.contrib.auth import middleware as auth_middleware
 from django.db import Error as DjangoDatabaseError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
+from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.middleware import OTPMiddleware
 from kombu.exceptions import OperationalError as BrokerError
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -18,7 +21,8 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from contactpoint.errors import NotFound, Refused
 
-from .session_user import TOTP_PERSISTENT_PREFIX, totp_device_load
+from .navigation import layout_links
+from .session_user import TOTP_PERSISTENT_PREFIX, session_totp_device, totp_device_load
 from .sign_in import factors
 
 # Paths a session may reach before its second factor is verified. Everything else — every
@@ -46,7 +50,37 @@ class SecondFactorDeviceMiddleware(OTPMiddleware):
     """django-otp's middleware, loading the session's TOTP device with one fixed statement
     (``access.session_user``) instead of through the ORM; other devices (security keys,
     recovery codes) as django-otp does. django-otp still checks that the device is the
-    user's and confirmed; nothing is cached between requests."""
+    user's and confirmed; nothing is cached between requests.
+
+    The user is verified at once and ``request.user`` is the user itself, not django-otp's
+    lazy wrapper around Django's lazy wrapper: every request that gets here asks who is
+    signed in anyway (``SessionTimeoutMiddleware``), so waiting saved nothing, and every
+    attribute read through the two proxies cost a tenth of the page's own Python (issue 16).
+    The user is the one ``AuthenticationMiddleware`` would load, loaded the same way.
+    """
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if self._is_async or type(user) is not SimpleLazyObject:
+            return super().__call__(request)
+        request.user = self._verify_user_sync(request, auth_middleware.get_user(request))
+        return self.get_response(request)
+
+    def _verify_user_sync(self, request, user):
+        """django-otp's, except that a TOTP device is taken from the user's confirmed
+        devices read with the user (``access.session_user``), not loaded again; then
+        django-otp's own check that the device is the user's and confirmed."""
+        authenticated = user.is_authenticated
+        persistent_id = request.session.get(DEVICE_ID_SESSION_KEY) if authenticated else None
+        if not persistent_id:
+            return super()._verify_user_sync(request, user)
+        persistent_id = self._normalize_persistent_id(persistent_id)
+        if not persistent_id.startswith(TOTP_PERSISTENT_PREFIX):
+            return super()._verify_user_sync(request, user)
+        self._init_user_fields(user)
+        device = session_totp_device(user, persistent_id)
+        user.otp_device = self._finalize_device(request, user, device)
+        return user
 
     def _device_from_persistent_id(self, persistent_id: str):
         persistent_id = self._normalize_persistent_id(persistent_id)
@@ -102,8 +136,9 @@ class SecurityKeyRequiredMiddleware:
 class SessionTimeoutMiddleware:
     """Ends a session after its absolute lifetime (12 hours by default).
 
-    The idle timeout is the session cookie age, renewed on every request; this adds the
-    absolute limit, so a session kept alive by activity still ends.
+    The idle timeout is the session cookie age, renewed on every request as the session is
+    read (``contactpoint.redis_store``); this adds the absolute limit, so a session kept alive
+    by activity still ends.
     """
 
     def __init__(self, get_response):
@@ -173,7 +208,7 @@ def service_unavailable_response(*, audit: bool) -> HttpResponse:
     failure was the database's, so the lookup could not be recorded and nothing was shown.
     """
     template = "directory/audit_unavailable.html" if audit else "503.html"
-    response = HttpResponse(render_to_string(template), status=503)
+    response = HttpResponse(render_to_string(template, layout_links()), status=503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
 

@@ -21,9 +21,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 from django.conf import settings
+from django.templatetags.static import static
 from django.urls import get_script_prefix, reverse
 
 NAV_FACTS_KEY = "cp_nav_facts"
@@ -60,6 +62,28 @@ def nav_urls() -> dict[str, str]:
     if urls is None:
         urls = _urls[prefix] = {key: reverse(name) for key, name in _NAV_URL_NAMES.items()}
     return urls
+
+
+# The layout's stylesheet and scripts, by the name the template uses.
+_LAYOUT_ASSETS = {
+    "stylesheet": "css/contactpoint.css",
+    "init_script": "js/init.js",
+    "start_script": "js/start.mjs",
+}
+
+
+@cache
+def layout_assets() -> dict[str, str]:
+    """The layout's static files' URLs, found once per process: ``{% static %}`` on every
+    page was a twentieth of a page's Python (issue 16), and the answer cannot change while
+    the process runs (the storage and its manifest are fixed at start)."""
+    return {key: static(path) for key, path in _LAYOUT_ASSETS.items()}
+
+
+def layout_links() -> dict[str, dict[str, str]]:
+    """What the layout links to whoever is signed in: its pages and its static files.
+    Needs neither PostgreSQL nor Redis, so the service's own 503 page has it too."""
+    return {"nav_urls": nav_urls(), "layout_assets": layout_assets()}
 
 
 def nav_fact(request, name: str, compute: Callable[[], Any]) -> Any:

@@ -1,10 +1,14 @@
-"""The signed-in user (with organisation and local authority) and their second-factor
-device, each loaded with one fixed SQL statement (``contactpoint.fixed_sql``).
+"""The signed-in user (with organisation and local authority) and their confirmed TOTP
+devices, loaded with one fixed SQL statement (``contactpoint.fixed_sql``).
 
-Why (issue 16): every page loads both, and through the ORM building and compiling the two
+Why (issue 16): every page loads both, and through the ORM building and compiling the
 queries cost more CPU than PostgreSQL spent running them (the user's alone about a tenth of
-an audited search's web time). Nothing is cached between requests: a deactivated account, a
-changed organisation or a removed device is seen by the next request.
+an audited search's web time); then as two fixed statements, the second was one more round
+trip on every page. Nothing is cached between requests: a deactivated account, a changed
+organisation or a removed or unconfirmed device is seen by the next request.
+``access.middleware.SecondFactorDeviceMiddleware`` takes the session's device from the
+user's confirmed TOTP devices read here; a device that is not among them (another user's,
+unconfirmed, gone) verifies nothing, as django-otp decides for a device it loads itself.
 """
 
 from __future__ import annotations
@@ -44,16 +48,44 @@ def user_width() -> int:
 
 @cache
 def _user_statement() -> str:
-    return f"SELECT {user_columns()} FROM access_user u {USER_JOINS} WHERE u.id = %s"  # noqa: S608 - model columns only
+    return (
+        f"SELECT {user_columns()}, {columns(TOTPDevice, 'd')} "  # noqa: S608 - model columns only
+        f"FROM access_user u {USER_JOINS} "
+        "LEFT JOIN otp_totp_totpdevice d ON d.user_id = u.id AND d.confirmed "
+        "WHERE u.id = %s ORDER BY d.id"
+    )
 
 
 def user_load(user_id, *, using: str = "default") -> User | None:
     """The user ``user_id`` with ``organisation`` and its ``local_authority`` attached (as
-    ``select_related`` would), or None."""
+    ``select_related`` would), and their confirmed TOTP devices by id in
+    ``confirmed_totp_devices``; or None."""
     with connections[using].cursor() as cursor:
         cursor.execute(_user_statement(), [user_id])
-        row = cursor.fetchone()
-    return None if row is None else user_from_row(row, using=using)
+        rows = cursor.fetchall()
+    if not rows:
+        return None
+    user = user_from_row(rows[0], using=using)
+    devices = {}
+    for row in rows:
+        device_values = row[user_width() :]
+        if device_values[0] is not None:  # the device's id
+            device = instance(TOTPDevice, device_values, using)
+            TOTPDevice._meta.get_field("user").set_cached_value(device, user)
+            devices[device.pk] = device
+    user.confirmed_totp_devices = devices
+    return user
+
+
+def session_totp_device(user, persistent_id: str) -> TOTPDevice | None:
+    """The TOTP device named by django-otp's persistent id ``otp_totp.totpdevice/<id>`` among
+    the user's confirmed devices as ``user_load`` read them; None if it is not one of them.
+    For a user loaded another way, the device is loaded by its id."""
+    devices = getattr(user, "confirmed_totp_devices", None)
+    if devices is None:
+        return totp_device_load(persistent_id)
+    number = persistent_id.removeprefix(TOTP_PERSISTENT_PREFIX)
+    return devices.get(int(number)) if number.isdigit() else None
 
 
 def user_from_row(row, *, using: str) -> User:

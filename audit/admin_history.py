@@ -22,8 +22,14 @@ import hashlib
 import json
 from collections.abc import Iterator
 from datetime import UTC
+from functools import partial
 
+from auditlog import context as auditlog_context
+from auditlog import get_logentry_model
+from auditlog.cid import set_cid
+from auditlog.middleware import AuditlogMiddleware
 from django.db import connection, transaction
+from django.db.models.signals import pre_save
 
 from .models import AccessEvent
 from .writer import Actor, access_event_record
@@ -118,3 +124,38 @@ def _entry_digests() -> Iterator[tuple[int, str]]:
         if len(page) < _CHUNK:
             return
         last = page[-1].pk
+
+
+class AdminHistoryActorMiddleware(AuditlogMiddleware):
+    """django-auditlog's middleware (each admin change's entry names who made it, from where),
+    without connecting and disconnecting a signal receiver on every request.
+
+    Why (issue 16): auditlog's own middleware connects a ``pre_save`` receiver for
+    ``LogEntry`` as each request starts and disconnects it as it ends, a twentieth of an
+    audited page's Python for a signal that fires only when an admin change is saved. Here
+    one receiver, auditlog's own ``_set_extra_data``, stays connected for the process under a
+    fixed id, and each request only sets the context it reads (actor, address, port), through
+    auditlog's own context variable, and resets it after; a change saved outside a request
+    finds no context and names no actor, as before. Pinned to django-auditlog 3.4.1, whose
+    internals these are; ``tests/audit/test_admin_history.py`` checks the actor is named.
+    """
+
+    _SIGNAL_ID = ("set_actor", "contactpoint.request")
+
+    def __init__(self, get_response=None):
+        super().__init__(get_response)
+        pre_save.connect(
+            partial(auditlog_context._set_extra_data, signal_duid=self._SIGNAL_ID),
+            sender=get_logentry_model(),
+            dispatch_uid=self._SIGNAL_ID,
+            weak=False,
+        )
+
+    def __call__(self, request):
+        set_cid(request)
+        context = {**self.get_extra_data(request), "signal_duid": self._SIGNAL_ID}
+        token = auditlog_context.auditlog_value.set(context)
+        try:
+            return self.get_response(request)
+        finally:
+            auditlog_context.auditlog_value.reset(token)

@@ -49,7 +49,7 @@ MIDDLEWARE = [
     "access.cross_site.CrossSiteLookupMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "auditlog.middleware.AuditlogMiddleware",
+    "audit.admin_history.AdminHistoryActorMiddleware",  # auditlog's, without per-request signals
     "axes.middleware.AxesMiddleware",
     "access.middleware.NoStoreMiddleware",
     "access.middleware.ErrorPageMiddleware",
@@ -74,7 +74,11 @@ TEMPLATES = [
                 "access.context_processors.navigation",
             ],
             # GOV.UK form fields rendered in Python (contactpoint/govuk_fields.py).
-            "libraries": {"govuk_fields": "contactpoint.govuk_fields"},
+            # ``id_url``: a record page's address, not reversed per use (contactpoint/id_urls.py).
+            "libraries": {
+                "govuk_fields": "contactpoint.govuk_fields",
+                "id_urls": "contactpoint.id_urls",
+            },
         },
     },
 ]

@@ -61,15 +61,15 @@ RECOVERY_CODE_COUNT = 10
 
 # --- Sessions ---------------------------------------------------------------------------------
 # Idle timeout 15 minutes, absolute lifetime 12 hours (enforced by middleware).
-# Held in Redis: the idle timeout renews the session on every request, which in the database
-# was a read and an UPDATE per page. Redis expires them itself; if it loses them, people sign
-# in again (it fails closed). access.UserSession still lists each user's keys for deactivation.
-# contactpoint.redis_store: Django's cache sessions, saved in one round trip, and an
-# unreachable Redis is an error (the 503 page), not an empty session that would send a
-# signed-in person back to sign in.
+# Held in Redis, which expires them itself; if it loses them, people sign in again (it fails
+# closed). access.UserSession still lists each user's keys for deactivation.
+# contactpoint.redis_store: Django's cache sessions; reading one renews its idle timeout in
+# the same round trip (GETEX), so a session is saved only when it changed (not on every
+# request); saved in one round trip; an unreachable Redis is an error (the 503 page), not an
+# empty session that would send a signed-in person back to sign in.
 SESSION_ENGINE = "contactpoint.redis_store"
 SESSION_COOKIE_AGE = env_number("SESSION_IDLE_SECONDS", default=15 * 60, least=1)
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_ABSOLUTE_SECONDS = env_number("SESSION_ABSOLUTE_SECONDS", default=12 * 60 * 60, least=1)
 SESSION_COOKIE_HTTPONLY = True

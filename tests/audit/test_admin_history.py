@@ -34,6 +34,16 @@ def history(world, as_user):
     return entry
 
 
+def test_the_entry_names_who_made_the_change_and_from_where(history, world):
+    """``audit.admin_history.AdminHistoryActorMiddleware`` hands auditlog the request's
+    actor and address; a change saved outside any request names nobody."""
+    assert history.actor_id == world.ada.pk
+    assert history.remote_addr == "127.0.0.1"
+    world.bob.job_title = "Deputy head"
+    world.bob.save()
+    assert LogEntry.objects.filter(object_pk=str(world.bob.pk)).latest("pk").actor_id is None
+
+
 def _tamper(sql: str, params: list) -> None:
     """What a superuser can do: the append-only trigger disabled, then the row changed."""
     with transaction.atomic(), connection.cursor() as cursor:

@@ -26,6 +26,10 @@ def test_it_shows_no_search_results_when_the_audit_write_fails(world, as_user):
     assert response.status_code == 503
     assert b"Maya" not in response.content
     assert b"could not be recorded" in response.content
+    # Rendered without the request (nothing of the failed database is read), with the
+    # layout's stylesheet and links all the same (access.navigation.layout_links).
+    assert b'<link rel="stylesheet" href="/static/css/contactpoint.css">' in response.content
+    assert b'href="/info/privacy/"' in response.content
 
 
 def test_it_shows_no_record_when_the_audit_write_fails(world, as_user):
