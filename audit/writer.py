@@ -31,7 +31,7 @@ from django.utils import timezone
 
 from .models import AccessEvent
 from .sealed_criteria import criteria_seal
-from .sealing.canonical import LEAF_VERSION, personal_digest
+from .sealing.canonical import EVENT_FIELDS, LEAF_VERSION, personal_digest
 
 _USER_AGENT_MAX = 300
 _REASON_MAX = 300
@@ -216,25 +216,9 @@ class PastEvent:
     reason: str = ""
 
 
-_PAST_COLUMNS = (
-    "occurred_at",
-    "actor_id",
-    "actor_username",
-    "actor_role",
-    "organisation_id",
-    "action",
-    "outcome",
-    "purpose",
-    "criteria",
-    "result_ids",
-    "child_public_id",
-    "reason",
-    "ip_address",
-    "user_agent",
-    "leaf_version",
-    "personal_salt",
-    "personal_digest",
-)
+# The columns a synthetic event is copied into, in ``_past_row``'s order: every field of a
+# leaf but the id (the sequence gives it), then how the leaf is encoded.
+_PAST_COLUMNS = (*EVENT_FIELDS[1:], "leaf_version", "personal_salt", "personal_digest")
 
 
 def access_events_load_synthetic(events: Iterable[PastEvent], *, chunk: int = 20_000) -> int:
