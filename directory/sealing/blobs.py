@@ -9,7 +9,7 @@ its table, column and row, and opened only by the import.
 from __future__ import annotations
 
 from . import keyring
-from .cipher import bound_to, key_id_of, open_bytes, seal_bytes
+from .cipher import bound_to, seal_bytes
 
 
 def blob_seal(data: bytes, *, table: str, field: str, row: int) -> bytes:
@@ -19,5 +19,4 @@ def blob_seal(data: bytes, *, table: str, field: str, row: int) -> bytes:
 
 def blob_open(sealed: bytes, *, table: str, field: str, row: int) -> bytes:
     """The bytes ``blob_seal`` sealed for this row; ``SealBroken`` for any other."""
-    key = keyring.data_key(key_id_of(sealed))
-    return open_bytes(sealed, key=key.aead, binding=bound_to(table, field, row))
+    return keyring.bytes_open(sealed, binding=bound_to(table, field, row))

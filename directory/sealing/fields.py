@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from django.db import connection, models
 
 from . import keyring
-from .cipher import bound_to, key_id_of, open_sealed, seal
+from .cipher import bound_to, seal
 
 _DIRTY = object()
 
@@ -100,9 +100,7 @@ class SealedModel(models.Model):
         rather than through an instance)."""
         if raw is None:
             return ""
-        raw = bytes(raw)
-        key = keyring.data_key(key_id_of(raw))
-        return open_sealed(raw, key=key.aead, binding=bound_to(cls._meta.db_table, name, row))
+        return keyring.text_open(bytes(raw), binding=bound_to(cls._meta.db_table, name, row))
 
     def sealed_dirty(self) -> bool:
         held = self.__dict__.get("_sealed_clear", {})

@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.db import connection, transaction
 
+from .cipher import key_id_of, open_bytes, open_sealed
 from .provider import KEY_BYTES, key_provider
 
 FIELD = "field"
@@ -73,6 +74,17 @@ def data_key(key_id: int) -> DataKey:
         )
         _material[key_id] = material
     return DataKey(key_id, material)
+
+
+def text_open(sealed: bytes, *, binding: bytes) -> str:
+    """The text of a sealed value, opened with the data key its header names (``SealBroken``
+    if it was not sealed for ``binding``)."""
+    return open_sealed(sealed, key=data_key(key_id_of(sealed)).aead, binding=binding)
+
+
+def bytes_open(sealed: bytes, *, binding: bytes) -> bytes:
+    """``text_open`` for sealed bytes (a file)."""
+    return open_bytes(sealed, key=data_key(key_id_of(sealed)).aead, binding=binding)
 
 
 def current_key(purpose: str = FIELD, *, create: bool = True) -> DataKey | None:
