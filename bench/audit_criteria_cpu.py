@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from proc_cpu import backend_pids, cpu_seconds  # noqa: E402
-from search_scale import database_urls  # noqa: E402
+from search_scale import django_setup  # noqa: E402
 
 BATCH = 100
 
@@ -34,12 +34,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=2000)
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
-    app, owner = database_urls(args.database)
-    os.environ["DATABASE_URL"] = app
-    os.environ["DATABASE_OWNER_URL"] = owner
-    import _django
-
-    _django.setup()
+    django_setup(args.database)
     from django.db import transaction
 
     from audit.models import AccessEvent

@@ -21,7 +21,6 @@ stage and plan, per round and the medians.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import statistics
 import sys
@@ -29,7 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from proc_cpu import cpu_seconds  # noqa: E402
-from search_scale import database_urls  # noqa: E402
+from search_scale import django_setup  # noqa: E402
 
 MODES = ("force_generic_plan", "force_custom_plan")
 
@@ -41,11 +40,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--seed", type=int, default=5)
     args = parser.parse_args()
-    _app, owner = database_urls(args.database)
-    os.environ["DATABASE_URL"] = os.environ["DATABASE_OWNER_URL"] = owner
-    import _django
-
-    _django.setup()
+    django_setup(args.database)
     from django.db import connection
 
     from access.gateway.matcher import MatchQuery, candidates_rank, match_model_current
