@@ -33,6 +33,9 @@ from .records import RecordWriter
 from .schema import RowError
 
 Progress = Callable[[int, int], None]
+# Told when each stage of an import ends, with what it did ("checked 500,000 rows"): the
+# command line prints it with the time taken, so a national file's slow stage is visible.
+Stage = Callable[[str], None]
 HELD = (FeedReview.Status.OPEN, FeedReview.Status.NOT_SURE)
 
 
@@ -57,6 +60,7 @@ def feed_import(
     progress: Progress | None = None,
     today: date | None = None,
     keep_rejected: bool = False,
+    stage: Stage | None = None,
 ) -> FeedImportResult:
     """Check, link and apply one feed file (see the module's rules).
 
@@ -64,7 +68,9 @@ def feed_import(
     offers it for download); the command line prints it instead.
     """
     today = today or timezone.localdate()
+    stage = stage or (lambda what: None)
     read = feed_read(data=data, source=source, today=today)
+    stage(f"read and checked {read.rows:,} rows ({len(read.records):,} records)")
     if read.errors:
         batch = None
         if keep_rejected:
@@ -79,13 +85,14 @@ def feed_import(
     ).first()
     if already:
         return FeedImportResult("already", batch=already)
-    plan = _plan(records=read.records, source=source, progress=progress)
+    plan = _plan(records=read.records, source=source, progress=progress, stage=stage)
     with transaction.atomic():
         batch = FeedBatch.objects.create(
             source=source, sha256=read.sha256, filename=filename, imported_by=user,
             status=FeedBatch.Status.APPLIED, rows=read.rows,
         )  # fmt: skip
         counts = _records_apply(records=read.records, batch=batch, plan=plan, progress=progress)
+        stage("records written: " + ", ".join(f"{k} {v:,}" for k, v in sorted(counts.items())))
         batch.counts = dict(counts)
         batch.save(update_fields=["counts"])
         access_event_record(
@@ -94,6 +101,7 @@ def feed_import(
             outcome=AccessEvent.Outcome.OK,
             criteria={"source": source, "batch": batch.pk, "rows": read.rows, **counts},
         )
+    stage(f"committed as batch {batch.pk}")
     return FeedImportResult("applied", batch=batch, counts=dict(counts))
 
 
@@ -110,7 +118,7 @@ class _Plan:
     matched: dict[str, int]
 
 
-def _plan(*, records: list[FeedRecord], source: str, progress) -> _Plan:
+def _plan(*, records: list[FeedRecord], source: str, progress, stage: Stage) -> _Plan:
     ids = [r.source_record_id for r in records]
     links = {
         link.source_record_id: link
@@ -124,13 +132,20 @@ def _plan(*, records: list[FeedRecord], source: str, progress) -> _Plan:
     }
     placed = links.keys() | held.keys()
     unplaced = [r for r in records if r.source_record_id not in placed]
+    stage(f"{len(placed):,} records follow an earlier link or a held review")
     exact = exact_links(unplaced, using=DEFAULT_DB_ALIAS)
+    stage(f"{len(exact):,} of {len(unplaced):,} agree exactly with one child")
     total, settled = len(records), len(records) - len(unplaced) + len(exact)
     if progress:
         progress(settled, total)
     residual = [r for r in unplaced if r.source_record_id not in exact]
     placements = placements_find(
         residual, placed=(lambda n: progress(settled + n, total)) if progress else None
+    )
+    decided = Counter(p.decision for p in placements.values())
+    stage(
+        f"{len(residual):,} placed by the matcher: "
+        + ", ".join(f"{decision} {n:,}" for decision, n in sorted(decided.items()))
     )
     matched = _child_ids([p.child for p in placements.values() if p.decision == "link"])
     return _Plan(links, held, exact, placements, matched)

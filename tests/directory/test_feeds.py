@@ -468,6 +468,27 @@ def test_the_command_refuses_an_unknown_source(world, tmp_path):
         run(tmp_path, feed_bytes(row(world)), source="hospital")
 
 
+def test_the_command_tells_each_stage_with_its_time_when_verbose(world, tmp_path):
+    path = tmp_path / "census.csv"
+    path.write_bytes(feed_bytes(row(world), row(world, source_record_id="UPN-2", given_name="Ada")))
+    err = io.StringIO()
+
+    call_command("import_feed", str(path), source="school_census", verbosity=2,
+                 stdout=io.StringIO(), stderr=err)  # fmt: skip
+
+    stages = [line for line in err.getvalue().splitlines() if line.startswith("[")]
+    assert [line.split("] ", 1)[1] for line in stages] == [
+        "read and checked 2 rows (2 records)",
+        "0 records follow an earlier link or a held review",
+        "0 of 2 agree exactly with one child",
+        "2 placed by the matcher: new 2",
+        "records written: created 2, records 2",
+        f"committed as batch {FeedBatch.objects.get().pk}",
+    ]
+    seconds = [float(line[1:].split(" s,")[0]) for line in stages]
+    assert seconds == sorted(seconds)
+
+
 def test_the_record_page_says_which_feed_each_detail_came_from(world, tmp_path, as_user):
     run(tmp_path, feed_bytes(row(world)))
     child = Child.objects.get(family_name="Okafor")

@@ -28,6 +28,19 @@ COMMAND_ACTOR = Actor(
 SHOWN_ERRORS = 20
 
 
+class StageClock:
+    """Prints each stage of the import as it ends, with the seconds since the start and since
+    the stage before (on its own line, after any progress line)."""
+
+    def __init__(self, out, started: float) -> None:
+        self.out, self.started, self.last = out, started, started
+
+    def __call__(self, what: str) -> None:
+        now = time.monotonic()
+        self.out.write(f"\n[{now - self.started:7.1f} s, +{now - self.last:6.1f} s] {what}")
+        self.last = now
+
+
 class Command(BaseCommand):
     help = "Import one feed file (CSV): checked whole, linked to the children held, applied."
 
@@ -42,12 +55,14 @@ class Command(BaseCommand):
         except OSError as error:
             raise CommandError(f"Cannot read {path}: {error.strerror}") from error
         started = time.monotonic()
+        verbose = sys.stderr.isatty() or options["verbosity"] > 1
         result = feed_import(
             data=data,
             filename=path.name,
             source=source,
             actor=COMMAND_ACTOR,
-            progress=self._progress if sys.stderr.isatty() or options["verbosity"] > 1 else None,
+            progress=self._progress if verbose else None,
+            stage=StageClock(self.stderr, started) if verbose else None,
         )
         if result.status == "rejected":
             self._rejected(result.errors, errors)
