@@ -366,7 +366,11 @@ def candidate_blocks(
     ]
     near_keys = keys if wide else keys[:NEAR_DATE_KEYS]
     params += [exact, keys, near, near_keys, *near_given_params]
-    params += [exact, keys, near, near_keys]
+    # The former names on a day one slip away: the closest keys only, in both stages. The
+    # (date, former name) index is looked up once per pair, and every key on every such
+    # day is some 20,000 pairs: 150 ms a record at 12 million children (session 10), for
+    # a former name typed with a far slip on a mistyped date, two slips at once.
+    params += [exact, keys, near, keys[:NEAR_DATE_KEYS]]
     if wide:
         # Born on the day typed (or swapped), the family name up to three keystrokes away
         # (four for a name of six letters or more) whatever its first letter (the
@@ -385,9 +389,16 @@ def candidate_blocks(
             # name may be anything (replaced by another, or a new surname).
             "SELECT id FROM directory_child "  # noqa: S608 - constant fragments only
             f"WHERE date_of_birth = ANY(%s::date[]) AND {close}",
-            # The family name nearly right and a close given name, whatever the date.
-            "SELECT id FROM directory_child "  # noqa: S608 - constant fragments only
-            f"WHERE family_key = ANY(%s::text[]) AND {close}",
+            # The family name nearly right and a close given name, whatever the date: a
+            # name from the nickname table, or one with the typed name's initial (an index
+            # range: every Jones in the country has some 140,000 given names to test
+            # against Cory, and two thousand pass two keystrokes; a first letter mistyped
+            # on a date far out is two slips and more).
+            "SELECT id FROM directory_child "
+            "WHERE family_key = ANY(%s::text[]) AND given_key = ANY(%s::text[])",
+            "SELECT id FROM directory_child WHERE family_key = ANY(%s::text[]) "
+            f"AND {_INITIAL_RANGE} AND (starts_with(given_key, %s) "
+            "OR levenshtein_less_equal(given_key, %s, 2) <= 2)",
         ]
         # The names the wrong way round, the family name typed with a slip: born on
         # the day typed, with a given name close to the family name typed.
@@ -395,16 +406,37 @@ def candidate_blocks(
             "SELECT id FROM directory_child WHERE date_of_birth = ANY(%s::date[]) "
             "AND levenshtein_less_equal(given_key, %s, 2) <= 2"
         )
-        params += [exact, *close_params, _given_block_keys(query, family), *close_params]
+        block_keys = _given_block_keys(query, family)
+        params += [exact, *close_params, block_keys, given_name_variants(query.given_name)]
+        params += [block_keys, *_initial_bounds(given_key), given_key, given_key]
         params += [exact, family.key]
     if given_key and given_as_family and given_as_family.keys:
-        # The names the wrong way round: the given name typed is the family name.
+        # The names the wrong way round: the given name typed is the family name. In the
+        # narrow stage born on the day typed (or swapped): read on any date, a given name
+        # like Dylan as a family name with Jones-like given names is every Jonas and Jonah
+        # Dillon in the country (150 rows to weigh at 12 million children, session 10);
+        # names swapped on a mistyped date, two slips, are the wide stage's.
+        # In the wide stage any date, with the typed family name's initial (as above).
+        on_the_day = f"{_INITIAL_RANGE} AND " if wide else "date_of_birth = ANY(%s::date[]) AND "
         blocks.append(
-            "SELECT id FROM directory_child WHERE family_key = ANY(%s::text[]) "
+            "SELECT id FROM directory_child WHERE "  # noqa: S608 - constant fragments only
+            f"{on_the_day}family_key = ANY(%s::text[]) "
             "AND levenshtein_less_equal(given_key, %s, 2) <= 2"
         )
-        params += [given_as_family.keys, family.key]
+        where = list(_initial_bounds(family.key)) if wide else [exact]
+        params += where + [given_as_family.keys, family.key]
     return f"{_C}.id = ANY(ARRAY({' UNION '.join(blocks)}))", params
+
+
+# Given names with one initial, as a range the (family, given) and (date, family, given)
+# indexes read directly; keys are lower-case letters, so under any collation the range
+# holds exactly the names with that initial (the equality after it says so once more).
+_INITIAL_RANGE = "given_key >= %s AND given_key < %s AND left(given_key, 1) = %s"
+
+
+def _initial_bounds(key: str) -> tuple[str, str, str]:
+    """The parameters of ``_INITIAL_RANGE`` for the initial of ``key``."""
+    return key[0], chr(ord(key[0]) + 1), key[0]
 
 
 def close_given_name(query: MatchQuery, *, column: str) -> tuple[str, list]:
