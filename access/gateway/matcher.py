@@ -396,7 +396,7 @@ def candidate_blocks(
             # on a date far out is two slips and more).
             "SELECT id FROM directory_child "
             "WHERE family_key = ANY(%s::text[]) AND given_key = ANY(%s::text[])",
-            "SELECT id FROM directory_child WHERE family_key = ANY(%s::text[]) "
+            "SELECT id FROM directory_child WHERE family_key = ANY(%s::text[]) "  # noqa: S608
             f"AND {_INITIAL_RANGE} AND (starts_with(given_key, %s) "
             "OR levenshtein_less_equal(given_key, %s, 2) <= 2)",
         ]
