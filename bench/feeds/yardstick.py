@@ -37,8 +37,7 @@ from .generate import Row
 WINDOW = 9
 CHUNK = 250
 HELD_SQL = """
-SELECT public_id, family_name, given_name, date_of_birth::text,
-       nullif(upper(replace(postcode, ' ', '')), ''),
+SELECT public_id, family_name, given_name, date_of_birth::text, postcode_sealed,
        CASE WHEN gender IN ('female', 'male', 'other') THEN gender END
 FROM directory_child WHERE status = 'active'
 ORDER BY public_id
@@ -89,8 +88,9 @@ class HeldFrame:
 
 
 def held_frame(connection) -> HeldFrame:
-    """Every active child, streamed from the table; a repeated name, date, postcode or sex
-    shares one string (12 million copies of each would take gigabytes more)."""
+    """Every active child, streamed from the table (Django set up: postcodes are opened);
+    a repeated name, date, postcode or sex shares one string (12 million copies of each
+    would take gigabytes more)."""
     public_id: list[str] = []
     columns: list[list] = [[] for _ in range(5)]
     shared: list[dict] = [{} for _ in range(5)]
@@ -99,12 +99,22 @@ def held_frame(connection) -> HeldFrame:
         stream.execute(HELD_SQL)
         for row in stream:
             public_id.append(row[0])
-            for column, seen, value in zip(columns, shared, row[1:], strict=True):
+            values = (*row[1:4], _postcode(row[4], row[0]), row[5])
+            for column, seen, value in zip(columns, shared, values, strict=True):
                 column.append(seen.setdefault(value, value))
     family, given, dob, postcode, sex = columns
     del shared
     frame = _frame(family, given, dob, (p or "" for p in postcode), sex, range(len(public_id)))
     return HeldFrame(frame, public_id)
+
+
+def _postcode(sealed, public_id: str) -> str | None:
+    """The child's postcode, opened (the directory holds it sealed: issue 15), as the
+    toolkit compares it: upper case without spaces, None when there is none."""
+    from directory.models import Child
+
+    text = Child.sealed_text("postcode", sealed, row=public_id)
+    return text.replace(" ", "").upper() or None
 
 
 def rows_frame(rows: list[Row]) -> pd.DataFrame:

@@ -19,7 +19,9 @@ from collections.abc import Iterable
 
 from django.utils import timezone
 
+from contactpoint.fixed_sql import rows_update
 from directory.models import Carer, Child, FeedBatch, FeedLink, Involvement, Practitioner
+from directory.sealing.fields import SealedModel
 
 from .reader import FeedRecord
 
@@ -304,7 +306,11 @@ def _save_all(model, objects: Iterable, fields: Iterable[str]) -> None:
     new = [o for o in objects if o.pk is None]
     existing = [o for o in objects if o.pk is not None]
     model.objects.bulk_create(new, batch_size=2000)
-    if existing:
-        # Small batches: bulk_update writes a CASE per field over the batch's ids, which
-        # PostgreSQL evaluates per row (quadratic in the batch size).
-        model.objects.bulk_update(existing, list(fields), batch_size=200)
+    if not existing:
+        return
+    # Not bulk_update: its CASE per field and object took minutes of Python for a national
+    # feed's children (fixed_sql.rows_update says why).
+    if issubclass(model, SealedModel):
+        model.objects.rows_update(existing, list(fields))
+    else:
+        rows_update(model, existing, list(fields))

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import DEFAULT_DB_ALIAS, transaction
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from access.models import User
@@ -119,7 +120,9 @@ class _Plan:
 
 
 def _plan(*, records: list[FeedRecord], source: str, progress, stage: Stage) -> _Plan:
-    ids = [r.source_record_id for r in records]
+    # The file's record ids as one array parameter: an IN list of half a million
+    # placeholders took 14 s to build and plan (session 10).
+    ids = RawSQL("SELECT unnest(%s::text[])", [[r.source_record_id for r in records]])
     links = {
         link.source_record_id: link
         for link in FeedLink.objects.filter(source=source, source_record_id__in=ids)

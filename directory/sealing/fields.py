@@ -19,6 +19,8 @@ from collections.abc import Iterable
 
 from django.db import connection, models
 
+from contactpoint import fixed_sql
+
 from . import keyring
 from .cipher import bound_to, seal
 
@@ -183,6 +185,15 @@ class SealedQuerySet(models.QuerySet):
         if set(fields) & set(self.model.SEALED):
             seal_many(objs)
         return super().bulk_update(objs, translate_fields(self.model, fields), *args, **kwargs)
+
+    def rows_update(self, objs, fields) -> None:
+        """``fixed_sql.rows_update`` (many rows, each its own values, in a few statements)
+        with the sealed properties sealed first and written as their columns, as
+        ``bulk_update`` does."""
+        objs = list(objs)
+        if set(fields) & set(self.model.SEALED):
+            seal_many(objs)
+        fixed_sql.rows_update(self.model, objs, translate_fields(self.model, fields), using=self.db)
 
     def only(self, *fields):
         return super().only(*translate_fields(self.model, fields))

@@ -30,15 +30,24 @@ SHOWN_ERRORS = 20
 
 class StageClock:
     """Prints each stage of the import as it ends, with the seconds since the start and since
-    the stage before (on its own line, after any progress line)."""
+    the stage before, on a line of its own (ending a progress line first if one is open)."""
 
     def __init__(self, out, started: float) -> None:
         self.out, self.started, self.last = out, started, started
+        self.mid_line = False
 
     def __call__(self, what: str) -> None:
         now = time.monotonic()
-        self.out.write(f"\n[{now - self.started:7.1f} s, +{now - self.last:6.1f} s] {what}")
-        self.last = now
+        ended = "\n" if self.mid_line else ""
+        self.out.write(f"{ended}[{now - self.started:7.1f} s, +{now - self.last:6.1f} s] {what}")
+        self.last, self.mid_line = now, False
+
+    def progress(self, done: int, total: int) -> None:
+        """A progress line, written over itself (``\r``) until it ends."""
+        self.out.write(f"\r{done:,} / {total:,} records", ending="")
+        self.mid_line = done != total
+        if not self.mid_line:
+            self.out.write("")
 
 
 class Command(BaseCommand):
@@ -55,14 +64,15 @@ class Command(BaseCommand):
         except OSError as error:
             raise CommandError(f"Cannot read {path}: {error.strerror}") from error
         started = time.monotonic()
+        clock = StageClock(self.stderr, started)
         verbose = sys.stderr.isatty() or options["verbosity"] > 1
         result = feed_import(
             data=data,
             filename=path.name,
             source=source,
             actor=COMMAND_ACTOR,
-            progress=self._progress if verbose else None,
-            stage=StageClock(self.stderr, started) if verbose else None,
+            progress=clock.progress if verbose else None,
+            stage=clock if verbose else None,
         )
         if result.status == "rejected":
             self._rejected(result.errors, errors)
@@ -76,11 +86,6 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Applied {path.name} as batch {result.batch.pk} in {took:.1f} s: {counts}."
         )
-
-    def _progress(self, done: int, total: int) -> None:
-        self.stderr.write(f"\r{done:,} / {total:,} records", ending="")
-        if done == total:
-            self.stderr.write("")
 
     def _rejected(self, problems, errors_path: Path | None) -> None:
         for problem in problems[:SHOWN_ERRORS]:
