@@ -120,6 +120,7 @@ DETECTOR = Detector(
     label="Unexplained lookups",
     window=DAY,
     find=find,
+    settled=True,
     explanation=(
         "Raised when a larger share of the children someone opened had no connection to "
         "them in the records — no case of theirs or their team's, no work of their "
