@@ -97,7 +97,7 @@ def _month_run(args, seed: int) -> None:
     alerts = alerts_read(args.first, last)
     users = _users_count()
     score_print(truth=truth, alerts=alerts, users=users, days=args.days)
-    explained_print(args.first, last)
+    explained_print(args.first, last, built=start)
     if args.loko:
         _leave_one_kind_out(args, now, truth, alerts, users, last)
 

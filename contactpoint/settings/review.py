@@ -92,8 +92,11 @@ MISUSE_DETECTORS = {
     "judgements": {"suppress_days": 0},
     # Issue 21: what nothing but residence explains, scored against chance. Set before any
     # run of the benchmark's kinds nobody built a detector for (docs/misuse-review.md).
+    # unexplained_user's max_chance was 1e-6; 1e-4 was set on the tuning seed once lookups
+    # were judged with what followed them (session 10): no false alarm there at 1e-3, 21 at
+    # 1e-2.
     "unexplained_user": {
-        "max_chance": 1e-6,
+        "max_chance": 1e-4,
         "min_excess": 5,
         "min_share": 0.02,
         "min_history_children": 30,
