@@ -293,8 +293,14 @@ class LookupExplanation(models.Model):
     )
     benefits_user_id = models.BigIntegerField(
         null=True,
-        help_text="For a grant: another user of the same organisation whose family name and "
-        "home postcode the child shares (break glass for a colleague's benefit).",
+        help_text="For a grant: another user of the same organisation at whose home postcode "
+        "the child lives (break glass for a colleague's benefit); one who also shares the "
+        "child's family name first.",
+    )
+    benefits_by_name = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text="That colleague also shares the child's family name.",
     )
     # Every relation that holds, not only the strongest (``basis``), and how strongly they
     # justify the lookup together (``Strength``, the strongest relation's): what reviewers

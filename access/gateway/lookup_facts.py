@@ -196,8 +196,8 @@ WITH homes AS (
 )
 INSERT INTO audit_lookupexplanation (
     event_id, occurred_at, actor_id, action, outcome, child_public_id, basis, child_shielded,
-    shares_family_name, shares_address, common_family_name, benefits_user_id, relations,
-    strength, household_id
+    shares_family_name, shares_address, common_family_name, benefits_user_id,
+    benefits_by_name, relations, strength, household_id
 )
 SELECT f.id, f.occurred_at, f.actor_id, f.action, f.outcome, f.child_public_id,
     CASE
@@ -217,18 +217,20 @@ SELECT f.id, f.occurred_at, f.actor_id, f.action, f.outcome, f.child_public_id,
             LIMIT %s
         ) capped
     ) >= %s, false),
-    CASE WHEN f.granted THEN (
-        SELECT colleague.id FROM access_user colleague
-        JOIN homes colleague_home ON colleague_home.user_id = colleague.id
-        WHERE colleague.organisation_id = f.organisation_id AND colleague.id <> f.actor_id
-          AND {shares_address_sql("f.child_postcode", "colleague_home.postcode_index")}
-          AND cp_name_key(colleague.last_name) = f.family_key
-        ORDER BY colleague.id LIMIT 1
-    ) END,
+    benefits.id,
+    coalesce(benefits.by_name, false),
     {_relations_sql()},
     {_strength_sql()},
     f.household_id
 FROM facts f
+LEFT JOIN LATERAL (
+    SELECT colleague.id, cp_name_key(colleague.last_name) = f.family_key AS by_name
+    FROM access_user colleague
+    JOIN homes colleague_home ON colleague_home.user_id = colleague.id
+    WHERE colleague.organisation_id = f.organisation_id AND colleague.id <> f.actor_id
+      AND {shares_address_sql("f.child_postcode", "colleague_home.postcode_index")}
+    ORDER BY cp_name_key(colleague.last_name) = f.family_key DESC, colleague.id LIMIT 1
+) benefits ON f.granted
 ON CONFLICT (event_id) DO NOTHING
 """  # noqa: S608 - the scope fragments and constants; every value is a parameter
     params = [*homes[1], settings.TIME_ZONE, *events[1], list(RECORD_LOOKUP_ACTIONS)]
