@@ -523,18 +523,22 @@ def test_it_flags_two_colleagues_breaking_glass_for_each_others_households(peopl
     assert raised() == [("collusion", "alice", "high"), ("collusion", "bob", "high")]
 
 
-def test_it_flags_two_colleagues_breaking_glass_for_households_of_other_surnames(people):
+def test_it_flags_both_colleagues_breaking_glass_for_households_of_other_surnames(people):
+    """The favour returned six days later completes the pair: both are raised then."""
     bobs = _household(people.bob, family_name="Lindqvist", postcode="LS7 3QQ", leeds=people.leeds)
     alices = _household(people.alice, family_name="Moreau", postcode="LS8 1ZZ", leeds=people.leeds)
-    for user, child, hour in ((people.alice, bobs, 10), (people.bob, alices, 14)):
+    for user, child, day in (
+        (people.alice, bobs, DAY - timedelta(days=6)),
+        (people.bob, alices, DAY),
+    ):
         _emergency(
             user,
             people.sam,
             child,
-            granted=at(DAY, hour),
+            granted=at(day, 10),
             judgement=AccessRequest.Judgement.PENDING,
         )
-        load(views(user, [child], start=at(DAY, hour, 5), gap=1))
+        load(views(user, [child], start=at(day, 10, 5), gap=1))
     review()
     assert raised() == [("collusion", "alice", "high"), ("collusion", "bob", "high")]
 

@@ -3,7 +3,8 @@
 Threat: a user who will not look up their own family asks a colleague to do it through
 break-glass, and returns the favour. The explanation stage marks a grant-based lookup of a
 child who lives at a colleague's home postcode, and whether the child also carries the
-colleague's family name. Two colleagues doing that for each other is a pair, whatever the
+colleague's family name. Two colleagues doing that for each other (within
+``history_days``) is a pair, both raised on the day of the second favour, whatever the
 children's surnames (a partner's children often carry another; a coincidence both ways is
 far-fetched); one doing it for another is a proxy only with the name as well (one child at
 a colleague's postcode, among a big team's homes, happens by chance).
@@ -41,7 +42,8 @@ def find(window: Window, params: dict) -> list[Finding]:
     findings = []
     for (actor, beneficiary), (ids, recent, by_name) in sorted(favours.items()):
         returned = favours.get((beneficiary, actor))
-        if not recent or not (returned or by_name):
+        # A pair is complete on the day of its second favour: both are raised then.
+        if not (recent and (returned or by_name)) and not (returned and returned[1]):
             continue
         evidence = sorted(ids + (returned[0] if returned else []))
         summary = (
