@@ -189,11 +189,10 @@ class Log:
 
     def authority_practitioner(self, rng, la: int) -> Person:
         """Someone of the authority's schools, GP practices or health visitors."""
-        if la not in self._practitioners:
-            reporters = ("teacher", "gp", "health_visitor")
-            self._practitioners[la] = [
-                p for p in self.world.people if p.la == la and p.profile in reporters
-            ]
+        if not self._practitioners:
+            for p in self.world.people:
+                if p.profile in ("teacher", "gp", "health_visitor"):
+                    self._practitioners.setdefault(p.la, []).append(p)
         return rng.choice(self._practitioners[la])
 
     def load(self) -> int:
