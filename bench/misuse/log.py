@@ -164,6 +164,7 @@ class Log:
     def involvement_open(self, child: int, org_id: int, worker: Person | None, on: date) -> None:
         """A case opened with ``child`` on ``on`` (the social-care feed's involvement)."""
         practitioner = self.world.practitioner_of.get(worker.id, "") if worker else ""
+        self.world.case_children.add(child)
         self.involvements.append((self.world.child_db_id[child], org_id, practitioner,
                                   "social_worker", on.isoformat(), ""))  # fmt: skip
 

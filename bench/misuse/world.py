@@ -96,6 +96,8 @@ class World:
     # caseload): what ``traces.py`` needs to open a case after a lookup.
     la_orgs: dict[tuple[str, int], list[int]] = field(default_factory=dict)
     practitioner_of: dict[int, int] = field(default_factory=dict)
+    # Children whose case ``traces.py`` opened during the month.
+    case_children: set[int] = field(default_factory=set)
 
     def is_common(self, family_name: str) -> bool:
         return self.family_count[family_name] >= max(
