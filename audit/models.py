@@ -293,8 +293,14 @@ class LookupExplanation(models.Model):
     )
     benefits_user_id = models.BigIntegerField(
         null=True,
-        help_text="For a grant: another user of the same organisation whose family name and "
-        "home postcode the child shares (break glass for a colleague's benefit).",
+        help_text="For a grant: another user of the same organisation at whose home postcode "
+        "the child lives (break glass for a colleague's benefit); one who also shares the "
+        "child's family name first.",
+    )
+    benefits_by_name = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text="That colleague also shares the child's family name.",
     )
     # Every relation that holds, not only the strongest (``basis``), and how strongly they
     # justify the lookup together (``Strength``, the strongest relation's): what reviewers
@@ -315,6 +321,8 @@ class LookupExplanation(models.Model):
         INVOLVEMENT = "involvement", "the user's organisation works with the child"
         HOUSEHOLD = "household", "the organisation works with a brother or sister at home"
         CONTACT_REQUEST = "contact_request", "a contact request the user made or handles"
+        CASE_OPENED = "case_opened", "a case opened in the days after, by the user's services"
+        RECORD_UPKEEP = "record_upkeep", "the user corrected, matched or merged the child's record"
         GRANT = "grant", "a break-glass or approved request of the user's"
         SHIELD_ROLE = "shield_role", "a shielded child, and the user's role handles shielding"
         RESIDENCE = "residence", "the child lives in the user's authority (scope only)"
@@ -327,13 +335,16 @@ class LookupExplanation(models.Model):
 
     # How strongly each relation justifies a lookup: a case of the user's own or their team's
     # is a reason; their organisation's work with the child or the household, a request, a
-    # grant or a shielding role is a reason the user may not share; residence is permission.
+    # grant or a shielding role is a reason the user may not share, and so is what followed
+    # the lookup (a case opened, the record's upkeep); residence is permission.
     RELATION_STRENGTH = {
         Relation.OWN_CASELOAD: Strength.STRONG,
         Relation.TEAM_CASE: Strength.STRONG,
         Relation.INVOLVEMENT: Strength.MEDIUM,
         Relation.HOUSEHOLD: Strength.MEDIUM,
         Relation.CONTACT_REQUEST: Strength.MEDIUM,
+        Relation.CASE_OPENED: Strength.MEDIUM,
+        Relation.RECORD_UPKEEP: Strength.MEDIUM,
         Relation.GRANT: Strength.MEDIUM,
         Relation.SHIELD_ROLE: Strength.MEDIUM,
         Relation.RESIDENCE: Strength.WEAK,

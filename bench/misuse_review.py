@@ -54,6 +54,7 @@ def main() -> None:
 
 
 def _month_run(args, seed: int) -> None:
+    from django.conf import settings
     from misuse.legit import legit_history, rhythms_draw
     from misuse.log import Log, moment
     from misuse.planted import Context, misuse_plant
@@ -85,7 +86,9 @@ def _month_run(args, seed: int) -> None:
         print(f"built {len(world.people):,} users, {len(world.child_public):,} children, "
               f"{loaded:,} events, {len(log.requests):,} break-glass requests in "
               f"{time.monotonic() - began:.0f} s")  # fmt: skip
-    now = moment(last + timedelta(days=1), 6.0)
+    # The morning the last evaluated day settles: the unexplained-lookup detectors judge a day
+    # only once what followed its lookups is known (MISUSE_FOLLOW_UP_DAYS later).
+    now = moment(last + timedelta(days=1 + settings.MISUSE_FOLLOW_UP_DAYS), 6.0)
     report, seconds, load = review_timed(now=now, detectors=args.only)
     events = events_count()
     print(f"review: {seconds:.1f} s for {events:,} events ({events / seconds:,.0f} events/s), "
@@ -94,7 +97,7 @@ def _month_run(args, seed: int) -> None:
     alerts = alerts_read(args.first, last)
     users = _users_count()
     score_print(truth=truth, alerts=alerts, users=users, days=args.days)
-    explained_print(args.first, last)
+    explained_print(args.first, last, built=start)
     if args.loko:
         _leave_one_kind_out(args, now, truth, alerts, users, last)
 

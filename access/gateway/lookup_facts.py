@@ -18,6 +18,8 @@ key, since the database holds no child's postcode to compare them with.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.db import connection
 
@@ -57,7 +59,8 @@ def _relations_sql() -> str:
     order = (
         ("own", Relation.OWN_CASELOAD), ("team_case", Relation.TEAM_CASE),
         ("involved", Relation.INVOLVEMENT), ("household", Relation.HOUSEHOLD),
-        ("contact_request", Relation.CONTACT_REQUEST), ("granted", Relation.GRANT),
+        ("contact_request", Relation.CONTACT_REQUEST), ("case_opened", Relation.CASE_OPENED),
+        ("upkeep", Relation.RECORD_UPKEEP), ("granted", Relation.GRANT),
         ("shield_role", Relation.SHIELD_ROLE), ("resident", Relation.RESIDENCE),
     )  # fmt: skip
     parts = ", ".join(f"CASE WHEN f.{column} THEN '{value.value}' END" for column, value in order)
@@ -69,7 +72,8 @@ def _strength_sql() -> str:
     columns = {
         Relation.OWN_CASELOAD: "own", Relation.TEAM_CASE: "team_case",
         Relation.INVOLVEMENT: "involved", Relation.HOUSEHOLD: "household",
-        Relation.CONTACT_REQUEST: "contact_request", Relation.GRANT: "granted",
+        Relation.CONTACT_REQUEST: "contact_request", Relation.CASE_OPENED: "case_opened",
+        Relation.RECORD_UPKEEP: "upkeep", Relation.GRANT: "granted",
         Relation.SHIELD_ROLE: "shield_role", Relation.RESIDENCE: "resident",
     }  # fmt: skip
     cases = " ".join(
@@ -81,13 +85,29 @@ def _strength_sql() -> str:
     return f"CASE {cases} ELSE 0 END"
 
 
-def _explain_sql(*, after_id: int, through_id: int, common: int, homes: SQL) -> SQL:
-    """The statement that explains a chunk of lookups, built from the scope fragments
-    (``scope.py``) with the day and the instant of each lookup in place of today and now.
+def _within(column: str) -> str:
+    """``column`` (an instant) from 30 days before the lookup, as for a contact request, to
+    the explanation's ``after_days`` (a parameter) after it."""
+    return (
+        f"{column} > l.occurred_at - interval '30 days' "
+        f"AND {column} <= l.occurred_at + make_interval(days => %s)"
+    )
+
+
+def _explain_sql(*, events: SQL, common: int, homes: SQL, after_days: int, settled: bool) -> SQL:
+    """The statement that explains the lookups among ``events`` (a condition on the log's
+    row ``e``), built from the scope fragments (``scope.py``) with the day and the instant
+    of each lookup in place of today and now.
+
+    Traces that follow a lookup (a contact request, a record's upkeep) count up to
+    ``after_days`` after it; a case opened after it (``case_opened``) only once ``settled``:
+    the first pass, minutes after the lookup, cannot see the days that follow, and in the
+    benchmark, whose directory holds the whole month from the start, must not.
 
     ``facts`` is materialised: each relation is an EXISTS read once per lookup, then used
     for the basis, the list of relations and the strength."""
     day, at = column_sql("l.day"), column_sql("l.occurred_at")
+    la_kind_opened, la_kind_opened_params = childrens_services_sql("fo")
     granted, granted_params = granted_sql(child="c.id", requester=column_sql("l.actor_id"), at=at)
     la_kind, la_kind_params = childrens_services_sql("o")
     resident, resident_params = resident_sql(
@@ -109,7 +129,7 @@ WITH homes AS (
            e.child_public_id,
            (e.occurred_at AT TIME ZONE %s)::date AS day
     FROM audit_accessevent e
-    WHERE e.id > %s AND e.id <= %s
+    WHERE {events[0]}
       AND e.child_public_id <> '' AND e.action = ANY(%s)
 ), facts AS MATERIALIZED (
     SELECT l.*, c.id AS child_id, c.shielded, c.family_key, c.postcode_index AS child_postcode,
@@ -136,9 +156,32 @@ WITH homes AS (
                SELECT 1 FROM access_contactrequest r
                WHERE r.child_id = c.id
                  AND (r.requester_id = l.actor_id OR r.assignee_id = l.actor_id)
-                 AND r.created_at <= l.occurred_at + interval '1 day'
+                 AND r.created_at <= l.occurred_at + make_interval(days => %s)
                  AND r.created_at > l.occurred_at - interval '30 days'
            ) AS contact_request,
+           c.id IS NOT NULL AND %s AND EXISTS (
+               SELECT 1 FROM directory_involvement fi
+               JOIN directory_organisation fo ON fo.id = fi.organisation_id
+               WHERE fi.child_id = c.id
+                 AND fi.started_on >= l.day AND fi.started_on <= l.day + %s
+                 AND (fi.organisation_id = l.organisation_id OR (
+                      {la_kind} AND {la_kind_opened}
+                      AND fo.local_authority_id = o.local_authority_id))
+           ) AS case_opened,
+           c.id IS NOT NULL AND (EXISTS (
+               SELECT 1 FROM directory_correction k
+               WHERE k.child_id = c.id AND (
+                   (k.reported_by_id = l.actor_id AND {_within("k.reported_at")})
+                   OR (k.decided_by_id = l.actor_id AND {_within("k.decided_at")}))
+           ) OR EXISTS (
+               SELECT 1 FROM directory_feedreview fr
+               WHERE fr.child_id = c.id AND fr.decided_by_id = l.actor_id
+                 AND {_within("fr.decided_at")}
+           ) OR EXISTS (
+               SELECT 1 FROM directory_childmerge m
+               WHERE (m.kept_id = c.id OR m.merged_id = c.id) AND m.merged_by_id = l.actor_id
+                 AND {_within("m.merged_at")}
+           )) AS upkeep,
            c.id IS NOT NULL AND {granted} AS granted,
            coalesce(c.shielded AND u.role = %s AND {la_kind} AND {resident}, false)
                AS shield_role,
@@ -153,8 +196,8 @@ WITH homes AS (
 )
 INSERT INTO audit_lookupexplanation (
     event_id, occurred_at, actor_id, action, outcome, child_public_id, basis, child_shielded,
-    shares_family_name, shares_address, common_family_name, benefits_user_id, relations,
-    strength, household_id
+    shares_family_name, shares_address, common_family_name, benefits_user_id,
+    benefits_by_name, relations, strength, household_id
 )
 SELECT f.id, f.occurred_at, f.actor_id, f.action, f.outcome, f.child_public_id,
     CASE
@@ -174,22 +217,26 @@ SELECT f.id, f.occurred_at, f.actor_id, f.action, f.outcome, f.child_public_id,
             LIMIT %s
         ) capped
     ) >= %s, false),
-    CASE WHEN f.granted THEN (
-        SELECT colleague.id FROM access_user colleague
-        JOIN homes colleague_home ON colleague_home.user_id = colleague.id
-        WHERE colleague.organisation_id = f.organisation_id AND colleague.id <> f.actor_id
-          AND {shares_address_sql("f.child_postcode", "colleague_home.postcode_index")}
-          AND cp_name_key(colleague.last_name) = f.family_key
-        ORDER BY colleague.id LIMIT 1
-    ) END,
+    benefits.id,
+    coalesce(benefits.by_name, false),
     {_relations_sql()},
     {_strength_sql()},
     f.household_id
 FROM facts f
+LEFT JOIN LATERAL (
+    SELECT colleague.id, cp_name_key(colleague.last_name) = f.family_key AS by_name
+    FROM access_user colleague
+    JOIN homes colleague_home ON colleague_home.user_id = colleague.id
+    WHERE colleague.organisation_id = f.organisation_id AND colleague.id <> f.actor_id
+      AND {shares_address_sql("f.child_postcode", "colleague_home.postcode_index")}
+    ORDER BY cp_name_key(colleague.last_name) = f.family_key DESC, colleague.id LIMIT 1
+) benefits ON f.granted
 ON CONFLICT (event_id) DO NOTHING
 """  # noqa: S608 - the scope fragments and constants; every value is a parameter
-    params = [*homes[1], settings.TIME_ZONE, after_id, through_id, list(RECORD_LOOKUP_ACTIONS)]
-    params += own_params + team_params + involved_params + sibling_params + granted_params
+    params = [*homes[1], settings.TIME_ZONE, *events[1], list(RECORD_LOOKUP_ACTIONS)]
+    params += own_params + team_params + involved_params + sibling_params
+    params += [after_days, settled, after_days, *la_kind_params, *la_kind_opened_params]
+    params += [after_days] * 4 + granted_params
     params += [Role.DATA_MANAGER.value, *la_kind_params, *resident_params]
     params += la_kind_params + resident_params
     params += [Basis.NONE, Basis.OWN_CASELOAD, Basis.INVOLVEMENT]
@@ -206,8 +253,46 @@ def lookup_facts_record(*, after_id: int, through_id: int) -> int:
     with connection.cursor() as cursor:
         common = _common_family_name_count(cursor)
         homes = _home_indexes(cursor, after_id=after_id, through_id=through_id)
+        events = ("e.id > %s AND e.id <= %s", [after_id, through_id])
         cursor.execute(
-            *_explain_sql(after_id=after_id, through_id=through_id, common=common, homes=homes)
+            *_explain_sql(events=events, common=common, homes=homes, after_days=1, settled=False)
+        )
+        return cursor.rowcount
+
+
+def lookup_facts_settle(*, start: datetime, end: datetime) -> int:
+    """Explain again, once the days that follow them have passed, the lookups made in
+    ``[start, end)`` that nothing stronger than residence explained; return how many.
+
+    Rule (review): a referral is opened before its case exists, so a lookup is judged
+    unexplained only after ``MISUSE_FOLLOW_UP_DAYS``, with what followed it (a case opened
+    by the user's organisation or their authority's children's services, a request, a
+    correction). Only the weak explanations are dropped and written again, in the caller's
+    transaction; the strong and medium ones cannot change. Runs once per day window."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "DELETE FROM audit_lookupexplanation "
+            "WHERE occurred_at >= %s AND occurred_at < %s AND strength <= %s",
+            [start, end, int(LookupExplanation.Strength.WEAK)],
+        )
+        if not cursor.rowcount:
+            return 0
+        common = _common_family_name_count(cursor)
+        cursor.execute(
+            "SELECT min(id), max(id) FROM audit_accessevent "
+            "WHERE occurred_at >= %s AND occurred_at < %s",
+            [start, end],
+        )
+        first, last = cursor.fetchone()
+        homes = _home_indexes(cursor, after_id=first - 1, through_id=last)
+        events = (
+            "e.occurred_at >= %s AND e.occurred_at < %s AND NOT EXISTS ("
+            "SELECT 1 FROM audit_lookupexplanation done WHERE done.event_id = e.id)",
+            [start, end],
+        )
+        after = settings.MISUSE_FOLLOW_UP_DAYS
+        cursor.execute(
+            *_explain_sql(events=events, common=common, homes=homes, after_days=after, settled=True)
         )
         return cursor.rowcount
 

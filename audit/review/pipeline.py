@@ -1,6 +1,6 @@
-"""The review run: explain new lookups, roll up finished days, run each detector over each
-window it has not yet reviewed. ``review_misuse`` and the Celery beat task both call
-``misuse_review_run``.
+"""The review run: explain new lookups, roll up finished days, explain again the days whose
+follow-up period has passed, run each detector over each window it has not yet reviewed.
+``review_misuse`` and the Celery beat task both call ``misuse_review_run``.
 
 Idempotence: each (detector, window) is done at most once — ``ReviewRun``'s unique key is
 inserted in the same transaction as the window's alerts, so a re-run, a task the broker
@@ -26,12 +26,15 @@ from ..alerts.services import alert_raise
 from ..models import ReviewRun
 from .detectors import DETECTORS, Detector
 from .explain import lookups_explain
-from .rollup import activity_day_rollup
+from .rollup import activity_day_rollup, activity_day_settle
 from .windows import DAY, Window, window_floor, windows_between
 
 logger = logging.getLogger(__name__)
 
 ROLLUP = "rollup"
+# Each day's weak explanations judged again once the days that follow have passed
+# (``MISUSE_FOLLOW_UP_DAYS``); the detectors marked ``settled`` wait for it.
+SETTLE = "settle"
 _LOCK_KEY = 0x4350_5245_5649_4557  # "CPREVIEW"
 
 
@@ -66,14 +69,28 @@ def misuse_review_run(
         if first is None:
             return report
         _windows_run(ROLLUP, DAY, horizon, first, max_windows, report, _rollup_step)
+        settle_horizon = horizon - timedelta(days=settings.MISUSE_FOLLOW_UP_DAYS)
+        _windows_run(SETTLE, DAY, settle_horizon, first, max_windows, report, _settle_step)
+        settled = min(settle_horizon, _done_through(SETTLE) or first)
         for detector in detectors:
             step = _detector_step(detector, now)
-            _windows_run(detector.name, detector.window, horizon, first, max_windows, report, step)
+            until = settled if detector.settled else horizon
+            _windows_run(detector.name, detector.window, until, first, max_windows, report, step)
     return report
 
 
 def _rollup_step(window: Window) -> tuple[int, int]:
     return activity_day_rollup(window), 0
+
+
+def _settle_step(window: Window) -> tuple[int, int]:
+    return activity_day_settle(window), 0
+
+
+def _done_through(name: str) -> datetime | None:
+    """The end of the last window ``name`` has done (windows are done in order)."""
+    last = ReviewRun.objects.filter(detector=name).order_by("-window_start").first()
+    return last.window_end if last else None
 
 
 def _detector_step(detector: Detector, now: datetime):
@@ -158,7 +175,7 @@ def _window_run(name: str, window: Window, step) -> int:
 
 
 def _some_stage_never_ran(detectors: tuple[Detector, ...]) -> bool:
-    names = {ROLLUP, *(detector.name for detector in detectors)}
+    names = {ROLLUP, SETTLE, *(detector.name for detector in detectors)}
     done = set(
         ReviewRun.objects.filter(detector__in=names).values_list("detector", flat=True).distinct()
     )

@@ -2,13 +2,16 @@
 
 It runs after stage 1 has explained the day's lookups (the review lag is far longer than the
 explain chunks' delay), so each day also counts the distinct children opened that nothing
-but residence explains — the unexplained-lookup aggregates' memory."""
+but residence explains — the unexplained-lookup aggregates' memory. That count is taken
+again when the day settles (``activity_day_settle``, ``MISUSE_FOLLOW_UP_DAYS`` later), with
+what followed each lookup."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import connection
 
+from access.gateway.lookup_facts import lookup_facts_settle
 from audit.models import RECORD_LOOKUP_ACTIONS, AccessEvent, LookupExplanation
 
 from .windows import Window
@@ -60,3 +63,39 @@ def activity_day_rollup(window: Window) -> int:
             },
         )
         return cursor.rowcount
+
+
+_RESETTLE = """
+UPDATE audit_activityday a SET unexplained_children = s.unexplained
+FROM (
+    SELECT e.actor_id, count(DISTINCT e.child_public_id) FILTER (
+               WHERE coalesce(x.strength, 0) <= %(weak)s) AS unexplained
+    FROM audit_accessevent e
+    LEFT JOIN audit_lookupexplanation x ON x.event_id = e.id
+    WHERE e.occurred_at >= %(start)s AND e.occurred_at < %(end)s AND e.actor_id IS NOT NULL
+      AND e.action = ANY(%(lookups)s) AND e.child_public_id <> ''
+    GROUP BY e.actor_id
+) s
+WHERE a.actor_id = s.actor_id AND a.day = %(day)s
+  AND a.unexplained_children IS DISTINCT FROM s.unexplained
+"""
+
+
+def activity_day_settle(window: Window) -> int:
+    """Explain one local day's weak lookups again once the days that follow them have passed
+    (``lookup_facts_settle``), and count its unexplained children again; returns how many
+    lookups were explained again."""
+    again = lookup_facts_settle(start=window.start, end=window.end)
+    if again:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _RESETTLE,
+                {
+                    "day": window.day,
+                    "weak": LookupExplanation.Strength.WEAK,
+                    "lookups": list(RECORD_LOOKUP_ACTIONS),
+                    "start": window.start,
+                    "end": window.end,
+                },
+            )
+    return again

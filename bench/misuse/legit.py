@@ -22,6 +22,7 @@ from .habits import (
     works_night,
 )
 from .log import Log, moment
+from .traces import trace_leave
 from .world import NIGHT_PROFILES, Person, World
 
 
@@ -38,6 +39,7 @@ def legit_history(
     ``forced`` (the one-day scale mode) makes every reader active, with ``forced(rng)``
     lookups whatever their habits."""
     rng = random.Random(seed)
+    log.trace_rng.seed(seed + 2)
     for offset in range(days):
         day = first + timedelta(days=offset)
         for person in log.world.people:
@@ -93,13 +95,15 @@ def _night_shift(log: Log, rng, person: Person, day: date) -> None:
 def _lookups(log: Log, rng, person: Person, times) -> None:
     opened = []
     for when in times:
-        child = in_scope_child(log.world, rng, person)
+        child, resident = in_scope_draw(log.world, rng, person)
         if child is None:
             return
         is_open = rng.random() < 0.88
         log.lookup(person, when, child, opened=is_open, rng=rng)
         if is_open:
             opened.append((when, child))
+            if resident:
+                trace_leave(log, log.trace_rng, person, when, child)
     for when, child in opened:
         if rng.random() < HABITS[person.profile].reopen:
             log.view(person, when + timedelta(minutes=rng.uniform(20, 180)), child)
@@ -113,15 +117,21 @@ def _lookups(log: Log, rng, person: Person, times) -> None:
 def in_scope_child(world: World, rng, person: Person) -> int | None:
     """A child the user has a reason to look up: their caseload, their organisation's
     children, or (children's services) anyone living in the authority."""
+    return in_scope_draw(world, rng, person)[0]
+
+
+def in_scope_draw(world: World, rng, person: Person) -> tuple[int | None, bool]:
+    """``in_scope_child``, and whether the child was drawn from the authority's residents
+    (the lookups whose follow-up ``traces.py`` writes)."""
     habit = HABITS[person.profile]
     draw = rng.random()
     if person.caseload and draw < habit.caseload_share:
-        return rng.choice(person.caseload)
+        return rng.choice(person.caseload), False
     if draw < habit.caseload_share + habit.residence_share:
         span = world.la_children[person.la]
-        return rng.randrange(span.start, span.stop)
+        return rng.randrange(span.start, span.stop), True
     pool = world.org_children.get(person.org_id)
-    return rng.choice(pool) if pool else None
+    return (rng.choice(pool) if pool else None), False
 
 
 def out_of_area_child(world: World, rng, person: Person) -> int:

@@ -9,6 +9,7 @@ day by day in time order, so ids follow time as they do in the real log.
 
 from __future__ import annotations
 
+import random
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -16,9 +17,10 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import connection
 
-from access.models import AccessRequest
+from access.models import AccessRequest, ContactRequest
 from audit.writer import Actor, PastEvent, access_events_load_synthetic
 from directory.demo.pgcopy import rows_copy
+from directory.models import Correction, Involvement
 
 from .world import Person, World
 
@@ -40,7 +42,14 @@ class Log:
         self.world = world
         self.by_day: dict[date, list[PastEvent]] = defaultdict(list)
         self.requests: list[tuple] = []
+        # What ordinary work leaves besides the log (``traces.py``), drawn from a stream of
+        # its own so that the log is the same event for event with or without it.
+        self.trace_rng = random.Random(0)
+        self.involvements: list[tuple] = []
+        self.contact_requests: list[tuple] = []
+        self.corrections: list[tuple] = []
         self._actors: dict[int, Actor] = {}
+        self._practitioners: dict[int, list[Person]] = {}
 
     def actor(self, person: Person) -> Actor:
         if person.id not in self._actors:
@@ -152,10 +161,56 @@ class Log:
         ))  # fmt: skip
         return request_id
 
+    def involvement_open(self, child: int, org_id: int, worker: Person | None, on: date) -> None:
+        """A case opened with ``child`` on ``on`` (the social-care feed's involvement)."""
+        practitioner = self.world.practitioner_of.get(worker.id, "") if worker else ""
+        self.world.case_children.add(child)
+        self.involvements.append((self.world.child_db_id[child], org_id, practitioner,
+                                  "social_worker", on.isoformat(), ""))  # fmt: skip
+
+    def contact_request(self, child: int, *, requester: Person, assignee: Person | None,
+                        created: datetime, taken: datetime | None = None) -> None:  # fmt: skip
+        """A request that the child's authority put ``requester`` in touch (brokering)."""
+        w = self.world
+        self.contact_requests.append((
+            w.child_public[child], "safeguarding", "", "taken" if assignee else "open",
+            taken.isoformat() if taken else "", "", "", created.isoformat(),
+            assignee.id if assignee else "", w.child_db_id[child], w.authorities[w.child_la[child]],
+            requester.id,
+        ))  # fmt: skip
+
+    def correction(self, child: int, *, reporter: Person, reported: datetime, decider: Person,
+                   decided: datetime) -> None:  # fmt: skip
+        """A detail of the child's record reported wrong, and the data manager's decision."""
+        w = self.world
+        self.corrections.append((
+            "address", "Moved house.", reported.isoformat(), "corrected", decided.isoformat(),
+            "", w.child_db_id[child], decider.id, w.authorities[w.child_la[child]], reporter.id,
+        ))  # fmt: skip
+
+    def authority_practitioner(self, rng, la: int) -> Person:
+        """Someone of the authority's schools, GP practices or health visitors."""
+        if not self._practitioners:
+            for p in self.world.people:
+                if p.profile in ("teacher", "gp", "health_visitor"):
+                    self._practitioners.setdefault(p.la, []).append(p)
+        return rng.choice(self._practitioners[la])
+
     def load(self) -> int:
-        """Write requests, then events day by day in time order; return the event count."""
+        """Write requests and traces, then events day by day in time order; return the
+        event count."""
         rows_copy(AccessRequest, _REQUEST_FIELDS, self.requests,
                   nullable=("judged_by", "judged_at", "supervisor"))  # fmt: skip
+        rows_copy(Involvement, ("child", "organisation", "practitioner", "role", "started_on",
+                                "ended_on"), self.involvements,
+                  nullable=("practitioner", "ended_on"))  # fmt: skip
+        rows_copy(ContactRequest, ("child_public_id", "purpose", "message", "status", "taken_at",
+                                   "closed_at", "reply", "created_at", "assignee", "child",
+                                   "local_authority", "requester"), self.contact_requests,
+                  nullable=("taken_at", "closed_at", "assignee"))  # fmt: skip
+        rows_copy(Correction, ("detail", "note", "reported_at", "status", "decided_at",
+                               "decision_note", "child", "decided_by", "local_authority",
+                               "reported_by"), self.corrections)  # fmt: skip
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT setval(pg_get_serial_sequence('access_accessrequest', 'id'), "

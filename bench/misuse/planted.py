@@ -335,12 +335,23 @@ def _rejected(ctx: Context, members: list[Person], variant: str) -> None:
 
 
 def _residence_child(ctx: Context, person: Person) -> int:
-    """A child of the user's authority whom no organisation of theirs works with."""
-    span = ctx.world.la_children[person.la]
-    own = set(ctx.world.org_children.get(person.org_id, ()))
+    """A child of the user's authority whom no organisation of theirs works with.
+
+    Nor, since ordinary work opens cases during the month (``traces.py``), one for whom or
+    for whose household such a case opens: the kinds below are lookups nothing in the data
+    connects the user to, and the synthetic world is dense enough that most children get a
+    case within weeks, far more than a real authority's (docs/performance.md, session 10)."""
+    world = ctx.world
+    span = world.la_children[person.la]
+    own = set(world.org_children.get(person.org_id, ()))
     while True:
         child = ctx.rng.randrange(span.start, span.stop)
-        if child not in own and child not in person.caseload:
+        if child in own or child in person.caseload:
+            continue
+        family = world.child_family[child]
+        household = [c for c in world.postcode_children[world.child_postcode[child]]
+                     if world.child_family[c] == family]  # fmt: skip
+        if not world.case_children.intersection(household):
             return child
 
 

@@ -92,6 +92,12 @@ class World:
     family_count: Counter
     postcode_children: dict[str, list[int]]
     common_share: float = 0.002
+    # (profile, authority index) -> organisation ids; user id -> practitioner id (named
+    # caseload): what ``traces.py`` needs to open a case after a lookup.
+    la_orgs: dict[tuple[str, int], list[int]] = field(default_factory=dict)
+    practitioner_of: dict[int, int] = field(default_factory=dict)
+    # Children whose case ``traces.py`` opened during the month.
+    case_children: set[int] = field(default_factory=set)
 
     def is_common(self, family_name: str) -> bool:
         return self.family_count[family_name] >= max(
@@ -278,7 +284,7 @@ def _users_copy(people: list[Person]) -> None:
 def _involvements(rng, world: World, orgs, today: date) -> None:
     """Every child: a school from age four, a GP; health visitors under five; social care,
     youth offending or police for a few, with a named practitioner where there is one."""
-    by_la: dict[tuple[str, int], list[int]] = {}
+    by_la = world.la_orgs
     for profile, la, org_id, _kind, _staff in orgs:
         by_la.setdefault((profile, la), []).append(org_id)
     named: dict[int, list[Person]] = {}
@@ -286,7 +292,7 @@ def _involvements(rng, world: World, orgs, today: date) -> None:
         if person.profile in NAMED_CASELOAD:
             named.setdefault(person.org_id, []).append(person)
     practitioner_ids = ids_reserve(Practitioner, sum(len(v) for v in named.values()))
-    practitioner_of = {}
+    practitioner_of = world.practitioner_of
     rows = []
     staff = [p for team in named.values() for p in team]
     for pid, person in zip(practitioner_ids, staff, strict=True):

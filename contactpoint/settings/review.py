@@ -12,6 +12,10 @@ MISUSE_REVIEW_INTERVAL_MINUTES = env_number("MISUSE_REVIEW_INTERVAL_MINUTES", de
 # A run lock held elsewhere is trusted only while some window finished this recently
 # (audit/review/pipeline.py: the application's role could otherwise hold it and stall review).
 MISUSE_REVIEW_STALL_SECONDS = env_number("MISUSE_REVIEW_STALL_SECONDS", default=30 * 60, least=1)
+# A lookup nothing but residence explains is judged again this many days later, with what
+# followed it (a case opened, a request, a correction: a referral leaves its trace after the
+# lookup); the unexplained-lookup detectors judge a day only then (issue 21).
+MISUSE_FOLLOW_UP_DAYS = env_number("MISUSE_FOLLOW_UP_DAYS", default=5, least=0)
 # Local working hours: lookups outside them (or at weekends) count as off-hours.
 MISUSE_WORKING_HOURS = (7, 20)
 # Each detector's thresholds (audit/review/detectors/). ``suppress_days``: no second alert of
@@ -88,8 +92,11 @@ MISUSE_DETECTORS = {
     "judgements": {"suppress_days": 0},
     # Issue 21: what nothing but residence explains, scored against chance. Set before any
     # run of the benchmark's kinds nobody built a detector for (docs/misuse-review.md).
+    # unexplained_user's max_chance was 1e-6; 1e-4 was set on the tuning seed once lookups
+    # were judged with what followed them (session 10): no false alarm there at 1e-3, 21 at
+    # 1e-2.
     "unexplained_user": {
-        "max_chance": 1e-6,
+        "max_chance": 1e-4,
         "min_excess": 5,
         "min_share": 0.02,
         "min_history_children": 30,

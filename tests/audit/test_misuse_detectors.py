@@ -523,6 +523,44 @@ def test_it_flags_two_colleagues_breaking_glass_for_each_others_households(peopl
     assert raised() == [("collusion", "alice", "high"), ("collusion", "bob", "high")]
 
 
+def test_it_flags_both_colleagues_breaking_glass_for_households_of_other_surnames(people):
+    """The favour returned six days later completes the pair: both are raised then."""
+    bobs = _household(people.bob, family_name="Lindqvist", postcode="LS7 3QQ", leeds=people.leeds)
+    alices = _household(people.alice, family_name="Moreau", postcode="LS8 1ZZ", leeds=people.leeds)
+    for user, child, day in (
+        (people.alice, bobs, DAY - timedelta(days=6)),
+        (people.bob, alices, DAY),
+    ):
+        _emergency(
+            user,
+            people.sam,
+            child,
+            granted=at(day, 10),
+            judgement=AccessRequest.Judgement.PENDING,
+        )
+        load(views(user, [child], start=at(day, 10, 5), gap=1))
+    review()
+    assert raised() == [("collusion", "alice", "high"), ("collusion", "bob", "high")]
+
+
+def test_it_accepts_one_break_glass_on_a_child_of_another_surname_at_a_colleagues_postcode(
+    people,
+):
+    neighbour = _household(
+        people.bob, family_name="Lindqvist", postcode="LS7 3QQ", leeds=people.leeds
+    )
+    _emergency(
+        people.alice,
+        people.sam,
+        neighbour,
+        granted=at(DAY, 10),
+        judgement=AccessRequest.Judgement.PENDING,
+    )
+    load(views(people.alice, [neighbour], start=at(DAY, 10, 5), gap=1))
+    review()
+    assert raised() == []
+
+
 def test_it_accepts_break_glass_on_a_namesake_of_a_colleague_living_elsewhere(people):
     people.bob.home_postcode = "LS7 3QQ"
     people.bob.save(update_fields=["home_postcode"])

@@ -12,17 +12,24 @@ from datetime import date, timedelta
 
 import pytest
 from auditlog.models import LogEntry
+from django.conf import settings as django_settings
 from django.db import connection
 
 from audit.models import Alert
 from audit.review.detectors.chance import binomial_at_least, poisson_at_least
 from audit.writer import PastEvent
 from tests.audit import test_misuse_detectors as base
-from tests.audit.test_misuse_detectors import DAY, at, load, review, views
+from tests.audit.test_misuse_detectors import DAY, NOW, at, load, review, views
 from tests.factories import ChildFactory, InvolvementFactory, UserFactory, actor_for
 
 people = base.people  # the same personas and month as the other detectors
 EARLIER = [date(2026, 10, d) for d in (26, 27, 28, 29, 30)]
+
+
+def _review_settled() -> None:
+    """Review once the month's last day has settled: these detectors judge a day only after
+    its lookups were explained again with what followed them."""
+    review(NOW + timedelta(days=django_settings.MISUSE_FOLLOW_UP_DAYS))
 
 
 def _alerts(detector: str) -> list[str]:
@@ -64,18 +71,39 @@ def test_it_flags_a_user_whose_share_of_unexplained_lookups_jumps(people, counci
     history = [views(people.dora, council_cases, start=at(d, 9), gap=300) for d in EARLIER]
     today = views(people.dora, council_cases + people.strangers[:10], start=at(DAY, 9), gap=300)
     load(*history, today)
-    review()
+    _review_settled()
     assert _alerts("unexplained_user") == ["dora"]
     alert = Alert.objects.get(detector="unexplained_user")
     assert "Opened 10 children today" in alert.summary
     assert alert.evidence_count == 10
 
 
+def test_it_judges_a_day_only_once_the_follow_up_days_have_passed(people, council_cases):
+    history = [views(people.dora, council_cases, start=at(d, 9), gap=300) for d in EARLIER]
+    today = views(people.dora, council_cases + people.strangers[:10], start=at(DAY, 9), gap=300)
+    load(*history, today)
+    review()
+    assert _alerts("unexplained_user") == []
+    _review_settled()
+    assert _alerts("unexplained_user") == ["dora"]
+
+
+def test_it_accepts_referrals_whose_cases_open_in_the_days_after(people, council_cases):
+    history = [views(people.dora, council_cases, start=at(d, 9), gap=300) for d in EARLIER]
+    referred = people.strangers[:10]
+    for child in referred:
+        InvolvementFactory(child=child, organisation=people.council, started_on=DAY + timedelta(1))
+    today = views(people.dora, council_cases + referred, start=at(DAY, 9), gap=300)
+    load(*history, today)
+    _review_settled()
+    assert _alerts("unexplained_user") == []
+
+
 def test_it_accepts_a_couple_of_unexplained_lookups_among_ordinary_work(people, council_cases):
     history = [views(people.dora, council_cases, start=at(d, 9), gap=300) for d in EARLIER]
     today = views(people.dora, council_cases + people.strangers[:2], start=at(DAY, 9), gap=300)
     load(*history, today)
-    review()
+    _review_settled()
     assert _alerts("unexplained_user") == []
 
 
@@ -85,7 +113,7 @@ def test_it_flags_each_user_of_a_crowd_around_one_child_nobody_is_connected_to(p
     child = people.strangers[0]
     load(*(views(user, [child], start=at(DAY, 10 + n), gap=1) for n, user in enumerate(crowd)))
     _analyse()
-    review()
+    _review_settled()
     assert len(_alerts("unexplained_child")) == 4
     assert "dora" in _alerts("unexplained_child")
 
@@ -97,7 +125,7 @@ def test_it_accepts_a_crowd_around_a_child_the_council_works_with(people, settin
     InvolvementFactory(child=child, organisation=people.council)
     load(*(views(user, [child], start=at(DAY, 10 + n), gap=1) for n, user in enumerate(crowd)))
     _analyse()
-    review()
+    _review_settled()
     assert _alerts("unexplained_child") == []
 
 
@@ -115,7 +143,7 @@ def test_it_flags_coming_back_to_one_household_on_several_days(people, settings)
     load(*(views(people.dora, siblings[n % 2 :], start=at(d, 11), gap=60)
            for n, d in enumerate(days)))  # fmt: skip
     _analyse()
-    review()
+    _review_settled()
     assert _alerts("unexplained_household") == ["dora"]
 
 
@@ -125,7 +153,7 @@ def test_it_accepts_different_families_on_different_days(people, settings):
     load(*(views(people.dora, [people.strangers[n]], start=at(d, 11), gap=60)
            for n, d in enumerate(days)))  # fmt: skip
     _analyse()
-    review()
+    _review_settled()
     assert _alerts("unexplained_household") == []
 
 

@@ -38,6 +38,10 @@ class Detector:
     # What a reviewer reads under "Why this kind of alert": plain words for the people who
     # review alerts. The module's docstring is for developers (thresholds, settings, code).
     explanation: str = field(default="")
+    # Judges a day only once its lookups have been explained again with what followed them
+    # (``MISUSE_FOLLOW_UP_DAYS`` later): what counts unexplained lookups must not count a
+    # referral whose case opens tomorrow.
+    settled: bool = False
 
 
 def rows(sql: str, params: dict[str, Any]) -> list[tuple]:

@@ -98,6 +98,7 @@ DETECTOR = Detector(
     label="One child, many strangers",
     window=DAY,
     find=find,
+    settled=True,
     explanation=(
         "Raised when more people than chance would explain opened the same child's record "
         "within a couple of days, none of them with a connection to the child in the "

@@ -95,6 +95,7 @@ DETECTOR = Detector(
     label="Coming back to one family",
     window=DAY,
     find=find,
+    settled=True,
     explanation=(
         "Raised when someone opened the records of one family's children — brothers and "
         "sisters at one address — on several different days with nothing in the records "

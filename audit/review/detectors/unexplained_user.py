@@ -120,11 +120,14 @@ DETECTOR = Detector(
     label="Unexplained lookups",
     window=DAY,
     find=find,
+    settled=True,
     explanation=(
         "Raised when a larger share of the children someone opened had no connection to "
         "them in the records — no case of theirs or their team's, no work of their "
-        "organisation with the child or the family, no request — than is usual for them "
-        "and for colleagues in the same role, over a day, a week or four weeks, and by more "
-        "than chance would give. Each lookup below shows what the records say about it."
+        "organisation with the child or the family, no request, no case opened in the "
+        "days after — than is usual for them and for colleagues in the same role, over a "
+        "day, a week or four weeks, and by more than chance would give. It is raised a few "
+        "days after the lookups, once any case they led to would be in the records. Each "
+        "lookup below shows what the records say about it."
     ),
 )
