@@ -17,6 +17,8 @@ Loaded in templates as ``{% load child_rows %}``.
 
 from __future__ import annotations
 
+import html
+
 from django import template
 from django.utils.dateformat import format as date_format
 from django.utils.html import conditional_escape
@@ -28,6 +30,11 @@ register = template.Library()
 
 
 def _e(value) -> str:
+    """``conditional_escape`` as text. Plain text (almost every value here) is escaped as
+    ``django.utils.html.escape`` escapes it, by the same ``html.escape``, without the lazy-text
+    and ``__html__`` checks a plain ``str`` cannot need."""
+    if type(value) is str:
+        return html.escape(value)
     return str(conditional_escape("" if value is None else value))
 
 
