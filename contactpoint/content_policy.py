@@ -59,7 +59,8 @@ def _policy(*, with_nonce: bool) -> str:
 
 @cache
 def _site_policy_only() -> bool:
-    """No report-only policy and no excluded prefixes: what the fast path leaves out."""
+    """No report-only policy, no excluded prefixes and not ``DEBUG`` (whose 404 and 500
+    pages django-csp leaves without a header): what the fast path leaves out."""
     policy = getattr(settings, "CONTENT_SECURITY_POLICY", None) or {}
     return (
         not getattr(settings, "CONTENT_SECURITY_POLICY_REPORT_ONLY", None)
