@@ -20,13 +20,14 @@ import json
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from functools import cache
 from itertools import islice
 from typing import Any
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
 from django.utils import timezone
 
 from .models import AccessEvent
@@ -131,17 +132,50 @@ def _event_insert(
         "personal_digest": personal.digest,
     }
     connection = connections[using]
-    fields = _insert_fields()
     with connection.cursor() as cursor:
-        cursor.execute(
-            _insert_statement(),
-            [field.get_db_prep_save(values[field.attname], connection) for field in fields],
-        )
+        cursor.execute(_insert_statement(), _db_values(values, connection))
         event_id = cursor.fetchone()[0]
     event = AccessEvent(id=event_id, **values)
     event._state.adding = False
     event._state.db = using
     return event
+
+
+# Field classes (exactly these, not subclasses) whose preparation for the database gives back
+# a value of the kind beside it unchanged: Django's ``get_db_prep_save`` would return it as it
+# is (text, a whole number, bytes — which the driver sends as ``bytea`` either way — and a
+# time with its zone).
+_GIVEN_BACK = {
+    models.CharField: lambda value: value is None or isinstance(value, str),
+    models.TextField: lambda value: value is None or isinstance(value, str),
+    models.IntegerField: lambda value: value is None or type(value) is int,
+    models.BigIntegerField: lambda value: value is None or type(value) is int,
+    models.SmallIntegerField: lambda value: value is None or type(value) is int,
+    models.BinaryField: lambda value: type(value) is bytes,
+    models.DateTimeField: lambda value: (
+        isinstance(value, datetime) and value.utcoffset() is not None
+    ),
+}
+
+
+def _db_values(values: dict[str, Any], connection) -> list:
+    """The INSERT's parameters: each value as its field prepares it for the database. Why not
+    every value through ``get_db_prep_save``: most of an event is text and numbers that it
+    gives back unchanged, and preparing all nineteen was about 1.5 % of a record page's Python
+    (issue 16); those go as they are, the rest (the criteria's JSON, the IP address, anything
+    of an unexpected kind) through their field."""
+    return [
+        value
+        if given_back is not None and given_back(value)
+        else field.get_db_prep_save(value, connection)
+        for field, given_back in _insert_plan()
+        for value in (values[field.attname],)
+    ]
+
+
+@cache
+def _insert_plan() -> tuple:
+    return tuple((field, _GIVEN_BACK.get(type(field))) for field in _insert_fields())
 
 
 @cache

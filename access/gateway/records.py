@@ -15,6 +15,7 @@ from access.models import AccessRequest, User
 from audit.models import AccessEvent
 from audit.writer import Actor, access_event_record
 from contactpoint import prepared_sql
+from contactpoint.choice_labels import choice_label
 from contactpoint.fixed_sql import columns, instance, width
 from directory.models import (
     Carer,
@@ -309,7 +310,7 @@ def _record(
         family_name=child.family_name,
         preferred_name=child.preferred_name,
         date_of_birth=child.date_of_birth,
-        gender=child.get_gender_display(),
+        gender=choice_label(child, "gender"),
         shielded=child.shielded,
         local_authority=child.local_authority.name,
         shield=shield,
@@ -389,8 +390,8 @@ def _service(involvement: Involvement, *, organisation, feeds: dict[int, str]) -
     org = involvement.organisation
     return ServiceContact(
         organisation=org.name,
-        organisation_kind=org.get_kind_display(),
-        role=involvement.get_role_display(),
+        organisation_kind=choice_label(org, "kind"),
+        role=choice_label(involvement, "role"),
         practitioner=practitioner.name if practitioner else "",
         job_title=practitioner.job_title if practitioner else "",
         phone=practitioner.phone if practitioner else "",

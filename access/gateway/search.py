@@ -22,6 +22,7 @@ from django.utils import timezone
 from access.models import User
 from audit.models import AccessEvent
 from audit.writer import Actor, access_event_record
+from contactpoint.choice_labels import choice_label
 from directory.models import Child
 from directory.normalise import date_of_birth_readings, given_name_variants
 from directory.sealing import blind_index, keyring
@@ -361,7 +362,7 @@ def child_summary(child: Child) -> ChildSummary:
         given_name=child.given_name,
         family_name=child.family_name,
         date_of_birth=child.date_of_birth,
-        gender=child.get_gender_display(),
+        gender=choice_label(child, "gender"),
         shielded=child.shielded,
         town="" if child.shielded else child.town,
         postcode="" if child.shielded else child.postcode,

@@ -185,3 +185,27 @@ def test_it_makes_every_phone_number_a_call_link_and_every_email_a_mail_link(wor
     assert 'href="tel:01134960555">0113 496 0555</a>' in body
     assert 'href="tel:01134960999">0113 496 0999</a>' in body
     assert 'href="mailto:grace@example.org">grace@example.org</a>' in body
+
+
+def test_it_escapes_every_detail_it_shows(world, as_user):
+    """The record's sections are written in Python (issue 16), not by the template engine:
+    names, former names and address still reach the page as text, never as markup."""
+    world.maya.given_name = "<b>Maya</b>"
+    world.maya.preferred_name = "<i>May</i>"
+    world.maya.former_names = ["<script>x</script>"]
+    world.maya.address_line_1 = "1 <u>High</u> Street"
+    world.maya.save()
+    body = as_user(world.alice).get(_url(world.maya)).content.decode()
+    assert "<b>Maya</b>" not in body and "&lt;b&gt;Maya&lt;/b&gt;" in body
+    assert "&lt;i&gt;May&lt;/i&gt;" in body
+    assert "<script>x</script>" not in body and "&lt;script&gt;x&lt;/script&gt;" in body
+    assert "1 &lt;u&gt;High&lt;/u&gt; Street" in body
+
+
+def test_it_shows_former_names_and_where_the_child_is_known_as(world, as_user):
+    world.maya.preferred_name = "May"
+    world.maya.former_names = ["Maya Jones", "Maya Smith"]
+    world.maya.save()
+    body = as_user(world.alice).get(_url(world.maya)).content.decode()
+    assert 'Known as</dt><dd class="govuk-summary-list__value">May</dd>' in body
+    assert "Maya Jones, Maya Smith</dd>" in body
