@@ -116,20 +116,21 @@ def rows_update(
     pk = model._meta.pk
     fields = [model._meta.get_field(name) for name in field_names]
     sql = _rows_update_sql(model, tuple(field_names), using)
-    arrays = [pk, *fields]
+    # Whether each column travels as JSON, decided once per field, not once per value.
+    columns = [(field, _is_array(field, connection)) for field in [pk, *fields]]
     with connection.cursor() as cursor:
         for start in range(0, len(objects), ROWS_UPDATE_CHUNK):
             chunk = objects[start : start + ROWS_UPDATE_CHUNK]
             params = [
-                [_sent(field, getattr(obj, field.attname), connection) for obj in chunk]
-                for field in arrays
+                [_sent(field, getattr(obj, field.attname), connection, as_json) for obj in chunk]
+                for field, as_json in columns
             ]
             cursor.execute(sql, params)
 
 
-def _sent(field, value, connection):
+def _sent(field, value, connection, as_json: bool):
     prepared = field.get_db_prep_save(value, connection)
-    if _is_array(field, connection) and prepared is not None:
+    if as_json and prepared is not None:
         return json.dumps(list(prepared))
     return prepared
 
