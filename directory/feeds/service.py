@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db import DEFAULT_DB_ALIAS, transaction
+from django.db import transaction
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
@@ -29,8 +29,8 @@ from audit.writer import Actor, access_event_record
 from directory.models import Child, FeedBatch, FeedLink, FeedReview
 from directory.normalise import name_key
 
-from .linking import FAMILY_DIFFERS, Placement, exact_links
-from .placing import placements_find
+from .linking import FAMILY_DIFFERS, Placement
+from .placing import exact_find, placements_find
 from .reader import FeedRecord, feed_read, record_from_stored
 from .records import RecordWriter
 from .schema import RowError
@@ -158,7 +158,7 @@ def _plan(*, records: list[FeedRecord], source: str, progress, stage: Stage) -> 
     placed = links.keys() | held.keys()
     unplaced = [r for r in records if r.source_record_id not in placed]
     stage(f"{len(placed):,} records follow an earlier link or a held review")
-    exact = exact_links(unplaced, using=DEFAULT_DB_ALIAS)
+    exact = exact_find(unplaced)
     stage(f"{len(exact):,} of {len(unplaced):,} agree exactly with one child")
     total, settled = len(records), len(records) - len(unplaced) + len(exact)
     if progress:
