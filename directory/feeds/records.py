@@ -19,7 +19,7 @@ from collections.abc import Iterable
 
 from django.utils import timezone
 
-from contactpoint.fixed_sql import rows_update
+from contactpoint.fixed_sql import columns_insert, rows_among, rows_insert, rows_update
 from directory.models import Carer, Child, FeedBatch, FeedLink, Involvement, Practitioner
 from directory.sealing.fields import SealedModel
 
@@ -52,15 +52,16 @@ class RecordWriter:
     # --- loading ---------------------------------------------------------------------------
 
     def load(self, child_ids: Iterable[int]) -> None:
-        """Read the children about to be changed, with their carers and involvements."""
+        """Read the children about to be changed, with their carers and involvements (with
+        fixed SQL: ``rows_among`` says why)."""
         wanted = sorted(set(child_ids) - set(self.children))
         for start in range(0, len(wanted), LOAD_CHUNK):
             chunk = wanted[start : start + LOAD_CHUNK]
-            for child in Child.objects.filter(pk__in=chunk).only("pk", *_CHILD_FIELDS):
+            for child in rows_among(Child, "id", chunk):
                 self.children[child.pk] = child
-            for carer in Carer.objects.filter(child_id__in=chunk).order_by("pk"):
+            for carer in rows_among(Carer, "child", chunk):
                 self.carers[carer.child_id].append(carer)
-            for involvement in Involvement.objects.filter(child_id__in=chunk).order_by("pk"):
+            for involvement in rows_among(Involvement, "child", chunk):
                 self.involvements[involvement.child_id].append(involvement)
 
     def child(self, child_id: int) -> Child:
@@ -261,11 +262,11 @@ class RecordWriter:
         """Write everything changed: each table in one or two bulk statements, parents first
         so that new children and practitioners have ids before what points at them."""
         _save_all(Practitioner, self.dirty.pop("practitioner", {}).values(), ("phone", "email"))
-        Child.objects.bulk_create(self.created, batch_size=2000)
+        Child.objects.rows_insert(self.created)
         self.created = []
         _save_all(Child, self.dirty.pop("child", {}).values(), _CHILD_FIELDS)
         # Carers and involvements of new children take the children's new ids from the
-        # objects they point at (Django does so in bulk_create and bulk_update).
+        # objects they point at (rows_insert does so, as bulk_create does).
         _save_all(
             Carer,
             self.dirty.pop("carer", {}).values(),
@@ -279,38 +280,40 @@ class RecordWriter:
         self._links_write()
 
     def _links_write(self) -> None:
-        links = [
-            FeedLink(
-                source=self.batch.source,
-                source_record_id=record.source_record_id,
-                child=child,
-                method=method,
-                batch=self.batch,
-                row_hash=record.record_hash,
-            )
+        """Each record's link, new or replacing the source's earlier one: written as columns,
+        without making half a million ``FeedLink`` objects first."""
+        source, batch = self.batch.source, self.batch.pk
+        rows = [
+            (source, record.source_record_id, child.pk, method, batch, record.record_hash)
             for record, child, method in self.links
         ]
-        FeedLink.objects.bulk_create(
-            links,
-            batch_size=2000,
-            update_conflicts=True,
-            unique_fields=["source", "source_record_id"],
-            update_fields=["child", "method", "batch", "row_hash"],
-        )
         self.links = []
+        if rows:
+            columns_insert(
+                FeedLink,
+                ("source", "source_record_id", "child", "method", "batch", "row_hash"),
+                [list(column) for column in zip(*rows, strict=True)],
+                conflict=("source", "source_record_id"),
+                update=("child", "method", "batch", "row_hash"),
+            )
 
 
 def _save_all(model, objects: Iterable, fields: Iterable[str]) -> None:
-    """Insert the new ones and update the changed ones, in bulk."""
+    """Insert the new ones and update the changed ones, in bulk.
+
+    Not bulk_create and bulk_update: building their statements took minutes of Python for a
+    national feed (fixed_sql.rows_insert and rows_update say why). Sealed rows go through
+    their manager, which seals them first."""
     objects = list(objects)
     new = [o for o in objects if o.pk is None]
     existing = [o for o in objects if o.pk is not None]
-    model.objects.bulk_create(new, batch_size=2000)
-    if not existing:
-        return
-    # Not bulk_update: its CASE per field and object took minutes of Python for a national
-    # feed's children (fixed_sql.rows_update says why).
-    if issubclass(model, SealedModel):
-        model.objects.rows_update(existing, list(fields))
-    else:
-        rows_update(model, existing, list(fields))
+    sealed = issubclass(model, SealedModel)
+    if new and sealed:
+        model.objects.rows_insert(new)
+    elif new:
+        rows_insert(model, new)
+    if existing:
+        if sealed:
+            model.objects.rows_update(existing, list(fields))
+        else:
+            rows_update(model, existing, list(fields))

@@ -30,17 +30,23 @@ SHOWN_ERRORS = 20
 
 class StageClock:
     """Prints each stage of the import as it ends, with the seconds since the start and since
-    the stage before, on a line of its own (ending a progress line first if one is open)."""
+    the stage before, and the CPU seconds this process spent in the stage (all its threads:
+    on a busy machine the wall time says little about the import's own cost), on a line of
+    its own (ending a progress line first if one is open)."""
 
     def __init__(self, out, started: float) -> None:
         self.out, self.started, self.last = out, started, started
+        self.cpu_last = time.process_time()
         self.mid_line = False
 
     def __call__(self, what: str) -> None:
-        now = time.monotonic()
+        now, cpu = time.monotonic(), time.process_time()
         ended = "\n" if self.mid_line else ""
-        self.out.write(f"{ended}[{now - self.started:7.1f} s, +{now - self.last:6.1f} s] {what}")
-        self.last, self.mid_line = now, False
+        self.out.write(
+            f"{ended}[{now - self.started:7.1f} s, +{now - self.last:6.1f} s, "
+            f"CPU +{cpu - self.cpu_last:6.1f} s] {what}"
+        )
+        self.last, self.cpu_last, self.mid_line = now, cpu, False
 
     def progress(self, done: int, total: int) -> None:
         """A progress line, written over itself (``\r``) until it ends."""
