@@ -105,7 +105,11 @@ def _explain_sql(*, events: SQL, common: int, homes: SQL, after_days: int, settl
     benchmark, whose directory holds the whole month from the start, must not.
 
     ``facts`` is materialised: each relation is an EXISTS read once per lookup, then used
-    for the basis, the list of relations and the strength."""
+    for the basis, the list of relations and the strength. ``benefits`` (for grants: the
+    colleague at whose home the child lives, a namesake first) is one join of the chunk's
+    grants with the users' homes: as a lateral subquery per lookup it scanned every home
+    for every lookup, grant or not (a national day's explain went from 3 minutes to a
+    projected 2 hours; docs/performance.md, session 11)."""
     day, at = column_sql("l.day"), column_sql("l.occurred_at")
     la_kind_opened, la_kind_opened_params = childrens_services_sql("fo")
     granted, granted_params = granted_sql(child="c.id", requester=column_sql("l.actor_id"), at=at)
@@ -193,6 +197,16 @@ WITH homes AS (
     LEFT JOIN directory_organisation o ON o.id = l.organisation_id
     LEFT JOIN access_user u ON u.id = l.actor_id
     LEFT JOIN homes h ON h.user_id = l.actor_id
+), benefits AS (
+    SELECT DISTINCT ON (f.id) f.id, colleague.id AS colleague_id,
+           cp_name_key(colleague.last_name) = f.family_key AS by_name
+    FROM facts f
+    JOIN homes colleague_home
+      ON {shares_address_sql("f.child_postcode", "colleague_home.postcode_index")}
+    JOIN access_user colleague ON colleague.id = colleague_home.user_id
+    WHERE f.granted AND colleague.organisation_id = f.organisation_id
+      AND colleague.id <> f.actor_id
+    ORDER BY f.id, cp_name_key(colleague.last_name) = f.family_key DESC, colleague.id
 )
 INSERT INTO audit_lookupexplanation (
     event_id, occurred_at, actor_id, action, outcome, child_public_id, basis, child_shielded,
@@ -217,20 +231,13 @@ SELECT f.id, f.occurred_at, f.actor_id, f.action, f.outcome, f.child_public_id,
             LIMIT %s
         ) capped
     ) >= %s, false),
-    benefits.id,
+    benefits.colleague_id,
     coalesce(benefits.by_name, false),
     {_relations_sql()},
     {_strength_sql()},
     f.household_id
 FROM facts f
-LEFT JOIN LATERAL (
-    SELECT colleague.id, cp_name_key(colleague.last_name) = f.family_key AS by_name
-    FROM access_user colleague
-    JOIN homes colleague_home ON colleague_home.user_id = colleague.id
-    WHERE colleague.organisation_id = f.organisation_id AND colleague.id <> f.actor_id
-      AND {shares_address_sql("f.child_postcode", "colleague_home.postcode_index")}
-    ORDER BY cp_name_key(colleague.last_name) = f.family_key DESC, colleague.id LIMIT 1
-) benefits ON f.granted
+LEFT JOIN benefits ON benefits.id = f.id
 ON CONFLICT (event_id) DO NOTHING
 """  # noqa: S608 - the scope fragments and constants; every value is a parameter
     params = [*homes[1], settings.TIME_ZONE, *events[1], list(RECORD_LOOKUP_ACTIONS)]
