@@ -383,6 +383,11 @@ class ActivityDay(models.Model):
     )
     break_glass = models.IntegerField(default=0)
     directory_searches = models.IntegerField(default=0)
+    fruitless_searches = models.IntegerField(
+        default=0,
+        db_default=0,
+        help_text="Searches after which the user opened none of the children found that day.",
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(name="one_activity_day", fields=["actor_id", "day"])]

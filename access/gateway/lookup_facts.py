@@ -48,6 +48,18 @@ def same_household_sql(a: str, b: str) -> str:
     return f"{a}.family_key = {b}.family_key AND {a}.postcode_index = {b}.postcode_index"
 
 
+def at_postcode_sql(alias: str, child: str) -> str:
+    """The children at child row ``child``'s postcode, as a derived table named ``alias``,
+    for ``same_household_sql`` to filter. Read through the postcode's index alone: ``OFFSET
+    0`` keeps the planner from also reading the family-name index, whose entries for a
+    common name (about 2,000 among 1.5 million children) it scanned for every lookup — 12 of
+    a national chunk's 16 seconds, for the eight or so children a postcode holds."""
+    return (
+        f"(SELECT * FROM directory_child WHERE postcode_index = {child}.postcode_index "  # noqa: S608 - aliases only
+        f"OFFSET 0) {alias}"
+    )
+
+
 def shares_address_sql(child_postcode: str, user_postcode: str) -> str:
     """The child lives at the user's home postcode: two blind indexes (``homes`` holds the
     users', indexed in Python under the same key); NULL when either is unknown."""
@@ -105,7 +117,11 @@ def _explain_sql(*, events: SQL, common: int, homes: SQL, after_days: int, settl
     benchmark, whose directory holds the whole month from the start, must not.
 
     ``facts`` is materialised: each relation is an EXISTS read once per lookup, then used
-    for the basis, the list of relations and the strength."""
+    for the basis, the list of relations and the strength. ``benefits`` (for grants: the
+    colleague at whose home the child lives, a namesake first) is one join of the chunk's
+    grants with the users' homes: as a lateral subquery per lookup it scanned every home
+    for every lookup, grant or not (a national day's explain went from 3 minutes to a
+    projected 2 hours; docs/performance.md, session 11)."""
     day, at = column_sql("l.day"), column_sql("l.occurred_at")
     la_kind_opened, la_kind_opened_params = childrens_services_sql("fo")
     granted, granted_params = granted_sql(child="c.id", requester=column_sql("l.actor_id"), at=at)
@@ -149,7 +165,7 @@ WITH homes AS (
            ) AS team_case,
            c.id IS NOT NULL AND {involved} AS involved,
            c.id IS NOT NULL AND EXISTS (
-               SELECT 1 FROM directory_child sib
+               SELECT 1 FROM {at_postcode_sql("sib", "c")}
                WHERE {same_household_sql("sib", "c")} AND sib.id <> c.id AND {sibling}
            ) AS household,
            c.id IS NOT NULL AND EXISTS (
@@ -186,13 +202,23 @@ WITH homes AS (
            coalesce(c.shielded AND u.role = %s AND {la_kind} AND {resident}, false)
                AS shield_role,
            coalesce({la_kind} AND {resident}, false) AS resident,
-           (SELECT min(home.id) FROM directory_child home
+           (SELECT min(home.id) FROM {at_postcode_sql("home", "c")}
             WHERE {same_household_sql("home", "c")}) AS household_id
     FROM lookups l
     LEFT JOIN directory_child c ON c.public_id = l.child_public_id
     LEFT JOIN directory_organisation o ON o.id = l.organisation_id
     LEFT JOIN access_user u ON u.id = l.actor_id
     LEFT JOIN homes h ON h.user_id = l.actor_id
+), benefits AS (
+    SELECT DISTINCT ON (f.id) f.id, colleague.id AS colleague_id,
+           cp_name_key(colleague.last_name) = f.family_key AS by_name
+    FROM facts f
+    JOIN homes colleague_home
+      ON {shares_address_sql("f.child_postcode", "colleague_home.postcode_index")}
+    JOIN access_user colleague ON colleague.id = colleague_home.user_id
+    WHERE f.granted AND colleague.organisation_id = f.organisation_id
+      AND colleague.id <> f.actor_id
+    ORDER BY f.id, cp_name_key(colleague.last_name) = f.family_key DESC, colleague.id
 )
 INSERT INTO audit_lookupexplanation (
     event_id, occurred_at, actor_id, action, outcome, child_public_id, basis, child_shielded,
@@ -217,20 +243,13 @@ SELECT f.id, f.occurred_at, f.actor_id, f.action, f.outcome, f.child_public_id,
             LIMIT %s
         ) capped
     ) >= %s, false),
-    benefits.id,
+    benefits.colleague_id,
     coalesce(benefits.by_name, false),
     {_relations_sql()},
     {_strength_sql()},
     f.household_id
 FROM facts f
-LEFT JOIN LATERAL (
-    SELECT colleague.id, cp_name_key(colleague.last_name) = f.family_key AS by_name
-    FROM access_user colleague
-    JOIN homes colleague_home ON colleague_home.user_id = colleague.id
-    WHERE colleague.organisation_id = f.organisation_id AND colleague.id <> f.actor_id
-      AND {shares_address_sql("f.child_postcode", "colleague_home.postcode_index")}
-    ORDER BY cp_name_key(colleague.last_name) = f.family_key DESC, colleague.id LIMIT 1
-) benefits ON f.granted
+LEFT JOIN benefits ON benefits.id = f.id
 ON CONFLICT (event_id) DO NOTHING
 """  # noqa: S608 - the scope fragments and constants; every value is a parameter
     params = [*homes[1], settings.TIME_ZONE, *events[1], list(RECORD_LOOKUP_ACTIONS)]
@@ -300,12 +319,19 @@ def lookup_facts_settle(*, start: datetime, end: datetime) -> int:
 def _home_indexes(cursor, *, after_id: int, through_id: int) -> SQL:
     """The blind index of the home postcode of each user the chunk can name: the lookers
     and their colleagues (the organisations in the chunk), as two parallel arrays."""
+    # Two semi-joins and a UNION, not one OR of two IN lists: under OR the planner keeps
+    # each list as a subplan, hashed only while it fits in work_mem — for a settled day's
+    # 2.5 million events it scanned the whole list again for every user (session 11).
     cursor.execute(
-        """SELECT id, home_postcode FROM access_user WHERE home_postcode <> '' AND (
-               organisation_id IN (SELECT organisation_id FROM audit_accessevent
-                                   WHERE id > %s AND id <= %s)
-               OR id IN (SELECT actor_id FROM audit_accessevent WHERE id > %s AND id <= %s))""",
-        [after_id, through_id, after_id, through_id],
+        """WITH chunk AS MATERIALIZED (
+               SELECT DISTINCT organisation_id, actor_id FROM audit_accessevent
+               WHERE id > %s AND id <= %s)
+           SELECT id, home_postcode FROM access_user WHERE home_postcode <> ''
+             AND organisation_id IN (SELECT organisation_id FROM chunk)
+           UNION
+           SELECT id, home_postcode FROM access_user WHERE home_postcode <> ''
+             AND id IN (SELECT actor_id FROM chunk)""",
+        [after_id, through_id],
     )
     ids, indexes = [], []
     for user_id, postcode in cursor.fetchall():

@@ -4,7 +4,8 @@ It runs after stage 1 has explained the day's lookups (the review lag is far lon
 explain chunks' delay), so each day also counts the distinct children opened that nothing
 but residence explains — the unexplained-lookup aggregates' memory. That count is taken
 again when the day settles (``activity_day_settle``, ``MISUSE_FOLLOW_UP_DAYS`` later), with
-what followed each lookup."""
+what followed each lookup. It also counts the day's searches that led to no record opened
+(a search is explained by what it found and the user opened that day)."""
 
 from __future__ import annotations
 
@@ -46,6 +47,32 @@ ON CONFLICT (actor_id, day) DO NOTHING
 """  # noqa: S608 - this module's constant fragment only
 
 
+# A user's searches on a day after which they opened none of the children found (or that
+# found nobody): a search is explained by the record it led to, as a lookup is by a relation
+# (issue 21). Results are matched to the day's lookups by hashing, not per search.
+_FRUITLESS = """
+WITH e AS (
+    SELECT id, actor_id, action, result_ids, child_public_id FROM audit_accessevent
+    WHERE occurred_at >= %(start)s AND occurred_at < %(end)s AND actor_id IS NOT NULL
+      AND (action = %(search)s OR (action = ANY(%(lookups)s) AND child_public_id <> ''))
+), opened AS (
+    SELECT DISTINCT actor_id, child_public_id FROM e WHERE action <> %(search)s
+), fruitful AS (
+    SELECT DISTINCT s.id
+    FROM e s CROSS JOIN LATERAL unnest(s.result_ids) AS r(child_public_id)
+    JOIN opened o ON o.actor_id = s.actor_id AND o.child_public_id = r.child_public_id
+    WHERE s.action = %(search)s
+)
+UPDATE audit_activityday a SET fruitless_searches = f.fruitless
+FROM (
+    SELECT s.actor_id, count(*) AS fruitless FROM e s
+    WHERE s.action = %(search)s AND NOT EXISTS (SELECT 1 FROM fruitful f WHERE f.id = s.id)
+    GROUP BY s.actor_id
+) f
+WHERE a.actor_id = f.actor_id AND a.day = %(day)s
+"""
+
+
 def activity_day_rollup(window: Window) -> int:
     """Roll up one local day; returns the number of users active that day."""
     opens, closes = settings.MISUSE_WORKING_HOURS
@@ -66,7 +93,18 @@ def activity_day_rollup(window: Window) -> int:
                 "end": window.end,
             },
         )
-        return cursor.rowcount
+        active = cursor.rowcount
+        cursor.execute(
+            _FRUITLESS,
+            {
+                "day": window.day,
+                "search": AccessEvent.Action.SEARCH,
+                "lookups": list(RECORD_LOOKUP_ACTIONS),
+                "start": window.start,
+                "end": window.end,
+            },
+        )
+        return active
 
 
 _RESETTLE = f"""

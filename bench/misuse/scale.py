@@ -22,13 +22,13 @@ from .world import world_build
 _HISTORY = """
 INSERT INTO audit_activityday (actor_id, day, actor_role, organisation_id, lookups,
     off_hours_lookups, searches, distinct_children, break_glass, unexplained_children,
-    directory_searches)
+    directory_searches, fruitless_searches)
 SELECT u.id, d.day, u.role, u.organisation_id, v.n, v.n * (hashint4(u.id::int) & 3) / 40,
        v.n, greatest(1, v.n * 3 / 4), (hashint4(u.id::int + d.k) & 255 = 0)::int,
        round(greatest(1, v.n * 3 / 4) * CASE u.job_title
            WHEN 'social_worker' THEN 0.4 WHEN 'child_protection' THEN 0.4
            WHEN 'data_manager' THEN 1.0 WHEN 'emergency_duty' THEN 1.0 ELSE 0 END)::int,
-       0
+       0, (v.n + (hashint4(u.id::int * 13 + d.k) & 7)) / 8
 FROM access_user u
 CROSS JOIN (
     SELECT g::date AS day, g::date - date '2000-01-01' AS k
@@ -71,7 +71,8 @@ def scale_day_run(*, users: int, children_per_user: float, seed: int, day, reuse
 
 def _history_write(day) -> None:
     """Four weeks of rolled-up activity before ``day`` for every user (about 5 days in 7),
-    with the unexplained children (residence only) in the share each job's habits give."""
+    with the unexplained children (residence only) in the share each job's habits give, and
+    about one search in eight opening nothing (the month's ordinary work: 12 %)."""
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM audit_activityday WHERE day < %s", [day])
         cursor.execute(

@@ -15,7 +15,7 @@ from auditlog.models import LogEntry
 from django.conf import settings as django_settings
 from django.db import connection
 
-from audit.models import Alert
+from audit.models import ActivityDay, Alert
 from audit.review.detectors.chance import binomial_at_least, poisson_at_least
 from audit.writer import PastEvent
 from tests.audit import test_misuse_detectors as base
@@ -103,6 +103,42 @@ def test_it_accepts_a_couple_of_unexplained_lookups_among_ordinary_work(people, 
     history = [views(people.dora, council_cases, start=at(d, 9), gap=300) for d in EARLIER]
     today = views(people.dora, council_cases + people.strangers[:2], start=at(DAY, 9), gap=300)
     load(*history, today)
+    _review_settled()
+    assert _alerts("unexplained_user") == []
+
+
+def _found_and_opened(user, children, *, start) -> list:
+    """Ordinary work: a search that finds each child, and the record opened a minute later."""
+    events = []
+    for n, child in enumerate(children):
+        when = start + timedelta(minutes=5 * n)
+        events.append(PastEvent(occurred_at=when, actor=actor_for(user), action="search",
+                                outcome="shown", purpose="current_involvement",
+                                criteria={"family_name": child.family_name},
+                                result_ids=(child.public_id,)))  # fmt: skip
+        events += views(user, [child], start=when + timedelta(minutes=1), gap=1)
+    return events
+
+
+def test_it_flags_a_user_whose_searches_lead_to_nothing_opened(people, council_cases):
+    history = [_found_and_opened(people.dora, council_cases, start=at(d, 9)) for d in EARLIER]
+    today = _found_and_opened(people.dora, council_cases, start=at(DAY, 9))
+    names = [f"Name{n:02d}" for n in range(20)]
+    load(*history, today, base.searches(people.dora, names, start=at(DAY, 14), gap=60))
+    _review_settled()
+    assert _alerts("unexplained_user") == ["dora"]
+    alert = Alert.objects.get(detector="unexplained_user")
+    assert "Ran 20 searches today after which they opened none" in alert.summary
+    assert alert.evidence_count == 20
+    assert ActivityDay.objects.get(actor_id=people.dora.pk, day=DAY).fruitless_searches == 20
+
+
+def test_it_accepts_a_few_searches_that_found_nobody_among_ordinary_work(people, council_cases):
+    history = [_found_and_opened(people.dora, council_cases, start=at(d, 9)) for d in EARLIER]
+    today = _found_and_opened(people.dora, council_cases, start=at(DAY, 9))
+    load(
+        *history, today, base.searches(people.dora, ["Smyth", "Smithe"], start=at(DAY, 14), gap=60)
+    )
     _review_settled()
     assert _alerts("unexplained_user") == []
 

@@ -13,11 +13,22 @@ organisation, five or more of them) over the last four weeks — is ≤ ``max_ch
 least ``min_excess`` children above that usual. Today and the last seven days are tested
 against both; the last 28 days against the peers only (the user's own history is the period
 itself). A user with neither history nor peers is not measured.
+
+Searches are judged the same way, with the same thresholds: a search is explained by a record
+it led to, so the share of a user's searches after which they opened none of the children
+found that day (``ActivityDay.fruitless_searches`` ÷ ``searches``) is tested against their own
+usual and their peers' as above. Someone checking who exists — names tried one after another,
+nothing opened — leaves that trace whether it is forty searches in an afternoon or twenty on
+three scattered days, and whatever else they did that day.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
+
+from django.conf import settings
+
+from audit.models import RECORD_LOOKUP_ACTIONS, AccessEvent
 
 from ..windows import DAY, Window
 from .base import EVIDENCE_CAP, Detector, Finding, rows
@@ -26,7 +37,7 @@ from .chance import binomial_at_least
 _COUNTS = """
 WITH candidates AS (
     SELECT actor_id, organisation_id, actor_role FROM audit_activityday
-    WHERE day = %(day)s AND unexplained_children > 0
+    WHERE day = %(day)s AND (unexplained_children > 0 OR fruitless_searches > 0)
 ), mine AS (
     SELECT a.actor_id,
         coalesce(sum(a.unexplained_children) FILTER (WHERE a.day = %(day)s), 0),
@@ -36,19 +47,28 @@ WITH candidates AS (
         coalesce(sum(a.unexplained_children) FILTER (WHERE a.day <= %(week)s), 0),
         coalesce(sum(a.distinct_children) FILTER (WHERE a.day <= %(week)s), 0),
         coalesce(sum(a.unexplained_children) FILTER (WHERE a.day > %(month)s), 0),
-        coalesce(sum(a.distinct_children) FILTER (WHERE a.day > %(month)s), 0)
+        coalesce(sum(a.distinct_children) FILTER (WHERE a.day > %(month)s), 0),
+        coalesce(sum(a.fruitless_searches) FILTER (WHERE a.day = %(day)s), 0),
+        coalesce(sum(a.searches) FILTER (WHERE a.day = %(day)s), 0),
+        coalesce(sum(a.fruitless_searches) FILTER (WHERE a.day > %(week)s), 0),
+        coalesce(sum(a.searches) FILTER (WHERE a.day > %(week)s), 0),
+        coalesce(sum(a.fruitless_searches) FILTER (WHERE a.day <= %(week)s), 0),
+        coalesce(sum(a.searches) FILTER (WHERE a.day <= %(week)s), 0),
+        coalesce(sum(a.fruitless_searches) FILTER (WHERE a.day > %(month)s), 0),
+        coalesce(sum(a.searches) FILTER (WHERE a.day > %(month)s), 0)
     FROM audit_activityday a JOIN candidates USING (actor_id)
     WHERE a.day > %(history)s AND a.day <= %(day)s
     GROUP BY a.actor_id
 ), peers AS (
     SELECT a.organisation_id, a.actor_role, sum(a.unexplained_children) AS unexplained,
-           sum(a.distinct_children) AS opened, count(DISTINCT a.actor_id) AS users
+           sum(a.distinct_children) AS opened, sum(a.fruitless_searches) AS fruitless,
+           sum(a.searches) AS searches, count(DISTINCT a.actor_id) AS users
     FROM audit_activityday a
     WHERE a.day > %(month)s AND a.day <= %(day)s
       AND a.organisation_id IN (SELECT organisation_id FROM candidates)
     GROUP BY a.organisation_id, a.actor_role
 )
-SELECT m.*, p.unexplained, p.opened, p.users
+SELECT m.*, p.unexplained, p.opened, p.fruitless, p.searches, p.users
 FROM mine m JOIN candidates c USING (actor_id)
 LEFT JOIN peers p ON p.organisation_id = c.organisation_id AND p.actor_role = c.actor_role
 """
@@ -59,6 +79,27 @@ WHERE actor_id = %(actor)s AND occurred_at >= %(start)s AND occurred_at < %(end)
   AND strength <= 1
 ORDER BY event_id
 """
+
+# The user's searches in the span after which they opened none of the children found that
+# (local) day: the same rule as the roll-up's count, for one user.
+_FRUITLESS_EVIDENCE = """
+SELECT s.id FROM audit_accessevent s
+WHERE s.actor_id = %(actor)s AND s.occurred_at >= %(start)s AND s.occurred_at < %(end)s
+  AND s.action = %(search)s AND NOT EXISTS (
+      SELECT 1 FROM audit_accessevent o
+      WHERE o.actor_id = s.actor_id AND o.action = ANY(%(lookups)s)
+        AND o.child_public_id = ANY(s.result_ids)
+        AND (o.occurred_at AT TIME ZONE %(tz)s)::date = (s.occurred_at AT TIME ZONE %(tz)s)::date
+        AND o.occurred_at >= %(start)s - interval '1 day'
+        AND o.occurred_at < %(end)s + interval '1 day')
+ORDER BY s.id
+"""
+
+# What each measure counts, and how an alert says it: (what was unexplained, of what).
+_MEASURES = {
+    "children": ("children {label} whom nothing connects them to but where they live", "opened"),
+    "searches": ("searches {label} after which they opened none of the children found", "run"),
+}
 
 
 def find(window: Window, params: dict) -> list[Finding]:
@@ -73,41 +114,66 @@ def find(window: Window, params: dict) -> list[Finding]:
         },
     )
     findings = []
-    for actor, kd, nd, kw, nw, kh, nh, km, nm, pk, pn, users in found:
-        peer = _peer_share(pk, pn, users, km, nm, params)
-        own = kh / nh if nh >= params["min_history_children"] else None
-        usual = max((s for s in (own, peer) if s is not None), default=None)
-        tests = []
-        if usual is not None:
-            tests += [("today", kd, nd, usual, 0), ("in the last 7 days", kw, nw, usual, 6)]
-        if peer is not None:
-            tests.append(("in the last 28 days", km, nm, peer, 27))
-        for label, k, n, share, back in tests:
-            share = max(share, params["min_share"])
-            chance = binomial_at_least(int(k), int(n), share)
-            if chance <= params["max_chance"] and k - n * share >= params["min_excess"]:
-                findings.append(_finding(window, actor, label, k, n, share, chance, back))
+    for row in found:
+        actor, children, searches, peers = row[0], row[1:9], row[9:17], row[17:]
+        for measure, mine, theirs in (
+            ("children", children, peers[0:2]),
+            ("searches", searches, peers[2:4]),
+        ):
+            hit = _test(mine, (*theirs, peers[4]), params)
+            if hit is not None:
+                findings.append(_finding(window, actor, measure, *hit))
                 break
     return findings
 
 
+def _test(mine, peers, params) -> tuple | None:
+    """The first of today, the last 7 days and the last 28 days whose unexplained count is
+    improbable against the usual share: (label, count, of, share, chance, days back)."""
+    kd, nd, kw, nw, kh, nh, km, nm = mine
+    peer = _peer_share(*peers, km, nm, params)
+    own = kh / nh if nh >= params["min_history_children"] else None
+    usual = max((s for s in (own, peer) if s is not None), default=None)
+    tests = []
+    if usual is not None:
+        tests += [("today", kd, nd, usual, 0), ("in the last 7 days", kw, nw, usual, 6)]
+    if peer is not None:
+        tests.append(("in the last 28 days", km, nm, peer, 27))
+    for label, k, n, share, back in tests:
+        share = max(share, params["min_share"])
+        chance = binomial_at_least(int(k), int(n), share)
+        if chance <= params["max_chance"] and k - n * share >= params["min_excess"]:
+            return label, k, n, share, chance, back
+    return None
+
+
 def _peer_share(unexplained, opened, users, mine_k, mine_n, params) -> float | None:
-    """The peers' share without the user's own lookups, when there are enough peers."""
+    """The peers' share without the user's own, when there are enough peers."""
     if users is None or users - 1 < params["min_peers"]:
         return None
     rest_n = opened - mine_n
     return (unexplained - mine_k) / rest_n if rest_n >= params["min_history_children"] else None
 
 
-def _finding(window, actor, label, k, n, share, chance, back) -> Finding:
+def _finding(window, actor, measure, label, k, n, share, chance, back) -> Finding:
     start = window.start - timedelta(days=back)
-    ids = [row[0] for row in rows(_EVIDENCE, {"actor": actor, "start": start, "end": window.end})]
+    span = {"actor": actor, "start": start, "end": window.end}
+    if measure == "children":
+        ids = [row[0] for row in rows(_EVIDENCE, span)]
+    else:
+        more = {
+            "search": AccessEvent.Action.SEARCH,
+            "lookups": list(RECORD_LOOKUP_ACTIONS),
+            "tz": settings.TIME_ZONE,
+        }
+        ids = [row[0] for row in rows(_FRUITLESS_EVIDENCE, {**span, **more})]
+    what, verb = _MEASURES[measure]
     return Finding(
         subject_id=actor,
         severity="medium",
         summary=(
-            f"Opened {k} children {label} whom nothing connects them to but where they live "
-            f"(of {n} opened; usually {share:.0%}); chance of that many: {chance:.1g}."
+            f"{'Opened' if measure == 'children' else 'Ran'} {k} {what.format(label=label)} "
+            f"(of {n} {verb}; usually {share:.0%}); chance of that many: {chance:.1g}."
         ),
         evidence_ids=ids[:EVIDENCE_CAP],
         evidence_count=len(ids),
@@ -126,8 +192,9 @@ DETECTOR = Detector(
         "them in the records — no case of theirs or their team's, no work of their "
         "organisation with the child or the family, no request, no case opened in the "
         "days after — than is usual for them and for colleagues in the same role, over a "
-        "day, a week or four weeks, and by more than chance would give. It is raised a few "
-        "days after the lookups, once any case they led to would be in the records. Each "
-        "lookup below shows what the records say about it."
+        "day, a week or four weeks, and by more than chance would give; or a larger share "
+        "of their searches led to no record opened. It is raised a few days after the "
+        "lookups, once any case they led to would be in the records. Each lookup below "
+        "shows what the records say about it."
     ),
 )
