@@ -47,30 +47,53 @@ ON CONFLICT (actor_id, day) DO NOTHING
 """  # noqa: S608 - this module's constant fragment only
 
 
-# A user's searches on a day after which they opened none of the children found (or that
-# found nobody): a search is explained by the record it led to, as a lookup is by a relation
-# (issue 21). Results are matched to the day's lookups by hashing, not per search.
-_FRUITLESS = """
+def fruitless_searches_sql(*, one_actor: bool = False) -> str:
+    """``WITH`` clauses ending in ``fruitless(id, actor_id)``: the searches between
+    %(start)s and %(end)s after which their user opened none of the children found that
+    (local, %(tz)s) day, or that found nobody — of every user, or of %(actor)s alone.
+
+    Rule (issue 21): a search is explained by the record it led to, as a lookup is by a
+    relation. One text for the day's count (the roll-up) and the alert's evidence
+    (``unexplained_user``), which spans several days. Results are matched to the lookups by
+    hashing, not per search."""
+    actor = "AND actor_id = %(actor)s" if one_actor else ""
+    return f"""
 WITH e AS (
-    SELECT id, actor_id, action, result_ids, child_public_id FROM audit_accessevent
-    WHERE occurred_at >= %(start)s AND occurred_at < %(end)s AND actor_id IS NOT NULL
+    SELECT id, actor_id, action, result_ids, child_public_id,
+           (occurred_at AT TIME ZONE %(tz)s)::date AS local_day
+    FROM audit_accessevent
+    WHERE occurred_at >= %(start)s AND occurred_at < %(end)s AND actor_id IS NOT NULL {actor}
       AND (action = %(search)s OR (action = ANY(%(lookups)s) AND child_public_id <> ''))
 ), opened AS (
-    SELECT DISTINCT actor_id, child_public_id FROM e WHERE action <> %(search)s
+    SELECT DISTINCT actor_id, local_day, child_public_id FROM e WHERE action <> %(search)s
 ), fruitful AS (
     SELECT DISTINCT s.id
     FROM e s CROSS JOIN LATERAL unnest(s.result_ids) AS r(child_public_id)
-    JOIN opened o ON o.actor_id = s.actor_id AND o.child_public_id = r.child_public_id
+    JOIN opened o ON o.actor_id = s.actor_id AND o.local_day = s.local_day
+                 AND o.child_public_id = r.child_public_id
     WHERE s.action = %(search)s
-)
-UPDATE audit_activityday a SET fruitless_searches = f.fruitless
-FROM (
-    SELECT s.actor_id, count(*) AS fruitless FROM e s
+), fruitless AS (
+    SELECT s.id, s.actor_id FROM e s
     WHERE s.action = %(search)s AND NOT EXISTS (SELECT 1 FROM fruitful f WHERE f.id = s.id)
-    GROUP BY s.actor_id
-) f
+)"""  # noqa: S608 - a constant fragment only
+
+
+def fruitless_searches_params(start, end) -> dict:
+    """The parameters ``fruitless_searches_sql`` names, but the actor."""
+    return {
+        "start": start,
+        "end": end,
+        "tz": settings.TIME_ZONE,
+        "search": AccessEvent.Action.SEARCH,
+        "lookups": list(RECORD_LOOKUP_ACTIONS),
+    }
+
+
+_FRUITLESS = f"""{fruitless_searches_sql()}
+UPDATE audit_activityday a SET fruitless_searches = f.fruitless
+FROM (SELECT actor_id, count(*) AS fruitless FROM fruitless GROUP BY actor_id) f
 WHERE a.actor_id = f.actor_id AND a.day = %(day)s
-"""
+"""  # noqa: S608 - this module's constant fragment only
 
 
 def activity_day_rollup(window: Window) -> int:
@@ -96,13 +119,7 @@ def activity_day_rollup(window: Window) -> int:
         active = cursor.rowcount
         cursor.execute(
             _FRUITLESS,
-            {
-                "day": window.day,
-                "search": AccessEvent.Action.SEARCH,
-                "lookups": list(RECORD_LOOKUP_ACTIONS),
-                "start": window.start,
-                "end": window.end,
-            },
+            {"day": window.day, **fruitless_searches_params(window.start, window.end)},
         )
         return active
 

@@ -26,10 +26,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.conf import settings
-
-from audit.models import RECORD_LOOKUP_ACTIONS, AccessEvent
-
+from ..rollup import fruitless_searches_params, fruitless_searches_sql
 from ..windows import DAY, Window
 from .base import EVIDENCE_CAP, Detector, Finding, rows
 from .chance import binomial_at_least
@@ -81,25 +78,18 @@ ORDER BY event_id
 """
 
 # The user's searches in the span after which they opened none of the children found that
-# (local) day: the same rule as the roll-up's count, for one user.
-_FRUITLESS_EVIDENCE = """
-SELECT s.id FROM audit_accessevent s
-WHERE s.actor_id = %(actor)s AND s.occurred_at >= %(start)s AND s.occurred_at < %(end)s
-  AND s.action = %(search)s AND NOT EXISTS (
-      SELECT 1 FROM audit_accessevent o
-      WHERE o.actor_id = s.actor_id AND o.action = ANY(%(lookups)s)
-        AND o.child_public_id = ANY(s.result_ids)
-        AND (o.occurred_at AT TIME ZONE %(tz)s)::date = (s.occurred_at AT TIME ZONE %(tz)s)::date
-        AND o.occurred_at >= %(start)s - interval '1 day'
-        AND o.occurred_at < %(end)s + interval '1 day')
-ORDER BY s.id
-"""
+# (local) day: the roll-up's own rule, for one user.
+_FRUITLESS_EVIDENCE = f"""{fruitless_searches_sql(one_actor=True)}
+SELECT id FROM fruitless ORDER BY id
+"""  # noqa: S608 - the roll-up's constant fragment only
 
-# What each measure counts, and how an alert says it: (what was unexplained, of what).
+# What each measure counts, and how an alert says it: (its words, what it was counted of).
 _MEASURES = {
-    "children": ("children {label} whom nothing connects them to but where they live", "opened"),
-    "searches": ("searches {label} after which they opened none of the children found", "run"),
-}
+    "children": ("Opened {k} children {label} whom nothing connects them to but where they live",
+                 "opened"),
+    "searches": ("Ran {k} searches {label} after which they opened none of the children found",
+                 "run"),
+}  # fmt: skip
 
 
 def find(window: Window, params: dict) -> list[Finding]:
@@ -161,18 +151,14 @@ def _finding(window, actor, measure, label, k, n, share, chance, back) -> Findin
     if measure == "children":
         ids = [row[0] for row in rows(_EVIDENCE, span)]
     else:
-        more = {
-            "search": AccessEvent.Action.SEARCH,
-            "lookups": list(RECORD_LOOKUP_ACTIONS),
-            "tz": settings.TIME_ZONE,
-        }
-        ids = [row[0] for row in rows(_FRUITLESS_EVIDENCE, {**span, **more})]
+        more = fruitless_searches_params(start, window.end)
+        ids = [row[0] for row in rows(_FRUITLESS_EVIDENCE, {"actor": actor, **more})]
     what, verb = _MEASURES[measure]
     return Finding(
         subject_id=actor,
         severity="medium",
         summary=(
-            f"{'Opened' if measure == 'children' else 'Ran'} {k} {what.format(label=label)} "
+            f"{what.format(k=k, label=label)} "
             f"(of {n} {verb}; usually {share:.0%}); chance of that many: {chance:.1g}."
         ),
         evidence_ids=ids[:EVIDENCE_CAP],
