@@ -498,7 +498,15 @@ def _swapped(value: date) -> date | None:
 
 
 def query_values(query: MatchQuery) -> tuple[str, list]:
-    """``q``: what was typed, as one row of SQL values (see QUERY_COLUMNS)."""
+    """``q``: what was typed, as one row of SQL values (see QUERY_COLUMNS), computed once.
+
+    ``OFFSET 0`` keeps PostgreSQL from pulling the row up into the statement, which would
+    put each value's expression in place of every reference to it, evaluated for every
+    candidate: the date's forms (``to_char`` of a date is not immutable, so never folded
+    into a constant) and their transpositions cost 7 of a wide statement's 22 ms of CPU at
+    12 million children, and in a prepared (generic) plan every value would be recomputed
+    so (session 12, ``bench/feed_placing.py``; docs/performance.md).
+    """
     values = {
         "family": query.family_name,
         "given": query.given_name,
@@ -507,7 +515,7 @@ def query_values(query: MatchQuery) -> tuple[str, list]:
     }
     order = _PLACEHOLDER.findall(QUERY_COLUMNS)
     columns = QUERY_COLUMNS.format(family="%s", given="%s", variants="%s", dob="%s")
-    return f"(SELECT {columns}) AS q", [values[name] for name in order]
+    return f"(SELECT {columns} OFFSET 0) AS q", [values[name] for name in order]
 
 
 def candidates_rank(
