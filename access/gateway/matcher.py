@@ -372,23 +372,29 @@ def candidate_blocks(
     # a former name typed with a far slip on a mistyped date, two slips at once.
     params += [exact, keys, near, keys[:NEAR_DATE_KEYS]]
     if wide:
-        # Born on the day typed (or swapped), the family name up to three keystrokes away
-        # (four for a name of six letters or more) whatever its first letter (the
-        # dictionary's slips keep the first letter): two slips at once, swapped letters
-        # or the first letter among them. The family name's level then decides whether
-        # such a child is shown (NAMES_SAID).
+        # Born on the day typed (or swapped), whatever the names: one read of that day's
+        # index entries, each tested for every way such a child may have been typed
+        # (three blocks each reading the same entries cost three reads, session 12):
+        # - the family name up to three keystrokes away (four for a name of six letters
+        #   or more) whatever its first letter (the dictionary's slips keep the first
+        #   letter): two slips at once, swapped letters or the first letter among them;
+        # - a close given name, the family name anything (replaced, or a new surname);
+        # - the names the wrong way round with the family name typed with a slip: a given
+        #   name close to the family name typed.
+        # The names' levels then decide whether such a child is shown (NAMES_SAID).
         reach = LOOSE_REACH_LONG if len(family.key) >= LOOSE_LONG_NAME else LOOSE_REACH
+        on_the_day = ["levenshtein_less_equal(family_key, %s, %s) <= %s"]
+        on_the_day_params = [family.key, reach, reach]
+        if given_key:
+            on_the_day += [close, "levenshtein_less_equal(given_key, %s, 2) <= 2"]
+            on_the_day_params += [*close_params, family.key]
         blocks.append(
-            "SELECT id FROM directory_child WHERE date_of_birth = ANY(%s::date[]) "
-            "AND levenshtein_less_equal(family_key, %s, %s) <= %s"
+            "SELECT id FROM directory_child "  # noqa: S608 - constant fragments only
+            f"WHERE date_of_birth = ANY(%s::date[]) AND ({' OR '.join(on_the_day)})"
         )
-        params += [exact, family.key, reach, reach]
+        params += [exact, *on_the_day_params]
     if wide and given_key:
         blocks += [
-            # Born on the day typed (or swapped), with a close given name: the family
-            # name may be anything (replaced by another, or a new surname).
-            "SELECT id FROM directory_child "  # noqa: S608 - constant fragments only
-            f"WHERE date_of_birth = ANY(%s::date[]) AND {close}",
             # The family name nearly right and a close given name, whatever the date: a
             # name from the nickname table, or one with the typed name's initial (an index
             # range: every Jones in the country has some 140,000 given names to test
@@ -400,16 +406,9 @@ def candidate_blocks(
             f"AND {_INITIAL_RANGE} AND (starts_with(given_key, %s) "
             "OR levenshtein_less_equal(given_key, %s, 2) <= 2)",
         ]
-        # The names the wrong way round, the family name typed with a slip: born on
-        # the day typed, with a given name close to the family name typed.
-        blocks.append(
-            "SELECT id FROM directory_child WHERE date_of_birth = ANY(%s::date[]) "
-            "AND levenshtein_less_equal(given_key, %s, 2) <= 2"
-        )
         block_keys = _given_block_keys(query, family)
-        params += [exact, *close_params, block_keys, given_name_variants(query.given_name)]
+        params += [block_keys, given_name_variants(query.given_name)]
         params += [block_keys, *_initial_bounds(given_key), given_key, given_key]
-        params += [exact, family.key]
     if given_key and given_as_family and given_as_family.keys:
         # The names the wrong way round: the given name typed is the family name. In the
         # narrow stage born on the day typed (or swapped): read on any date, a given name
