@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from access.gateway.match_model import U_DEFAULT, model_build
-from access.gateway.matcher import MatchQuery, candidates_rank, dates_near
+from access.gateway.matcher import _TWO_SLIPS, MatchQuery, candidates_rank, dates_near, query_values
 from access.models import AccessRequest
 from directory.models import Child, MatchWeights
 from tests.factories import ChildFactory, InvolvementFactory
@@ -237,6 +237,74 @@ def test_it_reaches_every_date_one_slip_away():
     assert date(2015, 1, 31) in dates_near(date(2015, 11, 30))  # 30/11 typed as 31/01
     assert dates_near(date(2016, 2, 29))[0] == date(2016, 2, 29)
     assert date(2015, 2, 28) in dates_near(date(2016, 2, 29))
+
+
+def _levenshtein(a: str, b: str) -> int:
+    row = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        previous, row[0] = row[0], i
+        for j, y in enumerate(b, 1):
+            previous, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, previous + (x != y))
+    return row[-1]
+
+
+def _swaps(key: str) -> set[str]:
+    return {key[:i] + key[i + 1] + key[i] + key[i + 2 :] for i in range(len(key) - 1)} - {key}
+
+
+def _two_slips(held: str, typed: str) -> bool:
+    """The rule as docs/matching.md words it: two slips where one or both are two letters
+    swapped, at most four Levenshtein edits apart."""
+    return _levenshtein(held, typed) <= 4 and bool(
+        _swaps(held) & _swaps(typed)
+        or any(_levenshtein(held, t) <= 1 for t in _swaps(typed))
+        or any(_levenshtein(typed, t) <= 1 for t in _swaps(held))
+    )
+
+
+@pytest.mark.django_db
+def test_it_tells_two_slips_with_swapped_letters_as_its_rule_says():
+    """The SQL's two-slips test is written for speed (a list made once per query, cheap
+    tests first); on random names with one to three random slips it must say exactly what
+    the rule says."""
+    rng = random.Random(12)
+    letters = "abcdefghijklmnopqrstuvwxyz"
+
+    def slip(key: str) -> str:
+        i = rng.randrange(len(key))
+        kind = rng.randrange(4)
+        if kind == 0 and len(key) > 1:
+            i = min(i, len(key) - 2)
+            return key[:i] + key[i + 1] + key[i] + key[i + 2 :]
+        if kind == 1:
+            return key[:i] + rng.choice(letters) + key[i + 1 :]
+        if kind == 2:
+            return key[:i] + rng.choice(letters) + key[i:]
+        return key[:i] + key[i + 1 :] or key
+
+    pairs = []
+    for _ in range(150):
+        typed = "".join(rng.choice(letters[:8]) for _ in range(rng.randrange(3, 9)))
+        for _ in range(12):
+            held = typed
+            for _ in range(rng.randrange(1, 4)):
+                held = slip(held)
+            pairs.append((typed, held))
+    by_query = {}
+    with connection.cursor() as cursor:
+        for typed in sorted({t for t, _ in pairs}):
+            helds = [h for t, h in pairs if t == typed]
+            q_sql, q_params = query_values(MatchQuery(typed, "", None))
+            cursor.execute(
+                f"SELECT held, {_TWO_SLIPS} FROM unnest(%s::text[]) AS held "  # noqa: S608
+                f"CROSS JOIN {q_sql} "
+                'CROSS JOIN LATERAL (SELECT held AS family_key) AS "directory_child"',
+                [helds, *q_params],
+            )
+            by_query[typed] = dict(cursor.fetchall())
+    assert sum(by_query[t][h] for t, h in pairs) > 200  # the test reaches both answers
+    for typed, held in pairs:
+        assert by_query[typed][held] == _two_slips(held, typed), (typed, held)
 
 
 def test_it_keeps_the_break_glass_directory_search_strict(world, stepped_up):
