@@ -410,6 +410,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--warmup", type=int, default=5, help="unrecorded samples per case")
     parser.add_argument("--explain", action="store_true", help="EXPLAIN the first of each case")
+    parser.add_argument(
+        "--only",
+        choices=("school", "gp", "local authority", "break-glass"),
+        action="append",
+        help="time only these users' searches (repeatable; default: all four)",
+    )
     args = parser.parse_args()
     django_setup(args.database)
 
@@ -426,6 +432,8 @@ def main() -> None:
     searches = 0
     explained: set[str] = set()
     for label, user in users.items():
+        if args.only and label not in args.only:
+            continue
         actor = Actor(user.pk, user.username, user.role, user.organisation_id, "127.0.0.1", "bench")
         glass = BreakGlass(user, actor) if label == "break-glass" else None
         for kind in KINDS:
