@@ -14,14 +14,21 @@ noisy machine CPU time is the honest measure of cost; interleaving puts both und
 same load.
 
 Queries: random active children of the world, searched with family name, given name and
-date of birth (``--shape full``), family name and date of birth (``dob``), or family and
-given name (``names``), as recorded (``--kind exact``: what a search costs when the details
-are right) or with the family name mistyped (``typo``: one slip, as ``search_scale.py``
-makes them), the given name as a nickname (``nickname``) or the family name spelt as it
-sounds (``phonetic``). The last three are the searches whose first, narrow stage may find no
-strong match, so they pay for the wide blocks too; a child with no such variant is searched
-as recorded.
+date of birth (``--shape full``), family name and date of birth (``dob``), family and
+given name (``names``), or family and given name and full postcode (``postcode``), as
+recorded (``--kind exact``: what a search costs when the details are right) or with the
+family name mistyped (``typo``: one slip, as ``search_scale.py`` makes them), the given name
+as a nickname (``nickname``) or the family name spelt as it sounds (``phonetic``). The last
+three are the searches whose first, narrow stage may find no strong match, so they pay for
+the wide blocks too; a child with no such variant is searched as recorded.
 Redis's CPU (rate limit) is not counted; it is the same code on both sides.
+
+``--break-glass``: the same children found by a break-glass whole-directory search
+(``directory_search``: vetting, rate limit, the request's search taken, the strict match,
+the audit insert and commit) of ``search_scale.py``'s break-glass user, each worker with an
+emergency request of its own, opened before the timed batches; a break-glass search needs a
+date of birth or a full postcode (``--shape full``, ``dob`` or ``postcode``). The cap on
+searches per request is lifted, as the rate limit is.
 
 ``--baseline-database``: the baseline searches a database of its own — the same world at
 the baseline's schema (a copy made before a migration that changes how rows are stored,
@@ -60,85 +67,137 @@ def worker(root: Path, database: str) -> None:
     import django
 
     django.setup()
-    from datetime import date
-
     from django.conf import settings
 
-    from access.gateway import SearchCriteria, child_search
     from access.models import User
-    from audit.writer import Actor
 
     settings.LOOKUP_RATE_LIMIT = 10**9
+    settings.BREAK_GLASS_SEARCHES_PER_REQUEST = 10**9
     users: dict[str, User] = {}
+    requests: dict[str, tuple] = {}
     for line in sys.stdin:
         queries = json.loads(Path(line.split(" ", 1)[1].strip()).read_text())
-        backends = backend_pids()
-        before = cpu_seconds(os.getpid()), sum(cpu_seconds(p) for p in backends)
         for query in queries:
             user = users.get(query["user"]) or User.objects.select_related(
                 "organisation__local_authority"
             ).get(username=query["user"])
             users[query["user"]] = user
-            actor = Actor(user.pk, user.username, user.role, user.organisation_id, None, "bench")
-            criteria = SearchCriteria(
-                family_name=query["family_name"],
-                given_name=query["given_name"],
-                date_of_birth=date.fromisoformat(query["dob"]) if query["dob"] else None,
-                purpose="current_involvement",
-            )
-            child_search(user=user, criteria=criteria, actor=actor)
+            if query["break_glass"]:
+                requests[user.username] = request_renewed(user, requests.get(user.username))
+        backends = backend_pids()
+        before = cpu_seconds(os.getpid()), sum(cpu_seconds(p) for p in backends)
+        for query in queries:
+            search_one(query, users[query["user"]], requests)
         backends = backend_pids() | backends
         after = cpu_seconds(os.getpid()), sum(cpu_seconds(p) for p in backends)
         print(json.dumps({"python": after[0] - before[0], "postgres": after[1] - before[1]}))
         sys.stdout.flush()
 
 
-def queries_draw(database: str, count: int, shape: str, seed: int, kind: str) -> list[dict]:
-    """Random active children and a children's-services user of their authority each, the
-    names changed as ``kind`` says."""
+def search_one(query: dict, user, requests: dict) -> None:
+    """One search of ``query`` by ``user``, as the search page (or the break-glass search
+    page, with the user's open request) makes it."""
+    from datetime import date
+
+    from access.gateway import SearchCriteria, child_search
+    from access.gateway.break_glass import directory_search
+    from audit.writer import Actor
+
+    actor = Actor(user.pk, user.username, user.role, user.organisation_id, None, "bench")
+    criteria = SearchCriteria(
+        family_name=query["family_name"],
+        given_name=query["given_name"],
+        date_of_birth=date.fromisoformat(query["dob"]) if query["dob"] else None,
+        postcode=query["postcode"],
+        purpose="current_involvement",
+    )
+    if query["break_glass"]:
+        request = requests[user.username][0]
+        directory_search(user=user, request=request, criteria=criteria, actor=actor)
+    else:
+        child_search(user=user, criteria=criteria, actor=actor)
+
+
+def request_renewed(user, held: tuple | None) -> tuple:
+    """(request, opened at): ``held`` while it has minutes left to search in, else a new
+    emergency request (opened outside the timed batch)."""
+    import time
+
+    from django.conf import settings
+
+    from access.gateway.break_glass import access_request_open
+    from audit.writer import Actor
+
+    window = settings.GRANT_CHOOSE_WITHIN_MINUTES * 60
+    if held is not None and time.monotonic() - held[1] < window / 2:
+        return held
+    actor = Actor(user.pk, user.username, user.role, user.organisation_id, None, "bench")
+    request = access_request_open(
+        user=user,
+        kind="emergency",
+        reason="risk_of_harm",
+        justification="Benchmark: CPU of a whole-directory search.",
+        actor=actor,
+    )
+    return request, time.monotonic()
+
+
+def queries_draw(
+    database: str, count: int, shape: str, seed: int, kind: str, *, break_glass: bool = False
+) -> list[dict]:
+    """Random active children and a children's-services user of their authority each (or
+    the break-glass user), the names changed as ``kind`` says."""
     sys.path.insert(0, str(ROOT / "bench"))
-    from search_scale import bench_user, django_setup, nickname, sound_alike, typo
+    from search_scale import bench_user, django_setup, nickname, sound_alike, typo, users_ensure
 
     django_setup(database)
     from django.db import connection
 
-    from directory.models import Organisation
+    from directory.models import Child, Organisation
 
     rng = random.Random(seed)
     with connection.cursor() as cursor:
         cursor.execute("SELECT max(id) FROM directory_child")
         top = cursor.fetchone()[0]
         cursor.execute(
-            "SELECT family_name, given_name, date_of_birth, local_authority_id"
-            " FROM directory_child WHERE id = ANY(%s) AND status = 'active' LIMIT %s",
-            [[rng.randint(1, top) for _ in range(count * 2)], count],
+            "SELECT family_name, given_name, date_of_birth, local_authority_id, public_id,"
+            " postcode_sealed FROM directory_child WHERE id = ANY(%s) AND status = 'active'"
+            " AND (%s OR NOT shielded) LIMIT %s",
+            [[rng.randint(1, top) for _ in range(count * 2)], not break_glass, count],
         )
         rows = cursor.fetchall()
         changed = []
-        for family, given, born, authority in rows:
+        for family, given, born, authority, public_id, sealed in rows:
+            postcode = Child.sealed_text("postcode", sealed, row=public_id)
             if kind == "typo":
                 family = typo(family, rng)
             elif kind == "phonetic":
                 family = sound_alike(family, cursor) or family
             elif kind == "nickname":
                 given = nickname(given, rng) or given
-            changed.append((family, given, born, authority))
+            changed.append((family, given, born, authority, postcode))
         rows = changed
-    councils = {
-        authority: bench_user(f"bench.council.{authority}", organisation).username
-        for authority, organisation in Organisation.objects.filter(
-            kind=Organisation.Kind.LA_CHILDRENS_SERVICES,
-            local_authority_id__in={row[3] for row in rows},
-        ).values_list("local_authority_id", "pk")
-    }
+    if break_glass:
+        breaking = users_ensure()["break-glass"].username
+        councils = dict.fromkeys({row[3] for row in rows}, breaking)
+    else:
+        councils = {
+            authority: bench_user(f"bench.council.{authority}", organisation).username
+            for authority, organisation in Organisation.objects.filter(
+                kind=Organisation.Kind.LA_CHILDRENS_SERVICES,
+                local_authority_id__in={row[3] for row in rows},
+            ).values_list("local_authority_id", "pk")
+        }
     return [
         {
             "user": councils[authority],
+            "break_glass": break_glass,
             "family_name": family,
-            "given_name": given if shape in ("full", "names") else "",
+            "given_name": given if shape in ("full", "names", "postcode") else "",
             "dob": born.isoformat() if shape in ("full", "dob") else "",
+            "postcode": postcode if shape == "postcode" else "",
         }
-        for family, given, born, authority in rows
+        for family, given, born, authority, postcode in rows
     ]
 
 
@@ -161,7 +220,10 @@ def main() -> None:
     parser.add_argument("--database", default="contactpoint_bench500k")
     parser.add_argument("--baseline-database", help="the baseline's database (default: --database)")
     parser.add_argument("--baseline", help="git revision to compare with (required)")
-    parser.add_argument("--shape", choices=("full", "dob", "names"), default="full")
+    parser.add_argument("--shape", choices=("full", "dob", "names", "postcode"), default="full")
+    parser.add_argument(
+        "--break-glass", action="store_true", help="time break-glass directory searches"
+    )
     parser.add_argument(
         "--kind", choices=("exact", "typo", "nickname", "phonetic"), default="exact"
     )
@@ -175,7 +237,12 @@ def main() -> None:
         return
     if not args.baseline:
         parser.error("--baseline is required")
-    queries = queries_draw(args.database, args.searches, args.shape, args.seed, args.kind)
+    if args.break_glass and args.shape == "names":
+        parser.error("a break-glass search needs a date of birth or a full postcode")
+    queries = queries_draw(
+        args.database, args.searches, args.shape, args.seed, args.kind,
+        break_glass=args.break_glass,
+    )  # fmt: skip
     batch = Path(tempfile.mkstemp(prefix="search-cpu-", suffix=".json")[1])
     batch.write_text(json.dumps(queries))
     sides = {"baseline": baseline_tree(args.baseline), "current": ROOT}
@@ -191,7 +258,8 @@ def main() -> None:
     }
     per_search: dict[str, list[float]] = {name: [] for name in sides}
     print(
-        f"{len(queries)} searches a batch, shape {args.shape}, kind {args.kind}; "
+        f"{len(queries)} {'break-glass ' if args.break_glass else ''}searches a batch, "
+        f"shape {args.shape}, kind {args.kind}; "
         "ms of CPU per search"
     )
     print(f"{'round':>5} {'baseline py+pg':>16} {'current py+pg':>16} {'difference':>11}")

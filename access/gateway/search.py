@@ -15,14 +15,13 @@ from datetime import date, datetime
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
-from django.db.models import BooleanField, FloatField, QuerySet
+from django.db.models import BooleanField
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from access.models import User
 from audit.models import AccessEvent
 from audit.writer import Actor, access_event_record
-from contactpoint.choice_labels import choice_label
 from directory.models import Child
 from directory.normalise import date_of_birth_readings, given_name_variants
 from directory.sealing import blind_index, keyring
@@ -225,7 +224,14 @@ def postcode_condition(criteria: SearchCriteria) -> tuple[list[str], list]:
 
 
 def candidate_summary(candidate: Candidate) -> ChildSummary:
-    row = candidate.row
+    return row_summary(candidate.row, strong=candidate.strong, evidence=candidate.evidence)
+
+
+def row_summary(
+    row: dict, *, strong: bool = True, evidence: Evidence | None = None
+) -> ChildSummary:
+    """A result from a row of ``SUMMARY_COLUMNS``. Rule (shielding): a shielded child shows
+    only name, gender, date of birth and ID; where they live is not even opened."""
     shielded = row["shielded"]
     return ChildSummary(
         public_id=row["public_id"],
@@ -236,8 +242,8 @@ def candidate_summary(candidate: Candidate) -> ChildSummary:
         shielded=shielded,
         town="" if shielded else _opened(row, "town"),
         postcode="" if shielded else _opened(row, "postcode"),
-        strong=candidate.strong,
-        evidence=candidate.evidence,
+        strong=strong,
+        evidence=evidence,
     )
 
 
@@ -304,20 +310,25 @@ def _scope_candidates(*, user: User, family_keys: list[str], now: datetime, toda
 
 
 def children_matching(
-    *, criteria: SearchCriteria, among: QuerySet[Child], family_keys: list[str] | None = None
-) -> QuerySet[Child]:
-    """Active children in ``among`` whose names (and the other criteria) match, best first.
+    *,
+    criteria: SearchCriteria,
+    condition: tuple[str, list],
+    cap: int,
+    using: str = DEFAULT_DB_ALIAS,
+) -> SearchResult:
+    """Active children meeting ``condition`` whose names (and the other criteria) match,
+    best first, at most ``cap`` of them.
 
-    Family name: a current or former key among ``family_keys`` (typos and sound-alikes,
-    from ``family_keys_matching``). Given name: similar, a prefix, the same sound, or a
+    Family name: a current or former key among the keys close to the one typed (typos and
+    sound-alikes, ``name_keys_lookup``). Given name: similar, a prefix, the same sound, or a
     variant from the nickname table (Bill finds William). Date of birth: as typed or with
     day and month swapped. Exact matches rank above the variants.
 
-    Written as SQL fragments rather than ORM expressions: building and compiling the
-    equivalent expression tree cost more CPU than PostgreSQL spent running the query.
+    Written as SQL text and read with a plain cursor: building and compiling the equivalent
+    ORM query (and making instances of its rows) cost more CPU than PostgreSQL spent running
+    it (issue 16).
     """
-    if family_keys is None:
-        family_keys = name_keys_lookup(criteria.family_name, using=among.db).keys
+    family_keys = name_keys_lookup(criteria.family_name, using=using).keys
     former = _FORMER.format(table=_CHILD)
     where = [
         f"{_CHILD}.status = %s",
@@ -344,26 +355,21 @@ def children_matching(
         score += f"CASE WHEN {given} = ANY(%s::text[]) THEN {NICKNAME_SCORE} ELSE 0 END)"
         score_params += [criteria.given_name, variants]
     postcode_sql, postcode_params = postcode_condition(criteria)
-    where += postcode_sql
-    params += postcode_params
-    # Every value is a parameter; the text joins only this module's constant fragments.
-    condition = RawSQL(" AND ".join(where), params, output_field=BooleanField())  # noqa: S611
-    return (
-        among.filter(condition)
-        .only(*SUMMARY_COLUMNS)
-        .annotate(score=RawSQL(score, score_params, output_field=FloatField()))  # noqa: S611
-        .order_by("-score", "family_name", "given_name", "date_of_birth", "public_id")
-    )
-
-
-def child_summary(child: Child) -> ChildSummary:
-    return ChildSummary(
-        public_id=child.public_id,
-        given_name=child.given_name,
-        family_name=child.family_name,
-        date_of_birth=child.date_of_birth,
-        gender=choice_label(child, "gender"),
-        shielded=child.shielded,
-        town="" if child.shielded else child.town,
-        postcode="" if child.shielded else child.postcode,
-    )
+    where += [condition[0], *postcode_sql]
+    params += [*condition[1], *postcode_params]
+    columns = ", ".join(f"{_CHILD}.{column}" for column in SUMMARY_COLUMNS)
+    # Every value is a parameter; the text joins only this module's constant fragments and
+    # the caller's condition.
+    sql = f"""SELECT {columns}, ({score}) AS score FROM {_CHILD}
+        WHERE {" AND ".join(where)}
+        ORDER BY score DESC, {_CHILD}.family_name, {_CHILD}.given_name,
+                 {_CHILD}.date_of_birth, {_CHILD}.public_id
+        LIMIT %s"""  # noqa: S608
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, [*score_params, *params, cap + 1])
+        rows = cursor.fetchall()
+    width = len(SUMMARY_COLUMNS)
+    children = [
+        row_summary(dict(zip(SUMMARY_COLUMNS, row[:width], strict=True))) for row in rows[:cap]
+    ]
+    return SearchResult(children=children, more_than_cap=len(rows) > cap)

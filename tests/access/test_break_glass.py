@@ -150,3 +150,15 @@ def test_it_hides_someone_elses_request(world, stepped_up):
         stepped_up(world.bob), request_id, family_name="Thompson", date_of_birth="2015-03-27"
     )
     assert response.status_code == 404
+
+
+def test_it_remembers_the_children_it_offered_and_counts_the_search(world, stepped_up):
+    """The children offered are the only ones that can be chosen (``access_grant``), so what
+    is remembered on the request must be exactly what the page showed and the log lists."""
+    request_id, response = _kent_search(stepped_up(world.alice), world)
+    page = response.content.decode()
+    assert "Maidstone ME14 1XX" in page
+    assert "This request allows 4 more whole-directory searches." in page
+    offered = AccessRequest.objects.get(pk=request_id).offered_ids
+    assert offered == [world.maya.public_id, world.kent_child.public_id]
+    assert AccessEvent.objects.get(action="directory_search").result_ids == offered

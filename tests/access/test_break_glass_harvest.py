@@ -7,8 +7,15 @@ directory search is a lookup inside the user's limit, one request allows
 Bob, alice's colleague, is the one who must not be touched by any of it.
 """
 
+from datetime import date
+
+import pytest
+
+from access.gateway import SearchCriteria
+from access.gateway.break_glass import BreakGlassRefused, directory_search
 from access.models import AccessRequest, Notification
 from audit.models import AccessEvent
+from audit.writer import Actor
 
 JUSTIFICATION = "Child arrived at A&E with injuries; need the school and social worker now."
 SPELLINGS = ["Thompson", "Tompson", "Thomson", "Thompsen", "Tomson", "Thomsen"]
@@ -87,3 +94,36 @@ def test_it_shows_the_supervisor_how_many_directory_searches_were_made(world, st
         page.content
     )
     assert as_user(world.bob).get(f"/supervision/{request_id}/").status_code == 404
+
+
+def test_it_refuses_the_last_search_when_another_tab_took_it_meanwhile(world, stepped_up, settings):
+    """The count the page loaded can be stale: the search is taken in the transaction that
+    reads, only while one is left, or not at all."""
+    request_id = _invoke(stepped_up(world.alice))
+    loaded = AccessRequest.objects.get(pk=request_id)
+    cap = settings.BREAK_GLASS_SEARCHES_PER_REQUEST
+    AccessRequest.objects.filter(pk=request_id).update(directory_searches=cap)
+    alice = world.alice
+    actor = Actor(alice.pk, alice.username, alice.role, alice.organisation_id, None, "test")
+    criteria = SearchCriteria(
+        family_name="Thompson", date_of_birth=date(2015, 3, 27), purpose="emergency"
+    )
+    with pytest.raises(BreakGlassRefused):
+        directory_search(user=alice, request=loaded, criteria=criteria, actor=actor)
+    assert not AccessEvent.objects.filter(action="directory_search").exists()
+    denial = AccessEvent.objects.get(action="refused", actor_id=alice.pk)
+    assert denial.reason == f"request {request_id}: all {cap} whole-directory searches used"
+    assert AccessRequest.objects.get(pk=request_id).offered_ids == []
+
+
+def test_it_offers_no_more_children_than_the_cap(world, stepped_up, settings):
+    settings.DIRECTORY_SEARCH_CAP = 1
+    client = stepped_up(world.alice)
+    request_id = _invoke(client)
+    page = _search(client, request_id).content.decode()
+    assert "Maya Thompson" in page and "Oliver Thompson" not in page
+    assert AccessRequest.objects.get(pk=request_id).offered_ids == [world.maya.public_id]
+    grant = client.post(
+        f"/break-glass/{request_id}/grant/", {"public_id": world.kent_child.public_id}
+    )
+    assert grant.status_code == 403
