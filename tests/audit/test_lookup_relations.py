@@ -168,3 +168,63 @@ def test_a_correction_the_data_manager_decided_explains_their_lookup(world):
     explanation = _explained(manager, child)
     assert explanation.relations == [Relation.RECORD_UPKEEP, Relation.RESIDENCE]
     assert explanation.strength == Strength.MEDIUM
+
+
+def _another_team(world, authority=None) -> Organisation:
+    """A second children's-services organisation (child protection) of ``authority``."""
+    return OrganisationFactory(
+        kind=Organisation.Kind.LA_CHILDRENS_SERVICES, local_authority=authority or world.leeds
+    )
+
+
+def test_a_case_another_childrens_services_team_holds_explains_the_lookup(world):
+    child = ChildFactory(local_authority=world.leeds)
+    InvolvementFactory(child=child, organisation=_another_team(world), started_on=_opened_on(-30))
+    explanation = _explained(world.dora, child)
+    assert explanation.relations == [Relation.SERVICES_CASE, Relation.RESIDENCE]
+    assert explanation.strength == Strength.MEDIUM
+
+
+def test_another_teams_case_of_a_brother_or_sister_at_home_explains_the_lookup(world):
+    sister = ChildFactory(family_name="Nowak", postcode="LS6 2AB", local_authority=world.leeds)
+    brother = ChildFactory(family_name="Nowak", postcode="LS6 2AB", local_authority=world.leeds)
+    InvolvementFactory(child=sister, organisation=_another_team(world))
+    explanation = _explained(world.dora, brother)
+    assert explanation.relations == [Relation.SERVICES_CASE, Relation.RESIDENCE]
+
+
+def test_another_teams_case_of_a_namesake_at_another_address_explains_nothing(world):
+    other = ChildFactory(family_name="Nowak", postcode="LS6 2AB", local_authority=world.leeds)
+    child = ChildFactory(family_name="Nowak", postcode="LS9 9ZZ", local_authority=world.leeds)
+    InvolvementFactory(child=other, organisation=_another_team(world))
+    explanation = _explained(world.dora, child)
+    assert explanation.relations == [Relation.RESIDENCE]
+    assert explanation.strength == Strength.WEAK
+
+
+def test_another_teams_case_that_ended_before_the_lookup_explains_nothing(world):
+    child = ChildFactory(local_authority=world.leeds)
+    InvolvementFactory(
+        child=child, organisation=_another_team(world), ended_on=_opened_on(-1)
+    )
+    assert _explained(world.dora, child).relations == [Relation.RESIDENCE]
+
+
+def test_a_case_of_another_authoritys_childrens_services_explains_nothing(world):
+    child = ChildFactory(local_authority=world.leeds)
+    InvolvementFactory(child=child, organisation=_another_team(world, world.kent))
+    assert _explained(world.dora, child).relations == [Relation.RESIDENCE]
+
+
+def test_a_cloaked_case_explains_nothing_to_another_team(world):
+    child = ChildFactory(local_authority=world.leeds)
+    InvolvementFactory(child=child, organisation=_another_team(world), cloaked=True)
+    assert _explained(world.dora, child).relations == [Relation.RESIDENCE]
+
+
+def test_a_childrens_services_case_explains_nothing_to_a_school(world):
+    child = ChildFactory(local_authority=world.leeds)
+    InvolvementFactory(child=child, organisation=world.council)
+    explanation = _explained(world.charlie, child)
+    assert explanation.relations == []
+    assert explanation.strength == Strength.NONE
