@@ -111,22 +111,20 @@ def _services_case_sql(day: SQL) -> SQL:
     la_kind, la_kind_params = childrens_services_sql("o")
     active, active_params = involvement_active_sql("si", day)
     team_kind, team_kind_params = childrens_services_sql("so")
+    # An involvement of another children's-services organisation of the same authority.
     case = (
         "JOIN directory_organisation so ON so.id = si.organisation_id "
         f"WHERE {active} AND NOT si.cloaked AND si.organisation_id <> l.organisation_id "
         f"AND {team_kind} AND so.local_authority_id = o.local_authority_id"
     )
-    # The household (the child among it) through the postcode's index, one probe; a child
-    # without a postcode has no household and is looked up alone.
-    sql = (
-        f"(c.id IS NOT NULL AND coalesce({la_kind}, false) AND (EXISTS ("
-        f"SELECT 1 FROM {at_postcode_sql('sib', 'c')} "
-        f"JOIN directory_involvement si ON si.child_id = sib.id {case} "
-        f"AND {same_household_sql('sib', 'c')}) "
-        "OR (c.postcode_index IS NULL AND EXISTS ("
-        f"SELECT 1 FROM directory_involvement si {case} AND si.child_id = c.id))))"
-    )  # noqa: S608 - fragments and aliases only
     case_params = active_params + team_kind_params
+    sql = (
+        f"(c.id IS NOT NULL AND coalesce({la_kind}, false) AND ("
+        f"EXISTS (SELECT 1 FROM directory_involvement si {case} AND si.child_id = c.id) "
+        f"OR EXISTS (SELECT 1 FROM {at_postcode_sql('sib', 'c')} "
+        f"JOIN directory_involvement si ON si.child_id = sib.id {case} "
+        f"AND {same_household_sql('sib', 'c')} AND sib.id <> c.id)))"
+    )  # noqa: S608 - fragments and aliases only
     return sql, la_kind_params + case_params + case_params
 
 
