@@ -320,11 +320,6 @@ class LookupExplanation(models.Model):
         TEAM_CASE = "team_case", "a colleague in the user's team is the named practitioner"
         INVOLVEMENT = "involvement", "the user's organisation works with the child"
         HOUSEHOLD = "household", "the organisation works with a brother or sister at home"
-        SERVICES_CASE = (
-            "services_case",
-            "another children's-services team of the user's authority works with the child "
-            "or a brother or sister at home",
-        )
         CONTACT_REQUEST = "contact_request", "a contact request the user made or handles"
         CASE_OPENED = "case_opened", "a case opened in the days after, by the user's services"
         RECORD_UPKEEP = "record_upkeep", "the user corrected, matched or merged the child's record"
@@ -347,7 +342,6 @@ class LookupExplanation(models.Model):
         Relation.TEAM_CASE: Strength.STRONG,
         Relation.INVOLVEMENT: Strength.MEDIUM,
         Relation.HOUSEHOLD: Strength.MEDIUM,
-        Relation.SERVICES_CASE: Strength.MEDIUM,
         Relation.CONTACT_REQUEST: Strength.MEDIUM,
         Relation.CASE_OPENED: Strength.MEDIUM,
         Relation.RECORD_UPKEEP: Strength.MEDIUM,

@@ -71,7 +71,6 @@ def _relations_sql() -> str:
     order = (
         ("own", Relation.OWN_CASELOAD), ("team_case", Relation.TEAM_CASE),
         ("involved", Relation.INVOLVEMENT), ("household", Relation.HOUSEHOLD),
-        ("services_case", Relation.SERVICES_CASE),
         ("contact_request", Relation.CONTACT_REQUEST), ("case_opened", Relation.CASE_OPENED),
         ("upkeep", Relation.RECORD_UPKEEP), ("granted", Relation.GRANT),
         ("shield_role", Relation.SHIELD_ROLE), ("resident", Relation.RESIDENCE),
@@ -85,7 +84,7 @@ def _strength_sql() -> str:
     columns = {
         Relation.OWN_CASELOAD: "own", Relation.TEAM_CASE: "team_case",
         Relation.INVOLVEMENT: "involved", Relation.HOUSEHOLD: "household",
-        Relation.SERVICES_CASE: "services_case", Relation.CONTACT_REQUEST: "contact_request", Relation.CASE_OPENED: "case_opened",
+        Relation.CONTACT_REQUEST: "contact_request", Relation.CASE_OPENED: "case_opened",
         Relation.RECORD_UPKEEP: "upkeep", Relation.GRANT: "granted",
         Relation.SHIELD_ROLE: "shield_role", Relation.RESIDENCE: "resident",
     }  # fmt: skip
@@ -96,36 +95,6 @@ def _strength_sql() -> str:
         )
     )
     return f"CASE {cases} ELSE 0 END"
-
-
-def _services_case_sql(day: SQL) -> SQL:
-    """Another team of the children's services of the user's authority works with the child,
-    or with a brother or sister at home, on ``day`` — for a user of those services only.
-
-    Rule (review): an authority's children's services are one service however the directory
-    divides them into organisations (social work, child protection, the night team): a case
-    one team holds is a reason for another to look, as a case one of them opens after a
-    lookup already is (``case_opened``), and a brother's or sister's case is a reason to look
-    at the family as the ``household`` relation says for one organisation. A cloaked
-    involvement is hidden from everyone outside its service, so it explains nothing here."""
-    la_kind, la_kind_params = childrens_services_sql("o")
-    active, active_params = involvement_active_sql("si", day)
-    team_kind, team_kind_params = childrens_services_sql("so")
-    # An involvement of another children's-services organisation of the same authority.
-    case = (
-        "JOIN directory_organisation so ON so.id = si.organisation_id "
-        f"WHERE {active} AND NOT si.cloaked AND si.organisation_id <> l.organisation_id "
-        f"AND {team_kind} AND so.local_authority_id = o.local_authority_id"
-    )
-    case_params = active_params + team_kind_params
-    sql = (
-        f"(c.id IS NOT NULL AND coalesce({la_kind}, false) AND ("
-        f"EXISTS (SELECT 1 FROM directory_involvement si {case} AND si.child_id = c.id) "
-        f"OR EXISTS (SELECT 1 FROM {at_postcode_sql('sib', 'c')} "
-        f"JOIN directory_involvement si ON si.child_id = sib.id {case} "
-        f"AND {same_household_sql('sib', 'c')} AND sib.id <> c.id)))"
-    )  # noqa: S608 - fragments and aliases only
-    return sql, la_kind_params + case_params + case_params
 
 
 def _within(column: str) -> str:
@@ -168,7 +137,6 @@ def _explain_sql(*, events: SQL, common: int, homes: SQL, after_days: int, settl
     sibling, sibling_params = involved_sql(
         child="sib.id", organisation=column_sql("l.organisation_id"), day=day
     )
-    services, services_params = _services_case_sql(day)
     sql = f"""
 WITH homes AS (
     SELECT * FROM unnest(%s::bigint[], %s::bigint[]) AS h(user_id, postcode_index)
@@ -200,7 +168,6 @@ WITH homes AS (
                SELECT 1 FROM {at_postcode_sql("sib", "c")}
                WHERE {same_household_sql("sib", "c")} AND sib.id <> c.id AND {sibling}
            ) AS household,
-           {services} AS services_case,
            c.id IS NOT NULL AND EXISTS (
                SELECT 1 FROM access_contactrequest r
                WHERE r.child_id = c.id
@@ -286,7 +253,7 @@ LEFT JOIN benefits ON benefits.id = f.id
 ON CONFLICT (event_id) DO NOTHING
 """  # noqa: S608 - the scope fragments and constants; every value is a parameter
     params = [*homes[1], settings.TIME_ZONE, *events[1], list(RECORD_LOOKUP_ACTIONS)]
-    params += own_params + team_params + involved_params + sibling_params + services_params
+    params += own_params + team_params + involved_params + sibling_params
     params += [after_days, settled, after_days, *la_kind_params, *la_kind_opened_params]
     params += [after_days] * 4 + granted_params
     params += [Role.DATA_MANAGER.value, *la_kind_params, *resident_params]

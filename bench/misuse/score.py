@@ -178,17 +178,9 @@ SELECT count(*) FILTER (WHERE x.strength >= 2 AND (
         SELECT 1 FROM directory_child sib JOIN directory_involvement i ON i.child_id = sib.id
         WHERE sib.family_key = c.family_key AND sib.postcode_index = c.postcode_index
           AND sib.id <> c.id AND i.organisation_id = u.organisation_id
-          AND i.started_on < %(built)s))
-    OR ('services_case' = ANY(x.relations) AND EXISTS (
-        SELECT 1 FROM directory_child kin JOIN directory_involvement i ON i.child_id = kin.id
-        JOIN directory_organisation io ON io.id = i.organisation_id
-        WHERE kin.family_key = c.family_key AND kin.postcode_index = c.postcode_index
-          AND io.kind = 'la_childrens_services' AND io.id <> u.organisation_id
-          AND io.local_authority_id = uo.local_authority_id
           AND i.started_on < %(built)s))))
 FROM audit_lookupexplanation x
 JOIN access_user u ON u.id = x.actor_id
-LEFT JOIN directory_organisation uo ON uo.id = u.organisation_id
 LEFT JOIN directory_child c ON c.public_id = x.child_public_id
 WHERE (x.occurred_at AT TIME ZONE 'Europe/London')::date BETWEEN %(first)s AND %(last)s
   AND NOT EXISTS (SELECT 1 FROM bench_truth t WHERE t.user_id = x.actor_id)
