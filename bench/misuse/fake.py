@@ -66,9 +66,10 @@ WHERE x.event_id IN (SELECT id FROM {schema}.audit_accessevent) GROUP BY 1
 _SERVICES = ["social_worker", "child_protection", "data_manager", "emergency_duty"]
 
 
-def fake_lookups_print(first: date, last: date) -> None:
+def fake_lookups_print(first: date, last: date, *, keep: bool = False) -> None:
     """Explain a fake twin of every ordinary lookup and print, beside the real lookups, the
-    share explained by more than residence and the share each relation explains."""
+    share explained by more than residence and the share each relation explains; ``keep``
+    leaves the twins and their explanations in the schema for inspection."""
     from access.gateway.lookup_facts import (
         _common_family_name_count,
         _explain_sql,
@@ -119,7 +120,8 @@ def fake_lookups_print(first: date, last: date) -> None:
             cursor.execute(_RELATIONS.format(table=table, schema=SCHEMA))
             relations = {name: (n, alone) for name, n, alone in cursor.fetchall()}
             figures[label] = (total, explained, services_explained, services, relations)
-        cursor.execute(f"DROP SCHEMA {SCHEMA} CASCADE")
+        if not keep:
+            cursor.execute(f"DROP SCHEMA {SCHEMA} CASCADE")
     _print(figures)
 
 
