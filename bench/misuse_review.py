@@ -6,9 +6,11 @@
     .venv/bin/python bench/misuse_review.py --reuse --set scraping.day_children=60
     .venv/bin/python bench/misuse_review.py --day-users 300000    # one day at national scale
 
-After the committed thresholds' tables it prints the share of ordinary lookups explained and
-the leave-one-kind-out table (``misuse/loko.py``): each kind's recall with thresholds chosen
-on the other kinds only (``--no-loko`` skips it and the detectors' re-runs it needs).
+After the committed thresholds' tables it prints the share of ordinary lookups explained, the
+same for their fake twins (``misuse/fake.py``: a random child of the user's authority in place
+of the real one, what each explanation gives by chance), and the leave-one-kind-out table
+(``misuse/loko.py``): each kind's recall with thresholds chosen on the other kinds only
+(``--no-loko`` skips it and the detectors' re-runs it needs).
 
 Builds a synthetic directory, workforce and month of lookups (``bench/misuse/``) into a named
 scratch database (default ``contactpoint_bench_misuse``, recreated each run with the owner
@@ -55,6 +57,7 @@ def main() -> None:
 
 def _month_run(args, seed: int) -> None:
     from django.conf import settings
+    from misuse.fake import fake_lookups_print
     from misuse.legit import legit_history, rhythms_draw
     from misuse.log import Log, moment
     from misuse.planted import Context, misuse_plant
@@ -98,6 +101,7 @@ def _month_run(args, seed: int) -> None:
     users = _users_count()
     score_print(truth=truth, alerts=alerts, users=users, days=args.days)
     explained_print(args.first, last, built=start)
+    fake_lookups_print(args.first, last)
     if args.loko:
         _leave_one_kind_out(args, now, truth, alerts, users, last)
 

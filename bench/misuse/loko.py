@@ -45,6 +45,7 @@ GRID: dict[str, dict[str, dict]] = {
     "rubber_stamp": {"looser": {"median_seconds": 600, "endorse_share": 0.9},
                      "stricter": {"median_seconds": 120, "min_judgements": 8}},
     "unexplained_user": {"looser": {"max_chance": 1e-2}, "stricter": {"max_chance": 1e-6}},
+    "unexplained_searches": {"looser": {"max_chance": 1e-2}, "stricter": {"max_chance": 1e-6}},
     "unexplained_child": {"looser": {"max_chance": 1e-4}, "stricter": {"max_chance": 1e-8}},
     "unexplained_household": {"looser": {"max_chance": 1e-4}, "stricter": {"max_chance": 1e-8}},
 }  # fmt: skip

@@ -17,9 +17,10 @@ from django.db import connection
 
 from .planted import KINDS, NEW_KINDS
 
-# Detectors that read what no relation explains, per user, per child and per household: they
-# are built for no planted kind, so an alert from one counts for any kind.
-GENERIC = ("unexplained_user", "unexplained_child", "unexplained_household")
+# Detectors that read what no relation explains, per user (children and searches), per child
+# and per household: they are built for no planted kind, so an alert from one counts for any
+# kind.
+GENERIC = ("unexplained_user", "unexplained_searches", "unexplained_child", "unexplained_household")
 
 
 def accepts(kind: str, detector: str) -> bool:

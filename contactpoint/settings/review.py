@@ -103,6 +103,16 @@ MISUSE_DETECTORS = {
         "min_peers": 5,
         "suppress_days": 7,
     },
+    # The fruitless-search share, unexplained_user's test on searches (session 11); its own
+    # detector since session 12, its thresholds unexplained_user's as they were then.
+    "unexplained_searches": {
+        "max_chance": 1e-4,
+        "min_excess": 5,
+        "min_share": 0.02,
+        "min_history_children": 30,
+        "min_peers": 5,
+        "suppress_days": 7,
+    },
     "unexplained_child": {"max_chance": 1e-6, "min_users": 3, "span_days": 2, "suppress_days": 0},
     "unexplained_household": {
         "max_chance": 1e-6,

@@ -168,3 +168,45 @@ def test_a_correction_the_data_manager_decided_explains_their_lookup(world):
     explanation = _explained(manager, child)
     assert explanation.relations == [Relation.RECORD_UPKEEP, Relation.RESIDENCE]
     assert explanation.strength == Strength.MEDIUM
+
+
+# What the stage does not read (session 12): each held for residence-only lookups in the
+# benchmark no more often than for a child drawn at random (docs/performance.md), so none of
+# them may explain a lookup.
+
+
+def test_a_contact_request_someone_else_made_explains_nothing(world):
+    child = ChildFactory(local_authority=world.leeds)
+    colleague = UserFactory(organisation=world.council)
+    request = ContactRequest.objects.create(
+        child=child, child_public_id=child.public_id, local_authority=world.leeds,
+        requester=colleague, purpose="current_involvement",
+    )  # fmt: skip
+    ContactRequest.objects.filter(pk=request.pk).update(created_at=MONDAY_10AM - timedelta(days=3))
+    explanation = _explained(world.dora, child)
+    assert explanation.relations == [Relation.RESIDENCE]
+    assert explanation.strength == Strength.WEAK
+
+
+def test_a_correction_another_data_manager_decided_explains_nothing(world):
+    child = ChildFactory(local_authority=world.leeds)
+    manager = UserFactory(organisation=world.council, role=Role.DATA_MANAGER)
+    other = UserFactory(organisation=world.council, role=Role.DATA_MANAGER)
+    correction = Correction.objects.create(
+        child=child, local_authority=world.leeds, detail=Correction.Detail.ADDRESS,
+        note="Moved house.", reported_by=world.alice, status=Correction.Status.CORRECTED,
+        decided_by=other, decided_at=MONDAY_10AM - timedelta(hours=2),
+    )  # fmt: skip
+    Correction.objects.filter(pk=correction.pk).update(reported_at=MONDAY_10AM - timedelta(days=2))
+    assert _explained(manager, child).relations == [Relation.RESIDENCE]
+
+
+def test_another_childrens_services_teams_case_explains_nothing(world):
+    child = ChildFactory(local_authority=world.leeds)
+    other_team = OrganisationFactory(
+        kind=Organisation.Kind.LA_CHILDRENS_SERVICES, local_authority=world.leeds
+    )
+    InvolvementFactory(child=child, organisation=other_team)
+    explanation = _explained(world.dora, child)
+    assert explanation.relations == [Relation.RESIDENCE]
+    assert explanation.strength == Strength.WEAK

@@ -126,11 +126,24 @@ def test_it_flags_a_user_whose_searches_lead_to_nothing_opened(people, council_c
     names = [f"Name{n:02d}" for n in range(20)]
     load(*history, today, base.searches(people.dora, names, start=at(DAY, 14), gap=60))
     _review_settled()
-    assert _alerts("unexplained_user") == ["dora"]
-    alert = Alert.objects.get(detector="unexplained_user")
+    assert _alerts("unexplained_searches") == ["dora"]
+    assert _alerts("unexplained_user") == []
+    alert = Alert.objects.get(detector="unexplained_searches")
     assert "Ran 20 searches today after which they opened none" in alert.summary
     assert alert.evidence_count == 20
     assert ActivityDay.objects.get(actor_id=people.dora.pk, day=DAY).fruitless_searches == 20
+
+
+def test_searches_are_judged_with_their_own_thresholds_not_the_childrens(
+    people, council_cases, settings
+):
+    _loosen(settings, "unexplained_user", 1e-30)
+    history = [_found_and_opened(people.dora, council_cases, start=at(d, 9)) for d in EARLIER]
+    today = _found_and_opened(people.dora, council_cases, start=at(DAY, 9))
+    names = [f"Name{n:02d}" for n in range(20)]
+    load(*history, today, base.searches(people.dora, names, start=at(DAY, 14), gap=60))
+    _review_settled()
+    assert _alerts("unexplained_searches") == ["dora"]
 
 
 def test_it_accepts_a_few_searches_that_found_nobody_among_ordinary_work(people, council_cases):
@@ -140,7 +153,7 @@ def test_it_accepts_a_few_searches_that_found_nobody_among_ordinary_work(people,
         *history, today, base.searches(people.dora, ["Smyth", "Smithe"], start=at(DAY, 14), gap=60)
     )
     _review_settled()
-    assert _alerts("unexplained_user") == []
+    assert _alerts("unexplained_searches") == []
 
 
 def test_it_flags_each_user_of_a_crowd_around_one_child_nobody_is_connected_to(people, settings):

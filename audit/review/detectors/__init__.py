@@ -14,6 +14,7 @@ from . import (
     shielded,
     unexplained_child,
     unexplained_household,
+    unexplained_searches,
     unexplained_user,
     volume_spike,
 )
@@ -31,6 +32,7 @@ DETECTORS: tuple[Detector, ...] = (
     rubber_stamp.DETECTOR,
     collusion.DETECTOR,
     unexplained_user.DETECTOR,
+    unexplained_searches.DETECTOR,
     unexplained_child.DETECTOR,
     unexplained_household.DETECTOR,
     reader_account_change.DETECTOR,

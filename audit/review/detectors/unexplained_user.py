@@ -14,12 +14,9 @@ least ``min_excess`` children above that usual. Today and the last seven days ar
 against both; the last 28 days against the peers only (the user's own history is the period
 itself). A user with neither history nor peers is not measured.
 
-Searches are judged the same way, with the same thresholds: a search is explained by a record
-it led to, so the share of a user's searches after which they opened none of the children
-found that day (``ActivityDay.fruitless_searches`` ÷ ``searches``) is tested against their own
-usual and their peers' as above. Someone checking who exists — names tried one after another,
-nothing opened — leaves that trace whether it is forty searches in an afternoon or twenty on
-three scattered days, and whatever else they did that day.
+Searches are judged by the same test (``measure_find``) in ``unexplained_searches``, with
+thresholds of their own (session 12: one setting for both let the searches' chance alarms
+decide how strict the children's test must be).
 """
 
 from __future__ import annotations
@@ -31,41 +28,36 @@ from ..windows import DAY, Window
 from .base import EVIDENCE_CAP, Detector, Finding, rows
 from .chance import binomial_at_least
 
+# One measure's counts per candidate user: today, the last 7 days, the 4 weeks before them and
+# the last 28 days (``{k}`` of ``{n}``), and their peers' over the last 28 days. A candidate is
+# anyone with something unexplained today, a child or a search: each span is tested on any
+# such day, for both measures.
 _COUNTS = """
 WITH candidates AS (
     SELECT actor_id, organisation_id, actor_role FROM audit_activityday
     WHERE day = %(day)s AND (unexplained_children > 0 OR fruitless_searches > 0)
 ), mine AS (
     SELECT a.actor_id,
-        coalesce(sum(a.unexplained_children) FILTER (WHERE a.day = %(day)s), 0),
-        coalesce(sum(a.distinct_children) FILTER (WHERE a.day = %(day)s), 0),
-        coalesce(sum(a.unexplained_children) FILTER (WHERE a.day > %(week)s), 0),
-        coalesce(sum(a.distinct_children) FILTER (WHERE a.day > %(week)s), 0),
-        coalesce(sum(a.unexplained_children) FILTER (WHERE a.day <= %(week)s), 0),
-        coalesce(sum(a.distinct_children) FILTER (WHERE a.day <= %(week)s), 0),
-        coalesce(sum(a.unexplained_children) FILTER (WHERE a.day > %(month)s), 0),
-        coalesce(sum(a.distinct_children) FILTER (WHERE a.day > %(month)s), 0),
-        coalesce(sum(a.fruitless_searches) FILTER (WHERE a.day = %(day)s), 0),
-        coalesce(sum(a.searches) FILTER (WHERE a.day = %(day)s), 0),
-        coalesce(sum(a.fruitless_searches) FILTER (WHERE a.day > %(week)s), 0),
-        coalesce(sum(a.searches) FILTER (WHERE a.day > %(week)s), 0),
-        coalesce(sum(a.fruitless_searches) FILTER (WHERE a.day <= %(week)s), 0),
-        coalesce(sum(a.searches) FILTER (WHERE a.day <= %(week)s), 0),
-        coalesce(sum(a.fruitless_searches) FILTER (WHERE a.day > %(month)s), 0),
-        coalesce(sum(a.searches) FILTER (WHERE a.day > %(month)s), 0)
+        coalesce(sum(a.{k}) FILTER (WHERE a.day = %(day)s), 0),
+        coalesce(sum(a.{n}) FILTER (WHERE a.day = %(day)s), 0),
+        coalesce(sum(a.{k}) FILTER (WHERE a.day > %(week)s), 0),
+        coalesce(sum(a.{n}) FILTER (WHERE a.day > %(week)s), 0),
+        coalesce(sum(a.{k}) FILTER (WHERE a.day <= %(week)s), 0),
+        coalesce(sum(a.{n}) FILTER (WHERE a.day <= %(week)s), 0),
+        coalesce(sum(a.{k}) FILTER (WHERE a.day > %(month)s), 0),
+        coalesce(sum(a.{n}) FILTER (WHERE a.day > %(month)s), 0)
     FROM audit_activityday a JOIN candidates USING (actor_id)
     WHERE a.day > %(history)s AND a.day <= %(day)s
     GROUP BY a.actor_id
 ), peers AS (
-    SELECT a.organisation_id, a.actor_role, sum(a.unexplained_children) AS unexplained,
-           sum(a.distinct_children) AS opened, sum(a.fruitless_searches) AS fruitless,
-           sum(a.searches) AS searches, count(DISTINCT a.actor_id) AS users
+    SELECT a.organisation_id, a.actor_role, sum(a.{k}) AS k, sum(a.{n}) AS n,
+           count(DISTINCT a.actor_id) AS users
     FROM audit_activityday a
     WHERE a.day > %(month)s AND a.day <= %(day)s
       AND a.organisation_id IN (SELECT organisation_id FROM candidates)
     GROUP BY a.organisation_id, a.actor_role
 )
-SELECT m.*, p.unexplained, p.opened, p.fruitless, p.searches, p.users
+SELECT m.*, p.k, p.n, p.users
 FROM mine m JOIN candidates c USING (actor_id)
 LEFT JOIN peers p ON p.organisation_id = c.organisation_id AND p.actor_role = c.actor_role
 """
@@ -83,19 +75,32 @@ _FRUITLESS_EVIDENCE = f"""{fruitless_searches_sql(one_actor=True)}
 SELECT id FROM fruitless ORDER BY id
 """  # noqa: S608 - the roll-up's constant fragment only
 
-# What each measure counts, and how an alert says it: (its words, what it was counted of).
+# What each measure counts (of ``ActivityDay``: what, of how many), and how an alert says it
+# (its words, what it was counted of).
 _MEASURES = {
-    "children": ("Opened {k} children {label} whom nothing connects them to but where they live",
+    "children": (("unexplained_children", "distinct_children"),
+                 "Opened {k} children {label} whom nothing connects them to but where they live",
                  "opened"),
-    "searches": ("Ran {k} searches {label} after which they opened none of the children found",
+    "searches": (("fruitless_searches", "searches"),
+                 "Ran {k} searches {label} after which they opened none of the children found",
                  "run"),
 }  # fmt: skip
 
 
 def find(window: Window, params: dict) -> list[Finding]:
+    return measure_find(window, params, "children")
+
+
+def measure_find(window: Window, params: dict, measure: str) -> list[Finding]:
+    """Every user active today whose share of ``measure`` (``_MEASURES``) is improbable
+    against their usual and their peers'. One test, written once, for the two detectors that
+    read a share of a user's day: unexplained children here, fruitless searches in
+    ``unexplained_searches`` — each with its own thresholds, since the two counts differ in
+    how chance scatters them (a search retried with another spelling is not a new child)."""
     day = window.day
+    (k, n), _words, _verb = _MEASURES[measure]
     found = rows(
-        _COUNTS,
+        _COUNTS.format(k=k, n=n),
         {
             "day": day,
             "week": day - timedelta(days=7),
@@ -105,15 +110,10 @@ def find(window: Window, params: dict) -> list[Finding]:
     )
     findings = []
     for row in found:
-        actor, children, searches, peers = row[0], row[1:9], row[9:17], row[17:]
-        for measure, mine, theirs in (
-            ("children", children, peers[0:2]),
-            ("searches", searches, peers[2:4]),
-        ):
-            hit = _test(mine, (*theirs, peers[4]), params)
-            if hit is not None:
-                findings.append(_finding(window, actor, measure, *hit))
-                break
+        actor, mine, peers = row[0], row[1:9], row[9:]
+        hit = _test(mine, peers, params)
+        if hit is not None:
+            findings.append(_finding(window, actor, measure, *hit))
     return findings
 
 
@@ -153,7 +153,7 @@ def _finding(window, actor, measure, label, k, n, share, chance, back) -> Findin
     else:
         more = fruitless_searches_params(start, window.end)
         ids = [row[0] for row in rows(_FRUITLESS_EVIDENCE, {"actor": actor, **more})]
-    what, verb = _MEASURES[measure]
+    _columns, what, verb = _MEASURES[measure]
     return Finding(
         subject_id=actor,
         severity="medium",
@@ -178,8 +178,8 @@ DETECTOR = Detector(
         "them in the records — no case of theirs or their team's, no work of their "
         "organisation with the child or the family, no request, no case opened in the "
         "days after — than is usual for them and for colleagues in the same role, over a "
-        "day, a week or four weeks, and by more than chance would give; or a larger share "
-        "of their searches led to no record opened. It is raised a few days after the "
+        "day, a week or four weeks, and by more than chance would give. It is raised a few "
+        "days after the "
         "lookups, once any case they led to would be in the records. Each lookup below "
         "shows what the records say about it."
     ),
