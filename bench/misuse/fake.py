@@ -20,7 +20,8 @@ reviewer.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection
@@ -41,8 +42,6 @@ JOIN (SELECT local_authority_id, array_agg(public_id ORDER BY id) AS public_ids
 WHERE (x.occurred_at AT TIME ZONE %(tz)s)::date BETWEEN %(first)s AND %(last)s
   AND NOT EXISTS (SELECT 1 FROM public.bench_truth t WHERE t.user_id = x.actor_id)
 """  # noqa: S608 - constants only
-
-_UNEXPLAINED = "NOT EXISTS (SELECT 1 FROM audit_lookupexplanation x WHERE x.event_id = e.id)"
 
 _SHARES = """
 SELECT count(*), count(*) FILTER (WHERE x.strength >= 2),
@@ -70,12 +69,9 @@ def fake_lookups_print(first: date, last: date, *, keep: bool = False) -> None:
     """Explain a fake twin of every ordinary lookup and print, beside the real lookups, the
     share explained by more than residence and the share each relation explains; ``keep``
     leaves the twins and their explanations in the schema for inspection."""
-    from access.gateway.lookup_facts import (
-        _common_family_name_count,
-        _explain_sql,
-        _home_indexes,
-    )
+    from access.gateway.lookup_facts import lookup_facts_record, lookup_facts_settle
 
+    local = ZoneInfo(settings.TIME_ZONE)
     with connection.cursor() as cursor:
         cursor.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
         cursor.execute(f"CREATE SCHEMA {SCHEMA}")
@@ -94,22 +90,17 @@ def fake_lookups_print(first: date, last: date, *, keep: bool = False) -> None:
         if low is None:
             return
         cursor.execute(f"ANALYZE {SCHEMA}.audit_accessevent")
-        homes = _home_indexes(cursor, after_id=low - 1, through_id=high)
-        common = _common_family_name_count(cursor)
         cursor.execute("SHOW search_path")
         (path,) = cursor.fetchone()
         cursor.execute(f"SET search_path = {SCHEMA}, {path}")
         try:
-            # As the review does: a first pass, then the weak ones again once settled.
-            cursor.execute(
-                *_explain_sql(events=("true", []), common=common, homes=homes, after_days=1,
-                              settled=False)
-            )  # fmt: skip
-            cursor.execute("DELETE FROM audit_lookupexplanation WHERE strength <= 1")
-            cursor.execute(
-                *_explain_sql(events=(_UNEXPLAINED, []), common=common, homes=homes,
-                              after_days=settings.MISUSE_FOLLOW_UP_DAYS, settled=True)
-            )  # fmt: skip
+            # The review's own two steps: a first pass, then the weak ones again once what
+            # followed them is known.
+            lookup_facts_record(after_id=low - 1, through_id=high)
+            lookup_facts_settle(
+                start=datetime.combine(first, time(), tzinfo=local),
+                end=datetime.combine(last + timedelta(days=1), time(), tzinfo=local),
+            )
         finally:
             cursor.execute(f"SET search_path = {path}")
         figures = {}
