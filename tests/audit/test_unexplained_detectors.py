@@ -120,11 +120,16 @@ def _found_and_opened(user, children, *, start) -> list:
     return events
 
 
-def test_it_flags_a_user_whose_searches_lead_to_nothing_opened(people, council_cases):
+def _searches_after_ordinary_work(people, council_cases, names: list[str]) -> None:
+    """Dora's ordinary work every earlier day and today, then this afternoon a search for
+    each of ``names`` (none of whom the directory holds)."""
     history = [_found_and_opened(people.dora, council_cases, start=at(d, 9)) for d in EARLIER]
     today = _found_and_opened(people.dora, council_cases, start=at(DAY, 9))
-    names = [f"Name{n:02d}" for n in range(20)]
     load(*history, today, base.searches(people.dora, names, start=at(DAY, 14), gap=60))
+
+
+def test_it_flags_a_user_whose_searches_lead_to_nothing_opened(people, council_cases):
+    _searches_after_ordinary_work(people, council_cases, [f"Name{n:02d}" for n in range(20)])
     _review_settled()
     assert _alerts("unexplained_searches") == ["dora"]
     assert _alerts("unexplained_user") == []
@@ -138,20 +143,13 @@ def test_searches_are_judged_with_their_own_thresholds_not_the_childrens(
     people, council_cases, settings
 ):
     _loosen(settings, "unexplained_user", 1e-30)
-    history = [_found_and_opened(people.dora, council_cases, start=at(d, 9)) for d in EARLIER]
-    today = _found_and_opened(people.dora, council_cases, start=at(DAY, 9))
-    names = [f"Name{n:02d}" for n in range(20)]
-    load(*history, today, base.searches(people.dora, names, start=at(DAY, 14), gap=60))
+    _searches_after_ordinary_work(people, council_cases, [f"Name{n:02d}" for n in range(20)])
     _review_settled()
     assert _alerts("unexplained_searches") == ["dora"]
 
 
 def test_it_accepts_a_few_searches_that_found_nobody_among_ordinary_work(people, council_cases):
-    history = [_found_and_opened(people.dora, council_cases, start=at(d, 9)) for d in EARLIER]
-    today = _found_and_opened(people.dora, council_cases, start=at(DAY, 9))
-    load(
-        *history, today, base.searches(people.dora, ["Smyth", "Smithe"], start=at(DAY, 14), gap=60)
-    )
+    _searches_after_ordinary_work(people, council_cases, ["Smyth", "Smithe"])
     _review_settled()
     assert _alerts("unexplained_searches") == []
 
