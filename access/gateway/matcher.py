@@ -353,7 +353,8 @@ def candidate_blocks(
     params: list = []
     close, close_params = close_given_name(query, column="given_key")
     near = dates_near(query.date_of_birth)
-    exact = [d for d in near if d in (query.date_of_birth, _swapped(query.date_of_birth))]
+    typed = (query.date_of_birth, _swapped(query.date_of_birth))
+    exact = [d for d in near if d in typed]
     # Born on a day one slip away: in the narrow stage, with a close given name when one
     # was typed (at 12 million children every Smith born on sixty nearby days is about
     # 500 rows to fetch and check for scope; a date and a given name both wrong are two
