@@ -59,19 +59,20 @@ def fetchall(sql: str, params: list, *, using: str, prepare: bool = True) -> lis
         return cursor.fetchall()
 
 
-def positional(sql: str, params: dict) -> tuple[str, list]:
+def positional(sql: str) -> tuple[str, list[str]]:
     """``sql`` written with named placeholders (``%(name)s``) as ``fetchall`` takes it: each
-    placeholder a ``%s``, and the values in the order they appear (a name used three times
-    is sent three times). A statement reads better with names; PREPARE numbers its values."""
-    values: list = []
+    placeholder a ``%s``; and the names in the order they appear, to send the values in (a
+    name used three times is sent three times). A statement reads better with names, PREPARE
+    numbers its values; done once, where the statement is defined."""
+    names: list[str] = []
 
     def placeholder(match: re.Match) -> str:
         if match.group() == "%%":
             return "%%"
-        values.append(params[match.group(1)])
+        names.append(match.group(1))
         return "%s"
 
-    return _NAMED.sub(placeholder, sql), values
+    return _NAMED.sub(placeholder, sql), names
 
 
 def statement_name(sql: str) -> str:

@@ -244,6 +244,7 @@ _KEYS_LOOKUP = f"""
                     OR phonetic = dmetaphone(%(given)s::text))
                  ORDER BY key = %(given)s::text DESC, key LIMIT %(sounding)s::int)
 """  # noqa: S608 - constant fragments only
+_KEYS_LOOKUP_SQL, _KEYS_LOOKUP_NAMES = prepared_sql.positional(_KEYS_LOOKUP)
 
 
 def name_keys_lookup(name: str, *, using: str) -> NameKeys:
@@ -268,21 +269,19 @@ def query_keys_lookup(query: MatchQuery, *, using: str) -> QueryKeys:
         return QueryKeys(family=NameKeys(key="", children=0, keys=[]), given_as_family=None)
     slips = 1 if len(key) <= SHORT_NAME else 2
     first_letter = [key[1] + key[0] + key[2:], key[1:]] if len(key) > 2 else []
-    sql, params = prepared_sql.positional(
-        _KEYS_LOOKUP,
-        {
-            "name": query.family_name,
-            "given": given,
-            "first_letter": first_letter,
-            "initial": key[0],
-            "low": len(key) - slips,
-            "high": len(key) + slips,
-            "slips": slips,
-            "limit": FAMILY_KEYS_LIMIT,
-            "sounding": SOUNDING_KEYS_LIMIT,
-        },
-    )
-    ((children, keys, sounding),) = prepared_sql.fetchall(sql, params, using=using)
+    values = {
+        "name": query.family_name,
+        "given": given,
+        "first_letter": first_letter,
+        "initial": key[0],
+        "low": len(key) - slips,
+        "high": len(key) + slips,
+        "slips": slips,
+        "limit": FAMILY_KEYS_LIMIT,
+        "sounding": SOUNDING_KEYS_LIMIT,
+    }
+    params = [values[name] for name in _KEYS_LOOKUP_NAMES]
+    ((children, keys, sounding),) = prepared_sql.fetchall(_KEYS_LOOKUP_SQL, params, using=using)
     return QueryKeys(
         family=NameKeys(key=key, children=children, keys=list(keys)),
         given_as_family=NameKeys(key=given, children=0, keys=list(sounding)) if given else None,
