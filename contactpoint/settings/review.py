@@ -52,10 +52,6 @@ MISUSE_DETECTORS = {
         "three_day_children": 10,
         "three_day_ratio": 3.0,
         "three_day_span": 7,
-        # Session 13: and the spike's children less explained than the user's usual days
-        # (binomial chance of its unexplained children at the user's own share, floored).
-        "max_explained_chance": 0.01,
-        "min_unexplained_share": 0.02,
         "suppress_days": 3,
     },
     "off_hours": {
