@@ -4,13 +4,17 @@
     .venv/bin/python bench/misuse_review.py --split tune          # the data thresholds are tuned on
     .venv/bin/python bench/misuse_review.py --variants untuned    # only shapes nobody tuned on
     .venv/bin/python bench/misuse_review.py --reuse --set scraping.day_children=60
+    .venv/bin/python bench/misuse_review.py --reuse --daily       # reviewed each morning
     .venv/bin/python bench/misuse_review.py --day-users 300000    # one day at national scale
 
 After the committed thresholds' tables it prints the share of ordinary lookups explained, the
 same for their fake twins (``misuse/fake.py``: a random child of the user's authority in place
 of the real one, what each explanation gives by chance), and the leave-one-kind-out table
 (``misuse/loko.py``): each kind's recall with thresholds chosen on the other kinds only
-(``--no-loko`` skips it and the detectors' re-runs it needs).
+(``--no-loko`` skips it and the detectors' re-runs it needs). Then the review runs again on
+the last day's late morning (the late settle, ``MISUSE_LATE_FOLLOW_UP_DAYS``, held back
+until then) and the shares are printed again; ``--daily`` instead reviews every morning as
+in service, without leave-one-kind-out.
 
 Builds a synthetic directory, workforce and month of lookups (``bench/misuse/``) into a named
 scratch database (default ``contactpoint_bench_misuse``, recreated each run with the owner
