@@ -103,6 +103,8 @@ def test_it_refuses_what_is_not_a_number(monkeypatch):
         ("GRANT_MINUTES", "0"),
         ("AUDIT_SEAL_INTERVAL_SECONDS", "0"),
         ("REDIS_SOCKET_TIMEOUT_SECONDS", "0"),
+        # The late settle cannot come before the settle (MISUSE_FOLLOW_UP_DAYS, 5).
+        ("MISUSE_LATE_FOLLOW_UP_DAYS", "4"),
     ],
 )
 def test_the_service_does_not_start_with_a_setting_out_of_range(variable, value):

@@ -1,5 +1,6 @@
 """The review run: explain new lookups, roll up finished days, explain again the days whose
-follow-up period has passed, run each detector over each window it has not yet reviewed.
+follow-up period has passed (and, by a case opened, those whose late follow-up period has),
+run each detector over each window it has not yet reviewed.
 ``review_misuse`` and the Celery beat task both call ``misuse_review_run``.
 
 Idempotence: each (detector, window) is done at most once — ``ReviewRun``'s unique key is
@@ -26,7 +27,7 @@ from ..alerts.services import alert_raise
 from ..models import ReviewRun
 from .detectors import DETECTORS, Detector
 from .explain import lookups_explain
-from .rollup import activity_day_rollup, activity_day_settle
+from .rollup import activity_day_rollup, activity_day_settle, activity_day_settle_late
 from .windows import DAY, Window, window_floor, windows_between
 
 logger = logging.getLogger(__name__)
@@ -35,6 +36,9 @@ ROLLUP = "rollup"
 # Each day's weak explanations judged again once the days that follow have passed
 # (``MISUSE_FOLLOW_UP_DAYS``); the detectors marked ``settled`` wait for it.
 SETTLE = "settle"
+# Each day's still-weak explanations judged once more by a case opened up to
+# ``MISUSE_LATE_FOLLOW_UP_DAYS`` later; no detector waits for it.
+LATE_SETTLE = "late_settle"
 _LOCK_KEY = 0x4350_5245_5649_4557  # "CPREVIEW"
 
 
@@ -72,6 +76,9 @@ def misuse_review_run(
         settle_horizon = horizon - timedelta(days=settings.MISUSE_FOLLOW_UP_DAYS)
         _windows_run(SETTLE, DAY, settle_horizon, first, max_windows, report, _settle_step)
         settled = min(settle_horizon, _done_through(SETTLE) or first)
+        late_horizon = horizon - timedelta(days=settings.MISUSE_LATE_FOLLOW_UP_DAYS)
+        late_until = min(late_horizon, settled)
+        _windows_run(LATE_SETTLE, DAY, late_until, first, max_windows, report, _late_settle_step)
         for detector in detectors:
             step = _detector_step(detector, now)
             until = settled if detector.settled else horizon
@@ -85,6 +92,10 @@ def _rollup_step(window: Window) -> tuple[int, int]:
 
 def _settle_step(window: Window) -> tuple[int, int]:
     return activity_day_settle(window), 0
+
+
+def _late_settle_step(window: Window) -> tuple[int, int]:
+    return activity_day_settle_late(window), 0
 
 
 def _done_through(name: str) -> datetime | None:
@@ -175,7 +186,7 @@ def _window_run(name: str, window: Window, step) -> int:
 
 
 def _some_stage_never_ran(detectors: tuple[Detector, ...]) -> bool:
-    names = {ROLLUP, SETTLE, *(detector.name for detector in detectors)}
+    names = {ROLLUP, SETTLE, LATE_SETTLE, *(detector.name for detector in detectors)}
     done = set(
         ReviewRun.objects.filter(detector__in=names).values_list("detector", flat=True).distinct()
     )

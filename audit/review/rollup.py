@@ -4,15 +4,16 @@ It runs after stage 1 has explained the day's lookups (the review lag is far lon
 explain chunks' delay), so each day also counts the distinct children opened that nothing
 but residence explains — the unexplained-lookup aggregates' memory. That count is taken
 again when the day settles (``activity_day_settle``, ``MISUSE_FOLLOW_UP_DAYS`` later), with
-what followed each lookup. It also counts the day's searches that led to no record opened
-(a search is explained by what it found and the user opened that day)."""
+what followed each lookup, and once more at the late settle (``activity_day_settle_late``).
+It also counts the day's searches that led to no record opened (a search is explained by
+what it found and the user opened that day)."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import connection
 
-from access.gateway.lookup_facts import lookup_facts_settle
+from access.gateway.lookup_facts import lookup_facts_settle, lookup_facts_settle_late
 from audit.models import RECORD_LOOKUP_ACTIONS, AccessEvent, LookupExplanation
 
 from .windows import Window
@@ -143,7 +144,19 @@ def activity_day_settle(window: Window) -> int:
     """Explain one local day's weak lookups again once the days that follow them have passed
     (``lookup_facts_settle``), and count its unexplained children again; returns how many
     lookups were explained again."""
-    again = lookup_facts_settle(start=window.start, end=window.end)
+    return _day_count_again(window, lookup_facts_settle(start=window.start, end=window.end))
+
+
+def activity_day_settle_late(window: Window) -> int:
+    """Explain one local day's still-weak lookups by a case opened up to
+    ``MISUSE_LATE_FOLLOW_UP_DAYS`` after them (``lookup_facts_settle_late``), and count its
+    unexplained children again: later days' detectors read the day with what it turned out
+    to be. Returns how many lookups are now explained."""
+    return _day_count_again(window, lookup_facts_settle_late(start=window.start, end=window.end))
+
+
+def _day_count_again(window: Window, again: int) -> int:
+    """The day's unexplained children counted again, when ``again`` lookups changed."""
     if again:
         with connection.cursor() as cursor:
             cursor.execute(

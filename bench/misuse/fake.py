@@ -65,11 +65,17 @@ WHERE x.event_id IN (SELECT id FROM {schema}.audit_accessevent) GROUP BY 1
 _SERVICES = ["social_worker", "child_protection", "data_manager", "emergency_duty"]
 
 
-def fake_lookups_print(first: date, last: date, *, keep: bool = False) -> None:
+def fake_lookups_print(first: date, last: date, *, keep: bool = False, late: bool = False) -> None:
     """Explain a fake twin of every ordinary lookup and print, beside the real lookups, the
     share explained by more than residence and the share each relation explains; ``keep``
-    leaves the twins and their explanations in the schema for inspection."""
-    from access.gateway.lookup_facts import lookup_facts_record, lookup_facts_settle
+    leaves the twins and their explanations in the schema for inspection; ``late``: the twins
+    also go through the late settle (``MISUSE_LATE_FOLLOW_UP_DAYS``), as the real lookups
+    have by then."""
+    from access.gateway.lookup_facts import (
+        lookup_facts_record,
+        lookup_facts_settle,
+        lookup_facts_settle_late,
+    )
 
     local = ZoneInfo(settings.TIME_ZONE)
     with connection.cursor() as cursor:
@@ -94,13 +100,14 @@ def fake_lookups_print(first: date, last: date, *, keep: bool = False) -> None:
         (path,) = cursor.fetchone()
         cursor.execute(f"SET search_path = {SCHEMA}, {path}")
         try:
-            # The review's own two steps: a first pass, then the weak ones again once what
-            # followed them is known.
+            # The review's own steps: a first pass, then the weak ones again once what
+            # followed them is known (and, with ``late``, by a case opened later still).
             lookup_facts_record(after_id=low - 1, through_id=high)
-            lookup_facts_settle(
-                start=datetime.combine(first, time(), tzinfo=local),
-                end=datetime.combine(last + timedelta(days=1), time(), tzinfo=local),
-            )
+            start = datetime.combine(first, time(), tzinfo=local)
+            end = datetime.combine(last + timedelta(days=1), time(), tzinfo=local)
+            lookup_facts_settle(start=start, end=end)
+            if late:
+                lookup_facts_settle_late(start=start, end=end)
         finally:
             cursor.execute(f"SET search_path = {path}")
         figures = {}

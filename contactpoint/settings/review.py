@@ -16,6 +16,12 @@ MISUSE_REVIEW_STALL_SECONDS = env_number("MISUSE_REVIEW_STALL_SECONDS", default=
 # followed it (a case opened, a request, a correction: a referral leaves its trace after the
 # lookup); the unexplained-lookup detectors judge a day only then (issue 21).
 MISUSE_FOLLOW_UP_DAYS = env_number("MISUSE_FOLLOW_UP_DAYS", default=5, least=0)
+# A lookup still unexplained then is judged once more this many days after it, by a case
+# opened with the child alone (an assessment slower than the follow-up days); the detectors
+# do not wait for it, reviewers see it on the alert's evidence (issue 21, session 13).
+MISUSE_LATE_FOLLOW_UP_DAYS = env_number(
+    "MISUSE_LATE_FOLLOW_UP_DAYS", default=10, least=MISUSE_FOLLOW_UP_DAYS
+)
 # Local working hours: lookups outside them (or at weekends) count as off-hours.
 MISUSE_WORKING_HOURS = (7, 20)
 # Each detector's thresholds (audit/review/detectors/). ``suppress_days``: no second alert of
