@@ -33,7 +33,6 @@ from audit.review.windows import window_after, window_floor
 from audit.tasks import misuse_review_task
 from audit.writer import PastEvent, access_events_load_synthetic
 from contactpoint.celery import app
-from directory.models import Child
 from tests.factories import (
     ChildFactory,
     InvolvementFactory,
@@ -41,6 +40,7 @@ from tests.factories import (
     PractitionerFactory,
     UserFactory,
     actor_for,
+    children_crowd,
 )
 
 LONDON = ZoneInfo("Europe/London")
@@ -424,17 +424,6 @@ def test_it_accepts_a_common_family_name_and_a_namesake_on_the_users_own_caseloa
     assert raised() == []
 
 
-def _crowd(authority, size: int) -> None:
-    """``size`` children of ``authority`` whom nobody here knows, none named like a persona:
-    an authority large enough for one namesake or neighbour to be a rare coincidence."""
-    Child.objects.bulk_create(
-        ChildFactory.build(
-            family_name=f"Crowd{n}", given_name="Lee", postcode="LS2 7QQ", local_authority=authority
-        )
-        for n in range(size)
-    )
-
-
 @pytest.mark.parametrize(("match", "severity"), [("family name", "medium"), ("postcode", "high")])
 def test_it_flags_a_relative_in_the_users_own_scope_that_chance_does_not_explain(
     people, match, severity
@@ -443,7 +432,7 @@ def test_it_flags_a_relative_in_the_users_own_scope_that_chance_does_not_explain
     school's involvement; nobody else searched for the name or met a neighbour today, and in
     an authority of some 3,000 children one match among two children opened is a coincidence
     about once in 1,500 such days (the directory's share, the day's being empty)."""
-    _crowd(people.leeds, 3000)
+    children_crowd(people.leeds, 3000)
     people.alice.home_postcode = "LS6 2AB"
     people.alice.save(update_fields=["home_postcode"])
     relative = ChildFactory(
