@@ -25,13 +25,13 @@ share is therefore the day's count smoothed toward the directory's: the share of
 child's authority's children at the user's postcode, or carrying their family name, which
 is never zero for a match that happened (the matched child is one of them). The directory
 share is a prior worth one match — ``(others' matches + 1) / (others' lookups + 1 / share)``,
-the mean of a beta prior with that share as its mean and ``1 / share`` lookups as its weight
-— so a day with enough lookups to expect a match of its own outweighs it. Smoothed, not
-replaced: where the day's log is large (a national day) the day's share still decides, and
-it carries what the directory cannot — how people actually search (a rare name is rarely
-searched for) and which children they actually open; the directory alone supposes every
-child of the authority equally likely to be opened. Read once per run, for the users with a
-match only, through the (authority, family name) and postcode indexes.
+the posterior mean under a beta prior with that share as its mean and ``1 / share`` lookups
+as its weight — so a day with enough lookups to expect a match of its own outweighs it.
+Smoothed, not replaced: where the day's log is large (a national day) the day's share still
+decides, and it carries what the directory cannot — how people actually search (a rare name
+is rarely searched for) and which children they actually open; the directory alone supposes
+every child of the authority equally likely to be opened. Read once per run, for the users
+with a match only, through the (authority, family name) and postcode indexes.
 """
 
 from __future__ import annotations
