@@ -9,7 +9,9 @@ postcode or with their (not common) family name — it prints the detector's own
 (``audit.review.detectors.own_family``: children opened, matches, the day's leave-self-out
 shares and the chance they give), who the user is (planted, and as what, or nobody) and the
 same chance with the shares taken from the directory instead of the day's log: the share of
-the authority's children at the user's postcode, and of them carrying the user's name. Then,
+the authority's children at the user's postcode, and of them carrying the user's name; and
+the detector's own since session 13's fix, the day's shares smoothed toward the directory's
+(``own_family.smoothed_share``). Then,
 for each ``max_chance`` of ``misuse/loko.py``'s grid, the alerts each estimate would raise:
 false alarms (user-days, before suppression) and planted ``own_family`` users found on their
 match days (the common-surname relatives have no match, being common, and are found by their
@@ -67,8 +69,8 @@ def _user_days(first: date, days: int) -> list[dict]:
         }
         matches = query(own_family._MATCHES, span)
         searched = {
-            actor: (count, share)
-            for actor, _ids, count, share in query(
+            actor: (count, others, total)
+            for actor, _ids, count, others, total in query(
                 own_family._SEARCHES,
                 {
                     **span,
@@ -78,8 +80,16 @@ def _user_days(first: date, days: int) -> list[dict]:
                 },
             )
         }
-        for actor, opened, at_home, namesakes, unexplained, ids, address_share in matches:
-            own_searches, name_share = searched.get(actor, (0, 0.0))
+        for row in matches:
+            actor, opened, at_home, namesakes, unexplained, ids = row[:6]
+            neighbours_met, lookups, home_base, name_base = row[6:]
+            own_searches, name_searches, all_searches = searched.get(actor, (0, 0, 0))
+            address_share = neighbours_met / max(lookups, 1)
+            name_share = name_searches / max(all_searches, 1)
+            smoothed = (
+                own_family.smoothed_share(neighbours_met, lookups, home_base),
+                own_family.smoothed_share(name_searches, all_searches, name_base),
+            )
             with connection.cursor() as cursor:
                 cursor.execute("SELECT home_postcode FROM access_user WHERE id = %s", [actor])
                 home = postcode_indexes(cursor.fetchone()[0])[0] if at_home else None
@@ -91,6 +101,7 @@ def _user_days(first: date, days: int) -> list[dict]:
                 "unexplained": unexplained, "own_searches": own_searches,
                 "day_shares": (float(address_share or 0.0), float(name_share or 0.0)),
                 "directory_shares": (at_postcode / authority, with_name / authority),
+                "smoothed_shares": smoothed,
             })  # fmt: skip
     return found
 
@@ -138,21 +149,23 @@ def _who(row: dict) -> str:
 
 def _print_rows(rows: list[dict]) -> None:
     print("| day | user | job | planted | opened | at home | namesakes | day shares "
-          "(address, name) | chance, day shares | chance, directory shares |")  # fmt: skip
-    print("|---|---|---|---|---|---|---|---|---|---|")
+          "(address, name) | chance, day shares | chance, directory shares | "
+          "chance, smoothed |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for row in sorted(rows, key=lambda r: (r["truth"] is not None, r["day"], r["actor"])):
         address, name = row["day_shares"]
         print(f"| {row['day']} | {row['actor']} | {row['job']} | {_who(row)} | {row['opened']} | "
               f"{row['at_home']} | {row['namesakes']} | {address:.2e}, {name:.2e} | "
               f"{_chance(row, row['day_shares']):.1e} | "
-              f"{_chance(row, row['directory_shares']):.1e} |")  # fmt: skip
+              f"{_chance(row, row['directory_shares']):.1e} | "
+              f"{_chance(row, row['smoothed_shares']):.1e} |")  # fmt: skip
 
 
 def _print_settings(rows: list[dict]) -> None:
     print("\n| shares | max_chance | false alarms (user-days) | own_family users found "
           "(of their match days) | zero day share among the false |")  # fmt: skip
     print("|---|---|---|---|---|")
-    for label in ("day_shares", "directory_shares"):
+    for label in ("day_shares", "directory_shares", "smoothed_shares"):
         for max_chance in SETTINGS:
             raised = [row for row in rows if _alerts(row, row[label], max_chance)]
             false = [row for row in raised if row["truth"] is None]

@@ -159,3 +159,18 @@ class GrantFactory(factory.django.DjangoModelFactory):
     granted_at = factory.LazyFunction(timezone.now)
     expires_at = factory.LazyAttribute(lambda grant: grant.granted_at + timedelta(hours=1))
     judgement = AccessRequest.Judgement.PENDING
+
+
+def children_crowd(local_authority, size: int, *, postcode: str = "LS2 7QQ") -> None:
+    """``size`` children of ``local_authority`` whom nobody in a test knows, each with a family
+    name of its own (``Crowd<n>``) at one postcode, bulk-created: an authority large enough
+    for misuse review's chance of one namesake or neighbour to be small, as in a real one."""
+    Child.objects.bulk_create(
+        ChildFactory.build(
+            family_name=f"Crowd{n}",
+            given_name="Lee",
+            postcode=postcode,
+            local_authority=local_authority,
+        )
+        for n in range(size)
+    )

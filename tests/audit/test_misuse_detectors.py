@@ -40,6 +40,7 @@ from tests.factories import (
     PractitionerFactory,
     UserFactory,
     actor_for,
+    children_crowd,
 )
 
 LONDON = ZoneInfo("Europe/London")
@@ -428,8 +429,10 @@ def test_it_flags_a_relative_in_the_users_own_scope_that_chance_does_not_explain
     people, match, severity
 ):
     """The relative is a pupil at the user's school, so the lookup is explained by the
-    school's involvement; nobody else searched for the name or met a neighbour today, so a
-    coincidence is unlikely."""
+    school's involvement; nobody else searched for the name or met a neighbour today, and in
+    an authority of some 3,000 children one match among two children opened is a coincidence
+    about once in 1,500 such days (the directory's share, the day's being empty)."""
+    children_crowd(people.leeds, 3000)
     people.alice.home_postcode = "LS6 2AB"
     people.alice.save(update_fields=["home_postcode"])
     relative = ChildFactory(
@@ -441,10 +444,34 @@ def test_it_flags_a_relative_in_the_users_own_scope_that_chance_does_not_explain
     load(
         searches(people.bob, CHILD_NAMES[:10], start=at(DAY, 9), gap=300),
         views(people.bob, people.school, start=at(DAY, 10), gap=60),
-        views(people.alice, [relative, *people.school[:2]], start=at(DAY, 12), gap=60),
+        views(people.alice, [relative, people.school[0]], start=at(DAY, 12), gap=60),
     )
     review()
     assert raised() == [("own_family", "alice", severity)]
+
+
+@pytest.mark.parametrize(("match", "opened"), [("family name", 3), ("postcode", 12)])
+def test_it_accepts_one_match_on_a_day_nobody_else_met_one(people, match, opened):
+    """Issue 21, session 13: nobody else searched for the name or met a neighbour today, so
+    the day's share is zero — and a zero share once made any match impossible by chance, so
+    a user opening a dozen children of a small authority, one of them at their postcode, was
+    raised at every setting. Smoothed toward the directory's share (one child in some fifty
+    here), one match among ``opened`` children is what chance gives."""
+    people.alice.home_postcode = "LS6 2AB"
+    people.alice.save(update_fields=["home_postcode"])
+    match_child = ChildFactory(
+        family_name="Adebayo" if match == "family name" else "Pryce",
+        postcode="LS6 2AB" if match == "postcode" else "LS1 1AA",
+        local_authority=people.leeds,
+    )
+    InvolvementFactory(child=match_child, organisation=people.school_a)
+    load(
+        searches(people.bob, CHILD_NAMES[:10], start=at(DAY, 9), gap=300),
+        views(people.bob, people.school, start=at(DAY, 10), gap=60),
+        views(people.alice, [match_child, *people.school[: opened - 1]], start=at(DAY, 12), gap=60),
+    )
+    review()
+    assert raised() == []
 
 
 def test_it_accepts_a_namesake_when_others_search_for_the_name_often(people):

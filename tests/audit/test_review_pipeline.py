@@ -11,6 +11,7 @@ import pytest
 from audit.models import Alert, LookupExplanation, ReviewRun
 from audit.review.pipeline import misuse_review_run
 from audit.writer import Actor, PastEvent, access_events_load_synthetic
+from tests.factories import children_crowd
 
 LONDON = ZoneInfo("Europe/London")
 MONDAY_10AM = datetime(2026, 11, 2, 10, 0, tzinfo=LONDON)
@@ -44,7 +45,10 @@ def _views(user, child, *, at: datetime, count: int = 1) -> list[PastEvent]:
 @pytest.fixture
 def alice_is_a_thompson(world):
     """alice shares maya's family name (an uncommon one in this tiny world... made uncommon
-    by the threshold floor of 5 children) and lives at maya's postcode."""
+    by the threshold floor of 5 children) and lives at maya's postcode, in an authority of
+    some 3,000 children: opening maya alone is then a coincidence of about one in 3,000,
+    which ``own_family`` raises (in the tiny world alone it would be one in a handful)."""
+    children_crowd(world.leeds, 3000)
     world.alice.last_name = "Thompson"
     world.alice.home_postcode = world.maya.postcode
     world.alice.save()

@@ -16,6 +16,22 @@ that day that were of a child at the looker's own postcode. It alerts when that 
 matches are very unlikely by chance (Poisson tail ≤ ``max_chance``), or when nothing in the
 data (no involvement, no residence) explains a matched lookup. The log says nothing else
 that tells a relative from a coincidence: both are one record opened in the user's scope.
+
+The day's shares are counts of what others did, and a count can be zero: nobody else that
+day searched the name or met a neighbour. A zero share made any match "impossible by
+chance" and raised it at every setting (issue 21, session 13: 7 of the 12 false alarms on
+the tuning seed, such as a GP who opened twelve children, one at their own postcode). Each
+share is therefore the day's count smoothed toward the directory's: the share of the matched
+child's authority's children at the user's postcode, or carrying their family name, which
+is never zero for a match that happened (the matched child is one of them). The directory
+share is a prior worth one match — ``(others' matches + 1) / (others' lookups + 1 / share)``,
+the posterior mean under a beta prior with that share as its mean and ``1 / share`` lookups
+as its weight — so a day with enough lookups to expect a match of its own outweighs it.
+Smoothed, not replaced: where the day's log is large (a national day) the day's share still
+decides, and it carries what the directory cannot — how people actually search (a rare name
+is rarely searched for) and which children they actually open; the directory alone supposes
+every child of the authority equally likely to be opened. Read once per run, for the users
+with a match only, through the (authority, family name) and postcode indexes.
 """
 
 from __future__ import annotations
@@ -28,10 +44,12 @@ from .chance import poisson_at_least
 
 # Per user with a match today: distinct children opened off their caseload, how many of them
 # live at the user's postcode or share their (not common) family name, whether nothing
-# explains one, and the share of everyone else's lookups today that were of a child at the
-# looker's own postcode (the user's own matches must not explain themselves).
+# explains one; everyone else's lookups today and how many of them were of a child at the
+# looker's own postcode (the user's own matches must not explain themselves); and the
+# directory's shares for the user — of the children of a matched child's authority, those at
+# the user's postcode (the at-home child's) and those with their family name (the namesake's).
 _MATCHES = """
-WITH pairs AS (
+WITH pairs AS MATERIALIZED (
     SELECT actor_id, child_public_id, bool_or(shares_address) AS at_home,
            bool_or(shares_family_name AND NOT common_family_name) AS namesake,
            bool_or(basis = 'none') AS unexplained,
@@ -45,19 +63,44 @@ WITH pairs AS (
 ), evidence AS (
     SELECT actor_id, array_agg(id ORDER BY id) AS ids
     FROM pairs, unnest(ids) AS id WHERE at_home OR namesake GROUP BY actor_id
+), home AS MATERIALIZED (
+    SELECT DISTINCT ON (p.actor_id) p.actor_id, c.local_authority_id AS authority,
+           c.postcode_index
+    FROM pairs p JOIN directory_child c ON c.public_id = p.child_public_id
+    WHERE p.at_home ORDER BY p.actor_id, p.child_public_id
+), namesake AS MATERIALIZED (
+    SELECT DISTINCT ON (p.actor_id) p.actor_id, c.local_authority_id AS authority, c.family_key
+    FROM pairs p JOIN directory_child c ON c.public_id = p.child_public_id
+    WHERE p.namesake ORDER BY p.actor_id, p.child_public_id
+), sizes AS (
+    SELECT local_authority_id AS authority, count(*)::float AS children FROM directory_child
+    WHERE local_authority_id IN (SELECT authority FROM home UNION SELECT authority FROM namesake)
+    GROUP BY local_authority_id
+), base AS (
+    SELECT e.actor_id,
+           (SELECT count(*) FROM directory_child d
+            WHERE d.postcode_index = h.postcode_index AND d.local_authority_id = h.authority)
+               / hs.children AS at_home,
+           (SELECT count(*) FROM directory_child d
+            WHERE d.local_authority_id = n.authority AND d.family_key = n.family_key)
+               / ns.children AS namesake
+    FROM evidence e
+    LEFT JOIN home h USING (actor_id) LEFT JOIN sizes hs ON hs.authority = h.authority
+    LEFT JOIN namesake n USING (actor_id) LEFT JOIN sizes ns ON ns.authority = n.authority
 )
 SELECT p.actor_id, count(*),
        count(*) FILTER (WHERE p.at_home), count(*) FILTER (WHERE p.namesake),
        bool_or(p.unexplained AND (p.at_home OR p.namesake)), e.ids,
-       ((SELECT at_home FROM everyone) - count(*) FILTER (WHERE p.at_home))::float
-           / greatest((SELECT pairs FROM everyone) - count(*), 1)
-FROM pairs p JOIN evidence e USING (actor_id)
-GROUP BY p.actor_id, e.ids
+       (SELECT at_home FROM everyone) - count(*) FILTER (WHERE p.at_home),
+       (SELECT pairs FROM everyone) - count(*),
+       b.at_home, b.namesake
+FROM pairs p JOIN evidence e USING (actor_id) JOIN base b USING (actor_id)
+GROUP BY p.actor_id, e.ids, b.at_home, b.namesake
 """
 
 # Per user searching today (in their scope or, after break-glass, the whole directory): how
-# often they searched for their own family name, and the share of everyone else's searches
-# that were for it (for the users named in %(matched)s).
+# often they searched for their own family name, and how many of everyone else's searches
+# were for it, of all the day's searches (for the users named in %(matched)s).
 _SEARCHES = """
 WITH searched AS MATERIALIZED (
     SELECT e.id, e.actor_id, cp_name_key(e.criteria->>'family_name') AS name
@@ -79,17 +122,27 @@ WITH searched AS MATERIALIZED (
     GROUP BY u.id
 )
 SELECT coalesce(own.id, others.id), own.ids, coalesce(own.searches, 0),
-       others.searches::float / greatest((SELECT count(*) FROM searched), 1)
+       coalesce(others.searches, 0), (SELECT count(*) FROM searched)
 FROM own FULL JOIN others USING (id)
 """
+
+
+def smoothed_share(matches: int, lookups: int, directory_share: float | None) -> float:
+    """The day's share of others' lookups that matched, ``matches / lookups``, smoothed toward
+    the directory's share with the weight of one match (see the module's docstring): never
+    zero when the directory holds a child who matches. 0 when there is no directory share
+    (the user has no match of this kind, so no share is asked for)."""
+    if not directory_share:
+        return 0.0
+    return (matches + 1) / (lookups + 1 / directory_share)
 
 
 def find(window: Window, params: dict) -> list[Finding]:
     span = {"start": window.start, "end": window.end}
     matches = rows(_MATCHES, span)
     searches = {
-        actor_id: (ids or [], count, share)
-        for actor_id, ids, count, share in rows(
+        actor_id: (ids or [], count, others, total)
+        for actor_id, ids, count, others, total in rows(
             _SEARCHES,
             {
                 **span,
@@ -100,11 +153,15 @@ def find(window: Window, params: dict) -> list[Finding]:
         )
     }
     found: dict[int, Finding] = {}
-    for actor_id, opened, at_home, namesakes, unexplained, ids, address_share in matches:
-        name_share = (searches.get(actor_id) or ([], 0, 0.0))[2] or 0.0
+    for row in matches:
+        actor_id, opened, at_home, namesakes, unexplained, ids = row[:6]
+        neighbours_met, lookups, home_share, name_share = row[6:]
+        _own, _count, name_searches, all_searches = searches.get(actor_id) or ([], 0, 0, 0)
         chance = min(
-            poisson_at_least(at_home, opened * float(address_share or 0.0)),
-            poisson_at_least(namesakes, opened * name_share),
+            poisson_at_least(at_home, opened * smoothed_share(neighbours_met, lookups, home_share)),
+            poisson_at_least(
+                namesakes, opened * smoothed_share(name_searches, all_searches, name_share)
+            ),
         )
         if not unexplained and chance > params["max_chance"]:
             continue
@@ -121,7 +178,7 @@ def find(window: Window, params: dict) -> list[Finding]:
             evidence_count=len(ids),
             key=window.day.isoformat(),
         )
-    for actor_id, (ids, count, _share) in searches.items():
+    for actor_id, (ids, count, _others, _total) in searches.items():
         if actor_id not in found and count >= params["own_name_searches"]:
             found[actor_id] = Finding(
                 subject_id=actor_id,
