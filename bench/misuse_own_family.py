@@ -52,6 +52,7 @@ def _user_days(first: date, days: int) -> list[dict]:
     from django.db import connection
     from misuse.score import truth_load
 
+    from access.gateway.lookup_facts import directory_shares
     from audit.models import AccessEvent
     from audit.review.detectors import own_family
     from audit.review.detectors.base import rows as query
@@ -68,6 +69,7 @@ def _user_days(first: date, days: int) -> list[dict]:
             "end": datetime(after.year, after.month, after.day, tzinfo=zone),
         }
         matches = query(own_family._MATCHES, span)
+        bases = directory_shares({row[0]: (row[8], row[9]) for row in matches})
         searched = {
             actor: (count, others, total)
             for actor, _ids, count, others, total in query(
@@ -82,7 +84,8 @@ def _user_days(first: date, days: int) -> list[dict]:
         }
         for row in matches:
             actor, opened, at_home, namesakes, unexplained, ids = row[:6]
-            neighbours_met, lookups, home_base, name_base = row[6:]
+            neighbours_met, lookups = row[6:8]
+            home_base, name_base = bases.get(actor, (None, None))
             own_searches, name_searches, all_searches = searched.get(actor, (0, 0, 0))
             address_share = neighbours_met / max(lookups, 1)
             name_share = name_searches / max(all_searches, 1)

@@ -430,3 +430,52 @@ def directory_size() -> tuple[float, int]:
         )
         children, authorities = cursor.fetchone()
     return max(float(children or 1), 1.0), max(int(authorities or 1), 1)
+
+
+_DIRECTORY_SHARES = """
+WITH asked AS (
+    SELECT * FROM unnest(%s::bigint[], %s::varchar[], %s::varchar[])
+        AS a(actor_id, home_child, name_child)
+), home AS (
+    SELECT a.actor_id, c.local_authority_id AS authority, c.postcode_index
+    FROM asked a JOIN directory_child c ON c.public_id = a.home_child
+), namesake AS (
+    SELECT a.actor_id, c.local_authority_id AS authority, c.family_key
+    FROM asked a JOIN directory_child c ON c.public_id = a.name_child
+), sizes AS (
+    SELECT local_authority_id AS authority, count(*)::float AS children FROM directory_child
+    WHERE local_authority_id IN (SELECT authority FROM home UNION SELECT authority FROM namesake)
+    GROUP BY local_authority_id
+)
+SELECT a.actor_id,
+       (SELECT count(*) FROM directory_child d
+        WHERE d.postcode_index = h.postcode_index AND d.local_authority_id = h.authority)
+           / hs.children,
+       (SELECT count(*) FROM directory_child d
+        WHERE d.local_authority_id = n.authority AND d.family_key = n.family_key)
+           / ns.children
+FROM asked a
+LEFT JOIN home h USING (actor_id) LEFT JOIN sizes hs ON hs.authority = h.authority
+LEFT JOIN namesake n USING (actor_id) LEFT JOIN sizes ns ON ns.authority = n.authority
+"""
+
+
+def directory_shares(
+    matched: dict[int, tuple[str | None, str | None]],
+) -> dict[int, tuple[float | None, float | None]]:
+    """For each user, from the public ids of a child they opened at their own postcode and
+    of one with their family name (either None): the share of that child's authority's
+    children at the same postcode, and the share with the same family name (None where no
+    child was given). ``own_family``'s prior for how often such a match happens by chance
+    (issue 21, session 13); here, in the gateway, because it reads the child table — the
+    review gets two numbers per user and no child's details. One statement per call, through
+    the (authority, family name) and postcode indexes."""
+    if not matched:
+        return {}
+    users = list(matched)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _DIRECTORY_SHARES,
+            [users, [matched[u][0] for u in users], [matched[u][1] for u in users]],
+        )
+        return {user: (home, name) for user, home, name in cursor.fetchall()}

@@ -36,6 +36,7 @@ with a match only, through the (authority, family name) and postcode indexes.
 
 from __future__ import annotations
 
+from access.gateway.lookup_facts import directory_shares
 from audit.models import AccessEvent
 
 from ..windows import DAY, Window
@@ -45,9 +46,9 @@ from .chance import poisson_at_least
 # Per user with a match today: distinct children opened off their caseload, how many of them
 # live at the user's postcode or share their (not common) family name, whether nothing
 # explains one; everyone else's lookups today and how many of them were of a child at the
-# looker's own postcode (the user's own matches must not explain themselves); and the
-# directory's shares for the user — of the children of a matched child's authority, those at
-# the user's postcode (the at-home child's) and those with their family name (the namesake's).
+# looker's own postcode (the user's own matches must not explain themselves); and the first
+# at-home child and namesake opened, whose authority's shares the gateway reads
+# (``directory_shares``: the review does not read the child table itself).
 _MATCHES = """
 WITH pairs AS MATERIALIZED (
     SELECT actor_id, child_public_id, bool_or(shares_address) AS at_home,
@@ -63,39 +64,16 @@ WITH pairs AS MATERIALIZED (
 ), evidence AS (
     SELECT actor_id, array_agg(id ORDER BY id) AS ids
     FROM pairs, unnest(ids) AS id WHERE at_home OR namesake GROUP BY actor_id
-), home AS MATERIALIZED (
-    SELECT DISTINCT ON (p.actor_id) p.actor_id, c.local_authority_id AS authority,
-           c.postcode_index
-    FROM pairs p JOIN directory_child c ON c.public_id = p.child_public_id
-    WHERE p.at_home ORDER BY p.actor_id, p.child_public_id
-), namesake AS MATERIALIZED (
-    SELECT DISTINCT ON (p.actor_id) p.actor_id, c.local_authority_id AS authority, c.family_key
-    FROM pairs p JOIN directory_child c ON c.public_id = p.child_public_id
-    WHERE p.namesake ORDER BY p.actor_id, p.child_public_id
-), sizes AS (
-    SELECT local_authority_id AS authority, count(*)::float AS children FROM directory_child
-    WHERE local_authority_id IN (SELECT authority FROM home UNION SELECT authority FROM namesake)
-    GROUP BY local_authority_id
-), base AS (
-    SELECT e.actor_id,
-           (SELECT count(*) FROM directory_child d
-            WHERE d.postcode_index = h.postcode_index AND d.local_authority_id = h.authority)
-               / hs.children AS at_home,
-           (SELECT count(*) FROM directory_child d
-            WHERE d.local_authority_id = n.authority AND d.family_key = n.family_key)
-               / ns.children AS namesake
-    FROM evidence e
-    LEFT JOIN home h USING (actor_id) LEFT JOIN sizes hs ON hs.authority = h.authority
-    LEFT JOIN namesake n USING (actor_id) LEFT JOIN sizes ns ON ns.authority = n.authority
 )
 SELECT p.actor_id, count(*),
        count(*) FILTER (WHERE p.at_home), count(*) FILTER (WHERE p.namesake),
        bool_or(p.unexplained AND (p.at_home OR p.namesake)), e.ids,
        (SELECT at_home FROM everyone) - count(*) FILTER (WHERE p.at_home),
        (SELECT pairs FROM everyone) - count(*),
-       b.at_home, b.namesake
-FROM pairs p JOIN evidence e USING (actor_id) JOIN base b USING (actor_id)
-GROUP BY p.actor_id, e.ids, b.at_home, b.namesake
+       min(p.child_public_id) FILTER (WHERE p.at_home),
+       min(p.child_public_id) FILTER (WHERE p.namesake)
+FROM pairs p JOIN evidence e USING (actor_id)
+GROUP BY p.actor_id, e.ids
 """
 
 # Per user searching today (in their scope or, after break-glass, the whole directory): how
@@ -140,6 +118,7 @@ def smoothed_share(matches: int, lookups: int, directory_share: float | None) ->
 def find(window: Window, params: dict) -> list[Finding]:
     span = {"start": window.start, "end": window.end}
     matches = rows(_MATCHES, span)
+    shares = directory_shares({row[0]: (row[8], row[9]) for row in matches})
     searches = {
         actor_id: (ids or [], count, others, total)
         for actor_id, ids, count, others, total in rows(
@@ -155,7 +134,8 @@ def find(window: Window, params: dict) -> list[Finding]:
     found: dict[int, Finding] = {}
     for row in matches:
         actor_id, opened, at_home, namesakes, unexplained, ids = row[:6]
-        neighbours_met, lookups, home_share, name_share = row[6:]
+        neighbours_met, lookups = row[6:8]
+        home_share, name_share = shares.get(actor_id, (None, None))
         _own, _count, name_searches, all_searches = searches.get(actor_id) or ([], 0, 0, 0)
         chance = min(
             poisson_at_least(at_home, opened * smoothed_share(neighbours_met, lookups, home_share)),
