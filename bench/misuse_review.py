@@ -28,7 +28,6 @@ raising an alert queues its e-mail.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import time
 from datetime import date, timedelta
@@ -40,11 +39,15 @@ def main() -> None:
     args = _arguments()
     seed = args.seed if args.split == "tune" else args.eval_seed
     url = database_url(args.database) if args.reuse else database_fresh(args.database)
-    # Back far enough from the late settle's morning (``_month_run``) to review the warm-up.
-    late_days = int(os.environ.get("MISUSE_LATE_FOLLOW_UP_DAYS", 10))
-    os.environ["MISUSE_REVIEW_BACKFILL_DAYS"] = str(args.warmup + args.days + late_days + 7)
     django_start(url)
     from django.conf import settings
+
+    # Back far enough from the late settle's morning (``_month_run``) to review the warm-up;
+    # the pipeline reads this setting when it runs, and the late days come from the settings
+    # (and the environment) as the service reads them.
+    settings.MISUSE_REVIEW_BACKFILL_DAYS = (
+        args.warmup + args.days + settings.MISUSE_LATE_FOLLOW_UP_DAYS + 7
+    )
 
     for assignment in args.set:
         name, _, value = assignment.partition("=")
