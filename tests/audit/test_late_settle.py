@@ -17,7 +17,7 @@ from audit.models import ActivityDay, Alert, LookupExplanation, ReviewRun
 from audit.review.detectors.base import Finding
 from audit.review.pipeline import LATE_SETTLE, misuse_review_run
 from audit.review.windows import Window
-from audit.writer import Actor, PastEvent, access_events_load_synthetic
+from audit.writer import PastEvent, access_events_load_synthetic
 from directory.models import Organisation
 from tests.factories import (
     ChildFactory,
@@ -42,12 +42,8 @@ def _follow_up_days(settings):
 
 
 def _looked_up(user, child) -> None:
-    actor = Actor(
-        user_id=user.pk, username=user.username, role=user.role,
-        organisation_id=user.organisation_id, ip_address="10.0.0.1", user_agent="test",
-    )  # fmt: skip
     access_events_load_synthetic(
-        [PastEvent(occurred_at=MONDAY_10AM, actor=actor, action="view", outcome="shown",
+        [PastEvent(occurred_at=MONDAY_10AM, actor=actor_for(user), action="view", outcome="shown",
                    purpose="current_involvement", child_public_id=child.public_id)]
     )  # fmt: skip
 
